@@ -1,0 +1,161 @@
+"""The one error hierarchy of signsvc.
+
+Every error a client may see is a ``SignsvcError`` leaf with a stable ``code`` (the
+problem+json slug), an HTTP ``status`` and a client-safe ``detail`` in Vietnamese and
+English. Constructors do no I/O and no logging. Library exceptions are translated into
+these at the boundary (adapters, signing, validation); ``web`` maps them to RFC 9457.
+
+This module imports nothing of signsvc.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Message:
+    """A text shown to people: Vietnamese first, English second."""
+
+    vi: str
+    en: str
+
+    def joined(self) -> str:
+        """Both languages in one line, Vietnamese first."""
+        return f"{self.vi} / {self.en}"
+
+
+class SignsvcError(Exception):
+    """Root of every signsvc error.
+
+    ``extra`` holds client-safe facts (never a PIN, module path, key label or trace).
+    """
+
+    code: str = "internal-error"
+    status: int = 500
+    title: str = "Lỗi nội bộ / Internal error"
+    default_message: Message = Message(
+        "Đã xảy ra lỗi nội bộ; yêu cầu không được thực hiện.",
+        "An internal error occurred; the request was not carried out.",
+    )
+
+    def __init__(self, message: Message | None = None, **extra: Any) -> None:
+        self.message = message or self.default_message
+        self.extra: Mapping[str, Any] = extra
+        super().__init__(self.message.en)
+
+    @property
+    def detail(self) -> str:
+        return self.message.joined()
+
+
+def _leaf(name: str, code: str, status: int, title: str, vi: str, en: str) -> type[SignsvcError]:
+    return type(
+        name,
+        (SignsvcError,),
+        {"code": code, "status": status, "title": title, "default_message": Message(vi, en),
+         "__doc__": en},
+    )
+
+
+class ConfigError(SignsvcError):
+    """The configuration is wrong; raised at start-up, names the section and the problem."""
+
+    code = "config-error"
+    status = 500
+    title = "Cấu hình sai / Configuration error"
+
+
+BadRequest = _leaf("BadRequest", "bad-request", 400, "Yêu cầu không hợp lệ / Bad request",
+                   "Tham số yêu cầu không hợp lệ.", "A request parameter is not valid.")
+Unauthenticated = _leaf("Unauthenticated", "unauthenticated", 401,
+                        "Chưa xác thực / Unauthenticated",
+                        "Thiếu hoặc sai mã truy cập (Bearer token).",
+                        "The bearer token is missing or not valid.")
+Forbidden = _leaf("Forbidden", "forbidden", 403, "Không được phép / Forbidden",
+                  "Máy khách không được phép thực hiện thao tác này.",
+                  "This client is not allowed to perform this action.")
+KeyNotPermitted = _leaf("KeyNotPermitted", "key-not-permitted", 403,
+                        "Không được dùng khóa / Key not permitted",
+                        "Máy khách không được cấp quyền dùng khóa này.",
+                        "This client has not been granted this key.")
+NotFound = _leaf("NotFound", "not-found", 404, "Không tìm thấy / Not found",
+                 "Không tìm thấy tài nguyên.", "The resource was not found.")
+UnknownKey = _leaf("UnknownKey", "unknown-key", 404, "Khóa không tồn tại / Unknown key",
+                   "Không có khóa ký với mã này.", "There is no signing key with this id.")
+MethodNotAllowed = _leaf("MethodNotAllowed", "method-not-allowed", 405,
+                         "Phương thức không được hỗ trợ / Method not allowed",
+                         "Phương thức HTTP này không được hỗ trợ tại địa chỉ này.",
+                         "This HTTP method is not supported here.")
+DocumentTooLarge = _leaf("DocumentTooLarge", "document-too-large", 413,
+                         "Tài liệu quá lớn / Document too large",
+                         "Tài liệu vượt quá kích thước tối đa cho phép.",
+                         "The document exceeds the maximum allowed size.")
+UnsupportedMediaType = _leaf("UnsupportedMediaType", "unsupported-media-type", 415,
+                             "Kiểu nội dung không được hỗ trợ / Unsupported media type",
+                             "Nội dung gửi lên phải là tệp PDF (application/pdf hoặc "
+                             "multipart/form-data với trường 'file').",
+                             "The body must be a PDF (application/pdf, or multipart/form-data "
+                             "with a 'file' part).")
+NotAPdf = _leaf("NotAPdf", "not-a-pdf", 422, "Không phải PDF / Not a PDF",
+                "Nội dung gửi lên không phải là tệp PDF.", "The uploaded content is not a PDF file.")
+MalformedPdf = _leaf("MalformedPdf", "malformed-pdf", 422, "PDF hỏng / Malformed PDF",
+                     "Tệp PDF bị hỏng hoặc bị cắt cụt, không đọc được.",
+                     "The PDF is damaged or truncated and cannot be read.")
+EncryptedPdf = _leaf("EncryptedPdf", "encrypted-pdf", 422, "PDF đã mã hóa / Encrypted PDF",
+                     "Tệp PDF đã được mã hóa; dịch vụ không ký tệp PDF mã hóa.",
+                     "The PDF is encrypted; the service does not sign encrypted PDFs.")
+SigningFailed = _leaf("SigningFailed", "signing-failed", 500, "Ký thất bại / Signing failed",
+                      "Không tạo được chữ ký; không có tệp nào được trả về.",
+                      "The signature could not be produced; no file was returned.")
+TokenUnavailable = _leaf("TokenUnavailable", "token-unavailable", 503,
+                         "Thiết bị ký không sẵn sàng / Token unavailable",
+                         "Thiết bị lưu khóa (HSM/token) hiện không truy cập được; vui lòng thử lại sau.",
+                         "The key's token (HSM) cannot be reached right now; please retry later.")
+AuditUnavailable = _leaf("AuditUnavailable", "audit-unavailable", 503,
+                         "Nhật ký kiểm toán không sẵn sàng / Audit log unavailable",
+                         "Không ghi được nhật ký kiểm toán; thao tác bị từ chối và không có "
+                         "tài liệu nào được trả về.",
+                         "The audit log cannot be written; the operation was refused and no "
+                         "document was returned.")
+TimestampUnavailable = _leaf("TimestampUnavailable", "timestamp-unavailable", 503,
+                             "Không lấy được dấu thời gian / Timestamp unavailable",
+                             "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA).",
+                             "No timestamp could be obtained from the timestamping authority.")
+NotReady = _leaf("NotReady", "not-ready", 503, "Dịch vụ chưa sẵn sàng / Not ready",
+                 "Dịch vụ chưa sẵn sàng.", "The service is not ready.")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An RFC 9457 problem description, ready to serialise."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type, "title": self.title, "status": self.status,
+            "detail": self.detail, "code": self.code, "instance": self.instance,
+        }
+        body.update(self.extra)
+        return body
+
+
+def problem_from(error: SignsvcError, instance: str | None) -> Problem:
+    """Map an error to a problem; only client-safe facts are carried."""
+    return Problem(
+        type=f"urn:signsvc:problem:{error.code}",
+        title=error.title,
+        status=error.status,
+        detail=error.detail,
+        code=error.code,
+        instance=instance,
+        extra={"detail_vi": error.message.vi, "detail_en": error.message.en, **error.extra},
+    )
