@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what signsvc needs on Debian 12 -- the one install script shared by `make`,
+# `.ci/run` and the Dockerfile, so that the three cannot drift.
+#
+#   scripts/install.sh            system packages + .venv with the project and dev tools
+#   scripts/install.sh --prod     system packages (runtime only) + the project into the
+#                                 current Python (used by the Dockerfile)
+# Idempotent: installs only what is missing; re-installs Python packages only when
+# pyproject.toml changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=dev
+[ "${1:-}" = "--prod" ] && mode=prod
+
+runtime_pkgs=(softhsm2 opensc libnss3-tools poppler-utils ca-certificates)
+dev_pkgs=(python3-venv)
+
+need=()
+for p in "${runtime_pkgs[@]}" $( [ "$mode" = dev ] && echo "${dev_pkgs[@]}" ); do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "install: apt-get install ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ "$mode" = prod ]; then
+  python3 -m pip install --no-cache-dir .
+  exit 0
+fi
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+stamp=$(sha256sum pyproject.toml | cut -c1-64)
+if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.stamp 2>/dev/null)" != "$stamp" ]; then
+  echo "install: creating .venv and installing signsvc with its dev tools"
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[dev]'
+  echo "$stamp" > .venv/.stamp
+fi

@@ -1,0 +1,12 @@
+"""Settings: typed, frozen, loaded once at start-up. Imports nothing of signsvc but errors."""
+
+from signsvc.settings.loader import load_settings
+from signsvc.settings.model import (
+    LEVELS, ROLES, AuditSettings, KeySpec, Pkcs11Settings, Secret, ServiceSettings, Settings,
+    TimestampSettings, TrustSettings,
+)
+
+__all__ = [
+    "LEVELS", "ROLES", "AuditSettings", "KeySpec", "Pkcs11Settings", "Secret",
+    "ServiceSettings", "Settings", "TimestampSettings", "TrustSettings", "load_settings",
+]

@@ -1,0 +1,204 @@
+"""Load settings: defaults -> TOML file -> ``SIGNSVC_SECTION__KEY`` env -> secrets.
+
+Guarantees: the result is fully typed and frozen; unknown sections or keys, wrong types,
+bad values and missing secrets raise ``ConfigError`` naming the section, key and problem
+(never the secret). Relative paths are resolved against ``base_dir`` (the parent of the
+``config/`` folder that holds the file, i.e. the project root for the development set-up).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+from signsvc.errors import ConfigError, Message
+from signsvc.settings.model import (
+    LEVELS, AuditSettings, KeySpec, Pkcs11Settings, Secret, ServiceSettings, Settings,
+    TimestampSettings, TrustSettings,
+)
+
+ENV_PREFIX = "SIGNSVC_"
+DEFAULT_CONFIG = Path("config/signsvc.toml")
+_SECTIONS = {
+    "service": ServiceSettings, "audit": AuditSettings, "trust": TrustSettings,
+    "timestamp": TimestampSettings, "pkcs11": Pkcs11Settings,
+}
+_KEY_FIELDS = {
+    "backend", "module", "token_label", "key_label", "key_id", "pin_env", "pin_file",
+    "pkcs12", "key_pem", "cert_pem", "chain_pem", "passphrase_env", "passphrase_file",
+    "description", "kind",
+}
+
+
+def _fail(where: str, problem: str) -> ConfigError:
+    return ConfigError(Message(f"Cấu hình [{where}]: {problem}", f"Configuration [{where}]: {problem}"))
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    """Apply ``SIGNSVC_SECTION__KEY`` (and ``SIGNSVC_KEYS__ID__FIELD``) overrides in place.
+
+    ``SIGNSVC_CONFIG`` is not an override. Key ids match with ``-`` written as ``_``.
+    """
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        parts = [p.lower() for p in name[len(ENV_PREFIX):].split("__")]
+        node = data
+        for i, part in enumerate(parts[:-1]):
+            match = next((k for k in node if k.replace("-", "_") == part), part) if i else part
+            node = node.setdefault(match, {})
+            if not isinstance(node, dict):
+                raise _fail(name, "override targets a value, not a section")
+        node[parts[-1]] = _parse_env_value(raw)
+
+
+def _coerce(where: str, ftype: Any, value: Any, base_dir: Path) -> Any:
+    t = str(ftype)
+    if t.startswith("tuple[Path"):
+        if not isinstance(value, list):
+            raise _fail(where, "expected a list of paths")
+        return tuple(_path(base_dir, v) for v in value)
+    if t.startswith("tuple[str"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _fail(where, "expected a list of strings")
+        return tuple(value)
+    if "Path" in t:
+        if not isinstance(value, str):
+            raise _fail(where, "expected a path")
+        return _path(base_dir, value)
+    if t == "bool":
+        if not isinstance(value, bool):
+            raise _fail(where, "expected true or false")
+        return value
+    if t == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(where, "expected an integer")
+        return value
+    if t == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(where, "expected a number")
+        return float(value)
+    if not isinstance(value, str):
+        raise _fail(where, "expected a string")
+    return value
+
+
+def _path(base_dir: Path, value: str) -> Path:
+    p = Path(value)
+    return p if p.is_absolute() else base_dir / p
+
+
+def _section(name: str, cls: type, raw: Any, base_dir: Path) -> Any:
+    if not isinstance(raw, dict):
+        raise _fail(name, "must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise _fail(name, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}")
+    return cls(**{k: _coerce(f"{name}.{k}", fields[k].type, v, base_dir) for k, v in raw.items()})
+
+
+def _secret(where: str, raw: dict[str, Any], stem: str, base_dir: Path,
+            environ: Mapping[str, str]) -> Secret | None:
+    env_name, file_name = raw.get(f"{stem}_env"), raw.get(f"{stem}_file")
+    if env_name and file_name:
+        raise _fail(where, f"give {stem}_env or {stem}_file, not both")
+    if env_name:
+        value = environ.get(env_name)
+        if not value:
+            raise _fail(where, f"{stem} environment variable {env_name} is not set")
+        return Secret(value)
+    if file_name:
+        path = _path(base_dir, file_name)
+        try:
+            return Secret(path.read_text(encoding="utf-8").strip())
+        except OSError:
+            raise _fail(where, f"{stem} file {path} cannot be read") from None
+    return None
+
+
+def _key(key_id: str, raw: Any, base_dir: Path, environ: Mapping[str, str]) -> KeySpec:
+    where = f"keys.{key_id}"
+    if not isinstance(raw, dict):
+        raise _fail(where, "must be a table")
+    unknown = sorted(set(raw) - _KEY_FIELDS)
+    if unknown:
+        raise _fail(where, f"unknown key(s) {', '.join(unknown)}")
+    backend = raw.get("backend")
+    fields = {f.name: f for f in dataclasses.fields(KeySpec)}
+    values: dict[str, Any] = {}
+    for k, v in raw.items():
+        if k in fields and k != "backend":
+            values[k] = _coerce(f"{where}.{k}", fields[k].type, v, base_dir)
+    if backend == "pkcs11":
+        for req in ("module", "token_label"):
+            if req not in raw:
+                raise _fail(where, f"pkcs11 key needs '{req}'")
+        if "key_label" not in raw and "key_id" not in raw:
+            raise _fail(where, "pkcs11 key needs 'key_label' or 'key_id'")
+        pin = _secret(where, raw, "pin", base_dir, environ)
+        if pin is None:
+            raise _fail(where, "pkcs11 key needs pin_env or pin_file")
+        values["pin"] = pin
+    elif backend == "software":
+        if ("pkcs12" in raw) == ("key_pem" in raw):
+            raise _fail(where, "software key needs exactly one of 'pkcs12' or 'key_pem'")
+        if "key_pem" in raw and "cert_pem" not in raw:
+            raise _fail(where, "a PEM key needs 'cert_pem'")
+        values["passphrase"] = _secret(where, raw, "passphrase", base_dir, environ)
+        if "pkcs12" in raw and values["passphrase"] is None:
+            raise _fail(where, "a PKCS#12 key needs passphrase_env or passphrase_file")
+    else:
+        raise _fail(where, f"backend must be 'pkcs11' or 'software', not {backend!r}")
+    if values.get("kind", "agency-seal") not in ("agency-seal", "official", "report"):
+        raise _fail(where, "kind must be agency-seal, official or report")
+    return KeySpec(id=key_id, backend=backend, **values)
+
+
+def load_settings(path: str | os.PathLike[str] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the config file named by ``path``, ``$SIGNSVC_CONFIG`` or the default."""
+    environ = os.environ if environ is None else environ
+    cfg_path = Path(path or environ.get("SIGNSVC_CONFIG") or DEFAULT_CONFIG).resolve()
+    try:
+        data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fail("file", f"config file {cfg_path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail("file", f"{cfg_path} is not valid TOML: {exc}") from None
+    apply_env_overrides(data, environ)
+    base_dir = cfg_path.parent.parent if cfg_path.parent.name == "config" else cfg_path.parent
+    return build_settings(data, base_dir, cfg_path, environ)
+
+
+def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
+                   environ: Mapping[str, str]) -> Settings:
+    """Validate a parsed config tree into ``Settings``."""
+    unknown = sorted(set(data) - set(_SECTIONS) - {"keys"})
+    if unknown:
+        raise _fail("file", f"unknown section(s) {', '.join(unknown)}")
+    sections = {name: _section(name, cls, data.get(name, {}), base_dir)
+                for name, cls in _SECTIONS.items()}
+    keys_raw = data.get("keys", {})
+    keys = tuple(_key(kid, raw, base_dir, environ) for kid, raw in keys_raw.items())
+    svc: ServiceSettings = sections["service"]
+    if svc.default_level not in LEVELS:
+        raise _fail("service.default_level", f"must be one of {', '.join(LEVELS)}")
+    if svc.max_document_bytes <= 0:
+        raise _fail("service.max_document_bytes", "must be positive")
+    trust: TrustSettings = sections["trust"]
+    if trust.revocation not in ("hard-fail", "soft-fail"):
+        raise _fail("trust.revocation", "must be 'hard-fail' or 'soft-fail'")
+    if sections["audit"].backend != "sqlite":
+        raise _fail("audit.backend", "only 'sqlite' is available in this version")
+    return Settings(base_dir=base_dir, config_path=cfg_path, keys=keys, **sections)

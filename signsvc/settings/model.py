@@ -1,0 +1,104 @@
+"""Typed, frozen settings. Built only by ``signsvc.settings.loader``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+ROLES = ("portal", "official", "clerk", "auditor", "admin")
+
+
+class Secret:
+    """A secret value (PIN, passphrase). Its repr and str never show the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself; call only where it is handed to the token or key loader."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    state_dir: Path = Path("var/state")
+    max_document_bytes: int = 25 * 1024 * 1024
+    profile: str = "development"
+    default_level: str = "B-T"
+    signing_timeout_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    backend: str = "sqlite"
+    path: Path = Path("var/state/audit.sqlite3")
+
+
+@dataclass(frozen=True)
+class TrustSettings:
+    name: str = "unnamed"
+    anchors: tuple[Path, ...] = ()
+    intermediates: tuple[Path, ...] = ()
+    allow_sha1_roots: bool = False
+    revocation: str = "soft-fail"      # "hard-fail" | "soft-fail"
+    allow_fetching: bool = True
+
+
+@dataclass(frozen=True)
+class TimestampSettings:
+    urls: tuple[str, ...] = ()
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Pkcs11Settings:
+    softhsm2_conf: Path | None = None
+    sessions_per_key: int = 2
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One signing key as declared in config. Secrets are resolved at load time."""
+
+    id: str
+    backend: str                       # "pkcs11" | "software"
+    # pkcs11
+    module: Path | None = None
+    token_label: str | None = None
+    key_label: str | None = None
+    key_id: str | None = None          # hex CKA_ID
+    pin: Secret | None = field(default=None, repr=False)
+    # software
+    pkcs12: Path | None = None
+    key_pem: Path | None = None
+    cert_pem: Path | None = None
+    chain_pem: tuple[Path, ...] = ()
+    passphrase: Secret | None = field(default=None, repr=False)
+    # common
+    description: str = ""
+    kind: str = "agency-seal"          # "agency-seal" | "official" | "report"
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_dir: Path
+    config_path: Path | None
+    service: ServiceSettings
+    audit: AuditSettings
+    trust: TrustSettings
+    timestamp: TimestampSettings
+    pkcs11: Pkcs11Settings
+    keys: tuple[KeySpec, ...]
+
+    def key(self, key_id: str) -> KeySpec | None:
+        return next((k for k in self.keys if k.id == key_id), None)
