@@ -1,0 +1,97 @@
+"""Session fixtures: the real development PKI, SoftHSM2 tokens and loopback responders.
+
+Nothing here is mocked: ``dev_pki`` builds (or reuses) the certomancer PKI and the
+SoftHSM2 tokens exactly as ``make pki`` does; ``responders`` serves certomancer's
+TSA/OCSP/CRL on 127.0.0.1:9180 (reusing ones that ``make run`` already started).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import threading
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.tools import require_tool
+
+REPO = Path(__file__).resolve().parent.parent
+RESPONDER_PORT = 9180
+
+
+@dataclass(frozen=True)
+class DevPki:
+    var: Path
+    certs: Path
+    keys: Path
+    secrets: Path
+    nssdb: Path
+    softhsm_conf: Path
+    softhsm_module: str
+
+    def cert(self, label: str) -> Path:
+        return self.certs / f"{label}.cert.pem"
+
+    def secret(self, name: str) -> str:
+        return (self.secrets / name).read_text().strip()
+
+
+def _load_devpki():
+    spec = importlib.util.spec_from_file_location("signsvc_devpki", REPO / "certs" / "devpki.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def dev_pki() -> DevPki:
+    """The development PKI and tokens under var/ (built if missing or stale)."""
+    for tool in ("softhsm2-util", "pdfsig", "certutil"):
+        require_tool(tool)
+    devpki = _load_devpki()
+    devpki.build()
+    os.environ["SOFTHSM2_CONF"] = str(devpki.SOFTHSM_CONF)
+    os.environ.setdefault("SIGNSVC_DEV_SOFTWARE_PASSPHRASE",
+                          (devpki.SECRETS / "dev-software.pass").read_text().strip())
+    return DevPki(var=devpki.VAR, certs=devpki.CERTS, keys=devpki.KEYS, secrets=devpki.SECRETS,
+                  nssdb=devpki.NSSDB, softhsm_conf=devpki.SOFTHSM_CONF,
+                  softhsm_module=devpki.softhsm_module())
+
+
+def _answers(port: int) -> bool:
+    try:
+        urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/signsvc-dev/crls/interm/latest.crl", timeout=2).read()
+        return True
+    except OSError:
+        return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture(scope="session")
+def responders(dev_pki):
+    """certomancer's TSA/OCSP/CRL on 127.0.0.1:9180 for the whole session."""
+    if _answers(RESPONDER_PORT):
+        yield f"http://127.0.0.1:{RESPONDER_PORT}"
+        return
+    assert _port_free(RESPONDER_PORT), "port 9180 is taken by something that is not the responders"
+    from certomancer.integrations.animator import Animator, AnimatorArchStore
+    from certomancer.registry import CertomancerConfig
+    from werkzeug.serving import make_server
+
+    cfg = CertomancerConfig.from_file(str(REPO / "certs/dev/certomancer.yml"),
+                                      key_search_dir=str(dev_pki.var / "pki"))
+    app = Animator(AnimatorArchStore(cfg.pki_archs), with_web_ui=False, allow_time_override=False)
+    server = make_server("127.0.0.1", RESPONDER_PORT, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{RESPONDER_PORT}"
+    server.shutdown()

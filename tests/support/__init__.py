@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (PDF builders, external tools)."""
