@@ -1,0 +1,64 @@
+"""The port an audit store implements (SQLite now, PostgreSQL later).
+
+Pure: no I/O here, only the contract.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Protocol, runtime_checkable
+
+from signsvc.audit.events import AuditEvent, AuditRecord
+
+
+@runtime_checkable
+class AuditStore(Protocol):
+    """An append-only, hash-chained store of audit records.
+
+    Every storage failure surfaces as ``signsvc.errors.AuditUnavailable`` (whose
+    client-facing message names no path or driver detail).
+    """
+
+    def append(self, event: AuditEvent) -> AuditRecord:
+        """Seal ``event`` after the current head and store it.
+
+        Atomic and serialised across threads and processes: reads the head, seals,
+        inserts and commits as one unit, so the chain never forks. Returns only
+        once the commit is durable. Raises ``AuditUnavailable`` on any storage
+        failure, in which case nothing was stored.
+        """
+        ...
+
+    def records(
+        self,
+        after_sequence: int = 0,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        document_sha256: str | None = None,
+        limit: int | None = None,
+    ) -> list[AuditRecord]:
+        """Records with ``sequence > after_sequence`` matching every filter given, oldest first.
+
+        ``since`` (inclusive) and ``until`` (exclusive) are times in the stored
+        format (``audit.events.parse_time`` normalises others); ``document_sha256``
+        matches the input or the output hash; ``limit`` caps the count.
+        """
+        ...
+
+    def iter_all(self) -> Iterator[AuditRecord]:
+        """Every record in sequence order, streamed (constant memory), for verification."""
+        ...
+
+    def head(self) -> tuple[int, str]:
+        """The last sequence and its ``record_hash``; ``(0, GENESIS_HASH)`` when empty."""
+        ...
+
+    def check(self) -> None:
+        """Raise ``AuditUnavailable`` unless the store can be read and written now."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's resources; later calls raise ``AuditUnavailable``."""
+        ...
