@@ -1,0 +1,318 @@
+"""The audit store on SQLite: one file, WAL, every append durable and serialised.
+
+Implements ``signsvc.audit.ports.AuditStore``. Appends run in ``BEGIN IMMEDIATE``
+transactions, so threads and processes sharing the file take turns at the head and
+the chain never forks. ``synchronous=FULL`` makes every commit durable before
+``append`` returns. Triggers refuse UPDATE and DELETE on ``audit_events`` (a guard
+against mistakes; an attacker with the file can drop them, which the hash chain
+then reveals). Every ``sqlite3`` or OS error becomes ``AuditUnavailable``, whose
+client-facing message names no path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import weakref
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+from urllib.parse import quote
+
+from signsvc.audit.chain import GENESIS_HASH, seal
+from signsvc.audit.events import RECORD_FIELDS, SHA256_RE, AuditEvent, AuditRecord, format_time
+from signsvc.errors import AuditUnavailable
+
+SCHEMA_VERSION = 1
+
+_COLUMNS = ", ".join(RECORD_FIELDS)
+_INSERT = (f"INSERT INTO audit_events ({_COLUMNS}) "
+           f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)})")
+_HEAD = "SELECT sequence, record_hash FROM audit_events ORDER BY sequence DESC LIMIT 1"
+_SCHEMA = [
+    """CREATE TABLE audit_events (
+        sequence INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        actor TEXT,
+        role TEXT,
+        request_id TEXT,
+        error_code TEXT,
+        key_id TEXT,
+        certificate_serial TEXT,
+        certificate_sha256 TEXT,
+        input_sha256 TEXT,
+        output_sha256 TEXT,
+        level TEXT,
+        client_address TEXT,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        record_hash TEXT NOT NULL
+    )""",
+    "CREATE INDEX audit_events_time ON audit_events (time)",
+    "CREATE INDEX audit_events_actor ON audit_events (actor, sequence)",
+    "CREATE INDEX audit_events_action ON audit_events (action, sequence)",
+    "CREATE INDEX audit_events_input ON audit_events (input_sha256)",
+    "CREATE INDEX audit_events_output ON audit_events (output_sha256)",
+    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END",
+    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
+]
+
+
+class _Connection(sqlite3.Connection):
+    """A connection the store can reference weakly: once the thread that owns it has
+    ended and the collector has freed it, it is closed and forgotten, so a server
+    that starts a thread per request does not pile up open files."""
+
+    owner_pid: int
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SqliteAuditStore:
+    """An ``AuditStore`` in one SQLite file (created with its parent directories).
+
+    Each thread uses its own connection (a forked child opens fresh ones);
+    ``iter_all`` and ``check`` open a connection of their own. The store
+    remembers which file it opened: if the path is later removed or replaced,
+    appends fail with ``AuditUnavailable`` instead of writing to a file no one
+    will read.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *,
+                 clock: Callable[[], datetime] = _utc_now,
+                 busy_timeout_ms: int = 5000) -> None:
+        self._path = os.path.abspath(os.fspath(path))
+        self._clock = clock
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._inherited: list[_Connection] = []
+        self._closed = False
+        self._identity: tuple[int, int] | None = None
+        try:
+            os.makedirs(os.path.dirname(self._path), exist_ok=True)
+            conn = self._open(create=True)
+            try:
+                self._identity = self._file_identity()
+                self._create_schema(conn)
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError) as exc:
+            raise AuditUnavailable() from exc
+
+    # -- the port -------------------------------------------------------------
+
+    def append(self, event: AuditEvent) -> AuditRecord:
+        """Seal and store ``event`` after the head in one durable transaction (see the port)."""
+        if not isinstance(event, AuditEvent):
+            raise TypeError("append() takes an AuditEvent")
+        try:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                sequence, prev_hash = self._read_head(conn)
+                record = seal(event, sequence + 1, format_time(self._clock()), prev_hash)
+                conn.execute(_INSERT, _row(record))
+                self._check_identity()
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+        except (sqlite3.Error, OSError) as exc:
+            raise AuditUnavailable() from exc
+        return record
+
+    def records(self, after_sequence: int = 0, *, since: str | None = None,
+                until: str | None = None, actor: str | None = None,
+                action: str | None = None, document_sha256: str | None = None,
+                limit: int | None = None) -> list[AuditRecord]:
+        """Matching records after ``after_sequence``, oldest first (see the port)."""
+        if type(after_sequence) is not int or (limit is not None and
+                                               (type(limit) is not int or limit < 0)):
+            raise ValueError("after_sequence and limit must be ints, limit not negative")
+        where, params = ["sequence > ?"], [after_sequence]
+        for clause, value in (("time >= ?", since), ("time < ?", until),
+                              ("actor = ?", actor), ("action = ?", action)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if document_sha256 is not None:
+            where.append("(input_sha256 = ? OR output_sha256 = ?)")
+            params += [document_sha256.lower()] * 2
+        sql = f"SELECT {_COLUMNS} FROM audit_events WHERE {' AND '.join(where)} ORDER BY sequence"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        try:
+            rows = self._connection().execute(sql, params).fetchall()
+        except (sqlite3.Error, OSError) as exc:
+            raise AuditUnavailable() from exc
+        return [_record(row) for row in rows]
+
+    def iter_all(self) -> Iterator[AuditRecord]:
+        """Every record by sequence from one consistent snapshot, streamed (see the port)."""
+        try:
+            conn = self._open()
+            try:
+                cursor = conn.execute(f"SELECT {_COLUMNS} FROM audit_events ORDER BY sequence")
+                while rows := cursor.fetchmany(256):
+                    for row in rows:
+                        yield _record(row)
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError) as exc:
+            raise AuditUnavailable() from exc
+
+    def head(self) -> tuple[int, str]:
+        """The last sequence and hash, ``(0, GENESIS_HASH)`` when empty (see the port)."""
+        try:
+            return self._read_head(self._connection())
+        except (sqlite3.Error, OSError) as exc:
+            raise AuditUnavailable() from exc
+
+    def check(self) -> None:
+        """Open the file afresh, take the write lock and make a write that is rolled back.
+
+        Raises ``AuditUnavailable`` if the file is gone or replaced, read-only,
+        locked beyond the busy timeout, or not an audit store.
+        """
+        try:
+            conn = self._open()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._read_head(conn)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                finally:
+                    _rollback(conn)
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError) as exc:
+            raise AuditUnavailable() from exc
+
+    def close(self) -> None:
+        """Close this process's connections; later calls raise ``AuditUnavailable``."""
+        with self._lock:
+            self._closed = True
+            for conn in list(self._connections):
+                if conn.owner_pid == os.getpid():
+                    try:
+                        conn.close()
+                    except sqlite3.Error:
+                        pass
+            self._connections.clear()
+
+    # -- internals ------------------------------------------------------------
+
+    def _open(self, create: bool = False) -> _Connection:
+        """A new connection; only the constructor may create the file."""
+        if self._closed:
+            raise sqlite3.ProgrammingError("audit store is closed")
+        uri = f"file:{quote(self._path)}?mode={'rwc' if create else 'rw'}"
+        conn = sqlite3.connect(uri, uri=True, timeout=self._busy_timeout_ms / 1000,
+                               isolation_level=None, check_same_thread=False,
+                               factory=_Connection)
+        conn.owner_pid = os.getpid()
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            conn.execute("PRAGMA synchronous = FULL")
+            if self._identity is not None:
+                self._check_identity()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _connection(self) -> _Connection:
+        """This thread's connection in this process, opened on first use.
+
+        A connection inherited through fork() is never used (nor closed) by the child.
+        """
+        conn: _Connection | None = getattr(self._local, "conn", None)
+        if self._closed:
+            raise sqlite3.ProgrammingError("audit store is closed")
+        if conn is None or conn.owner_pid != os.getpid():
+            if conn is not None:
+                self._inherited.append(conn)  # keep it from being closed here
+            conn = self._open()
+            with self._lock:
+                if self._closed:
+                    conn.close()
+                    raise sqlite3.ProgrammingError("audit store is closed")
+                self._connections.add(conn)
+            self._local.conn = conn
+        return conn
+
+    def _create_schema(self, conn: _Connection) -> None:
+        if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+            raise sqlite3.OperationalError("audit store cannot use WAL")
+        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+            elif version != SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(f"unknown audit schema version {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+
+    def _file_identity(self) -> tuple[int, int]:
+        st = os.stat(self._path)
+        return st.st_dev, st.st_ino
+
+    def _check_identity(self) -> None:
+        if self._file_identity() != self._identity:
+            raise OSError("the audit store file was replaced")
+
+    @staticmethod
+    def _read_head(conn: sqlite3.Connection) -> tuple[int, str]:
+        row = conn.execute(_HEAD).fetchone()
+        if row is None:
+            return 0, GENESIS_HASH
+        sequence, record_hash = row
+        if not isinstance(record_hash, str) or not SHA256_RE.fullmatch(record_hash):
+            raise sqlite3.DatabaseError("the audit head record is damaged")
+        return sequence, record_hash
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def _row(record: AuditRecord) -> list[Any]:
+    values = [getattr(record, name) for name in RECORD_FIELDS]
+    values[RECORD_FIELDS.index("details")] = json.dumps(
+        dict(record.details), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return values
+
+
+def _record(row: tuple[Any, ...]) -> AuditRecord:
+    """A stored row as a record, as it is: damage shows up in verification, not here."""
+    values = dict(zip(RECORD_FIELDS, row))
+    raw = values["details"]
+    try:
+        details = json.loads(raw)
+    except (TypeError, ValueError):
+        details = None
+    if not isinstance(details, dict):
+        details = {"_unreadable_details": raw if isinstance(raw, (str, int, float)) else repr(raw)}
+    values["details"] = details
+    return AuditRecord(**values)
