@@ -40,8 +40,8 @@ class DevPki:
         return (self.secrets / name).read_text().strip()
 
 
-def _load_devpki():
-    spec = importlib.util.spec_from_file_location("signsvc_devpki", REPO / "certs" / "devpki.py")
+def _load_module(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -52,7 +52,7 @@ def dev_pki() -> DevPki:
     """The development PKI and tokens under var/ (built if missing or stale)."""
     for tool in ("softhsm2-util", "pdfsig", "certutil"):
         require_tool(tool)
-    devpki = _load_devpki()
+    devpki = _load_module("signsvc_devpki", REPO / "certs" / "devpki.py")
     devpki.build()
     os.environ["SOFTHSM2_CONF"] = str(devpki.SOFTHSM_CONF)
     os.environ.setdefault("SIGNSVC_DEV_SOFTWARE_PASSPHRASE",
@@ -83,13 +83,9 @@ def responders(dev_pki):
         yield f"http://127.0.0.1:{RESPONDER_PORT}"
         return
     assert _port_free(RESPONDER_PORT), "port 9180 is taken by something that is not the responders"
-    from certomancer.integrations.animator import Animator, AnimatorArchStore
-    from certomancer.registry import CertomancerConfig
     from werkzeug.serving import make_server
 
-    cfg = CertomancerConfig.from_file(str(REPO / "certs/dev/certomancer.yml"),
-                                      key_search_dir=str(dev_pki.var / "pki"))
-    app = Animator(AnimatorArchStore(cfg.pki_archs), with_web_ui=False, allow_time_override=False)
+    app = _load_module("signsvc_responders", REPO / "certs" / "responders.py").make_app(dev_pki.var)
     server = make_server("127.0.0.1", RESPONDER_PORT, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

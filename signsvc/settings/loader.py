@@ -29,7 +29,7 @@ _SECTIONS = {
 _KEY_FIELDS = {
     "backend", "module", "token_label", "key_label", "key_id", "pin_env", "pin_file",
     "pkcs12", "key_pem", "cert_pem", "chain_pem", "passphrase_env", "passphrase_file",
-    "description", "kind",
+    "description", "kind", "rsa_padding",
 }
 
 
@@ -162,6 +162,8 @@ def _key(key_id: str, raw: Any, base_dir: Path, environ: Mapping[str, str]) -> K
         raise _fail(where, f"backend must be 'pkcs11' or 'software', not {backend!r}")
     if values.get("kind", "agency-seal") not in ("agency-seal", "official", "report"):
         raise _fail(where, "kind must be agency-seal, official or report")
+    if values.get("rsa_padding", "pss") not in ("pss", "pkcs1v15"):
+        raise _fail(where, "rsa_padding must be 'pss' or 'pkcs1v15'")
     return KeySpec(id=key_id, backend=backend, **values)
 
 

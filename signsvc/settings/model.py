@@ -87,6 +87,7 @@ class KeySpec:
     # common
     description: str = ""
     kind: str = "agency-seal"          # "agency-seal" | "official" | "report"
+    rsa_padding: str = "pss"           # "pss" | "pkcs1v15" (RSA keys only)
 
 
 @dataclass(frozen=True)

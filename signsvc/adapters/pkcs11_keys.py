@@ -1,0 +1,276 @@
+"""PKCS#11 keys (HSMs, SoftHSM2): one login, a pool of reused sessions, self-healing.
+
+Guarantees:
+- the module is loaded and initialised once per process (``Pkcs11Modules``);
+- each key logs in once and keeps ``pool_size`` open sessions, each holding its own handle
+  to the private key; a session is used by one thread at a time;
+- when the token goes away every request fails with ``TokenUnavailable`` (503) and the
+  next request after it comes back reconnects by itself (at most one attempt per second);
+- no PIN, module path or key label leaves this module in an error a client can see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from typing import Any, Iterator
+
+import pkcs11
+from asn1crypto import x509
+from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from pkcs11 import exceptions as p11e
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.pkcs11 import select_pkcs11_signing_params
+from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from signsvc.adapters.software_keys import _certs_from_file
+from signsvc.errors import ConfigError, Message, SigningFailed, TokenUnavailable
+from signsvc.keys.model import CertificateInfo, KeyInfo, describe_public_key
+from signsvc.settings import KeySpec
+
+log = logging.getLogger(__name__)
+
+#: errors that mean "the token or its sessions are gone": reconnect, answer 503
+TOKEN_GONE = (
+    p11e.DeviceRemoved, p11e.TokenNotPresent, p11e.TokenNotRecognised, p11e.SessionHandleInvalid,
+    p11e.SessionClosed, p11e.DeviceError, p11e.DeviceMemory, p11e.UserNotLoggedIn,
+    p11e.GeneralError, p11e.ObjectHandleInvalid, p11e.KeyHandleInvalid, p11e.NoSuchToken,
+)
+RECONNECT_INTERVAL = 1.0
+ACQUIRE_TIMEOUT = 30.0
+
+
+class Pkcs11Module:
+    """One loaded PKCS#11 library; ``generation`` grows each time it is re-initialised."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lib: Any = None
+        self._lock = threading.Lock()
+        self.generation = 0
+
+    def lib(self) -> Any:
+        with self._lock:
+            if self._lib is None:
+                self._lib = pkcs11.lib(self.path)
+            return self._lib
+
+    def reinitialize(self, seen_generation: int) -> None:
+        """Finalize and initialise again, unless someone already did since ``seen_generation``."""
+        with self._lock:
+            if self.generation != seen_generation or self._lib is None:
+                return
+            with contextlib.suppress(p11e.PKCS11Error):
+                self._lib.reinitialize()
+            self.generation += 1
+
+
+class Pkcs11Modules:
+    """The process's loaded modules, by path."""
+
+    def __init__(self) -> None:
+        self._mods: dict[str, Pkcs11Module] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: str) -> Pkcs11Module:
+        with self._lock:
+            if path not in self._mods:
+                self._mods[path] = Pkcs11Module(path)
+            return self._mods[path]
+
+
+def _config_error(spec: KeySpec, vi: str, en: str) -> ConfigError:
+    return ConfigError(Message(f"Khóa '{spec.id}': {vi}", f"Key '{spec.id}': {en}"))
+
+
+class Pkcs11Key:
+    """A key on a PKCS#11 token, opened at start-up and reused."""
+
+    backend = "pkcs11"
+
+    def __init__(self, spec: KeySpec, module: Pkcs11Module, pool_size: int = 2) -> None:
+        if not spec.module or not spec.module.exists():
+            raise _config_error(spec, "không tìm thấy thư viện PKCS#11 đã cấu hình",
+                                f"the PKCS#11 module {spec.module} does not exist")
+        self._spec = spec
+        self._module = module
+        self._pool_size = max(1, pool_size)
+        self._idle: queue.LifoQueue[tuple[Any, Any]] = queue.LifoQueue()
+        self._lock = threading.Lock()
+        self._generation = -1
+        self._sessions: list[Any] = []
+        self._last_attempt = 0.0
+        self._broken = True
+        try:
+            cert_der = self._connect()
+        except p11e.PinIncorrect:
+            raise _config_error(spec, "mã PIN của token không đúng", "the token PIN is wrong") from None
+        except p11e.PinLocked:
+            raise _config_error(spec, "mã PIN của token đã bị khóa", "the token PIN is locked") from None
+        except (p11e.NoSuchToken, p11e.MultipleTokensReturned):
+            raise _config_error(spec, "không tìm thấy đúng một token có nhãn đã cấu hình",
+                                f"no single token labelled {spec.token_label!r}") from None
+        except (p11e.NoSuchKey, p11e.MultipleObjectsReturned):
+            raise _config_error(spec, "không tìm thấy đúng một khóa riêng trên token",
+                                "no single private key with that label/id on the token") from None
+        except p11e.PKCS11Error as exc:
+            raise _config_error(spec, f"lỗi PKCS#11 {type(exc).__name__}",
+                                f"PKCS#11 error {type(exc).__name__}") from None
+        if cert_der is None and spec.cert_pem is None:
+            raise _config_error(spec, "không có chứng thư trên token và không cấu hình cert_pem",
+                                "no certificate on the token and no cert_pem configured")
+        self.certificate = (x509.Certificate.load(cert_der) if cert_der is not None
+                            else _certs_from_file(spec.cert_pem.read_bytes())[0])  # type: ignore[union-attr]
+        self.chain = tuple(c for p in spec.chain_pem for c in _certs_from_file(p.read_bytes()))
+        algorithm, bits, raw_size = describe_public_key(self.certificate)
+        self.raw_signature_size = raw_size
+        self.info = KeyInfo(id=spec.id, backend="pkcs11", algorithm=algorithm, key_size=bits,
+                            kind=spec.kind, description=spec.description,
+                            certificate=CertificateInfo.of(self.certificate))
+        self._signer = PooledPkcs11Signer(self, prefer_pss=spec.rsa_padding == "pss")
+
+    # -- connection management ---------------------------------------------------
+    def _find_private_key(self, session: Any) -> Any:
+        attrs: dict[Any, Any] = {Attribute.CLASS: ObjectClass.PRIVATE_KEY}
+        if self._spec.key_label:
+            attrs[Attribute.LABEL] = self._spec.key_label
+        if self._spec.key_id:
+            attrs[Attribute.ID] = bytes.fromhex(self._spec.key_id)
+        found = list(session.get_objects(attrs))
+        if len(found) != 1:
+            raise p11e.NoSuchKey() if not found else p11e.MultipleObjectsReturned()
+        return found[0]
+
+    def _connect(self) -> bytes | None:
+        """Open the pool; returns the certificate stored next to the key, if any."""
+        spec = self._spec
+        lib = self._module.lib()
+        generation = self._module.generation
+        token = lib.get_token(token_label=spec.token_label)
+        pin = spec.pin.reveal() if spec.pin else None
+        sessions = []
+        try:
+            try:
+                first = token.open(user_pin=pin)
+            except p11e.UserAlreadyLoggedIn:
+                first = token.open()
+            sessions.append(first)
+            while len(sessions) < self._pool_size:
+                sessions.append(token.open())
+            key0 = self._find_private_key(first)
+            key_id = key0[Attribute.ID]
+            mechanisms = set(token.slot.get_mechanisms())
+            self._use_raw = (key0.key_type == KeyType.EC and Mechanism.ECDSA_SHA256 not in mechanisms)
+            cert_der = None
+            certs = list(first.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE,
+                                            Attribute.ID: key_id}))
+            if certs:
+                cert_der = bytes(certs[0][Attribute.VALUE])
+            pairs = [(s, self._find_private_key(s)) for s in sessions]
+        except Exception:
+            for s in sessions:
+                with contextlib.suppress(Exception):
+                    s.close()
+            raise
+        with self._lock:
+            self._idle = queue.LifoQueue()
+            for pair in pairs:
+                self._idle.put(pair)
+            self._sessions = sessions
+            self._generation = generation
+            self._broken = False
+        return cert_der
+
+    def _ensure_connected(self) -> None:
+        if not self._broken and self._generation == self._module.generation:
+            return
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last_attempt < RECONNECT_INTERVAL:
+                raise TokenUnavailable()
+            self._last_attempt = now
+        if self._generation == self._module.generation:
+            self._module.reinitialize(self._generation)
+        try:
+            self._connect()
+            log.info("pkcs11 key %s reconnected", self._spec.id)
+        except p11e.PKCS11Error as exc:
+            log.warning("pkcs11 key %s still unavailable: %s", self._spec.id, type(exc).__name__)
+            raise TokenUnavailable() from None
+
+    def _mark_broken(self) -> None:
+        with self._lock:
+            self._broken = True
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[tuple[Any, Any]]:
+        """A (session, private key) pair for exclusive use; maps token errors to 503."""
+        self._ensure_connected()
+        generation = self._generation
+        try:
+            pair = self._idle.get(timeout=ACQUIRE_TIMEOUT)
+        except queue.Empty:
+            raise TokenUnavailable() from None
+        try:
+            yield pair
+        except TOKEN_GONE as exc:
+            log.warning("pkcs11 key %s: token error %s", self._spec.id, type(exc).__name__)
+            self._mark_broken()
+            raise TokenUnavailable() from None
+        except p11e.PKCS11Error as exc:
+            log.error("pkcs11 key %s: signing error %s", self._spec.id, type(exc).__name__)
+            if generation == self._generation:
+                self._idle.put(pair)
+            raise SigningFailed() from None
+        else:
+            if generation == self._generation:
+                self._idle.put(pair)
+
+    # -- SigningKey -------------------------------------------------------------------
+    @property
+    def signer(self) -> "PooledPkcs11Signer":
+        return self._signer
+
+    @property
+    def use_raw_mechanism(self) -> bool:
+        return self._use_raw
+
+    def check(self) -> None:
+        """Raise ``TokenUnavailable`` unless the key's handle still answers on the token."""
+        with self.session() as (_session, private_key):
+            private_key[Attribute.SIGN]
+
+    def close(self) -> None:
+        with self._lock:
+            for s in self._sessions:
+                with contextlib.suppress(Exception):
+                    s.close()
+            self._sessions = []
+            self._broken = True
+
+
+class PooledPkcs11Signer(Signer):
+    """pyHanko ``Signer`` over a ``Pkcs11Key``'s session pool (thread-safe)."""
+
+    def __init__(self, key: Pkcs11Key, *, prefer_pss: bool) -> None:
+        super().__init__(
+            prefer_pss=prefer_pss, signing_cert=key.certificate, embed_roots=False,
+            cert_registry=SimpleCertificateStore.from_certs(key.chain))
+        self._key = key
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        mech = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            op = select_pkcs11_signing_params(mech, digest_algorithm,
+                                              use_raw_mechanism=self._key.use_raw_mechanism,
+                                              sign_kwargs={})
+        except NotImplementedError as exc:
+            raise SigningError(str(exc)) from None
+        tbs = op.pre_sign_transform(data) if op.pre_sign_transform else data
+        with self._key.session() as (_session, private_key):
+            signature = private_key.sign(tbs, **op.sign_kwargs)
+        return op.post_sign_transform(signature) if op.post_sign_transform else signature

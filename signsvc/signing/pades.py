@@ -1,0 +1,133 @@
+"""PAdES baseline signing (ETSI EN 319 142-1) with any ``SigningKey``.
+
+Guarantees: the output is the input plus one incremental update holding one
+``/ETSI.CAdES.detached`` signature (with the ESS signing-certificate-v2 attribute); B-T and
+higher carry an RFC 3161 signature timestamp; B-LT adds a DSS with the certificates and
+revocation data; B-LTA adds a document timestamp. The room for the CMS is reserved from the
+key and the level -- the key signs exactly once. Any failure raises a signsvc error and no
+partial output exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko_certvalidator import ValidationContext
+
+from signsvc.errors import BadRequest, Message, SignsvcError, SigningFailed, TimestampUnavailable
+from signsvc.keys.model import CertificateInfo, SigningKey
+from signsvc.settings import LEVELS
+from signsvc.signing.pdf_input import OpenedPdf
+
+log = logging.getLogger(__name__)
+
+#: room for the signed attributes, SignerInfo and CMS structure around the signature
+CMS_OVERHEAD = 3072
+#: room for one RFC 3161 timestamp token (TSA certificate chain included)
+TIMESTAMP_ALLOWANCE = 10240
+DIGEST = "sha256"
+
+
+@dataclass(frozen=True)
+class SignatureRequest:
+    level: str
+    reason: str | None = None
+    location: str | None = None
+    field_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    data: bytes
+    sha256: str
+    level: str
+    field_name: str
+    certificate: CertificateInfo
+    signing_time: datetime | None
+
+
+def reserved_bytes(key: SigningKey, level: str) -> int:
+    """Room for ``/Contents`` from the key's certificates, signature size and level.
+
+    pyHanko's ``bytes_reserved`` counts hex digits, two per byte of DER.
+    """
+    certs = len(key.certificate.dump()) + sum(len(c.dump()) for c in key.chain)
+    size = CMS_OVERHEAD + certs + key.raw_signature_size
+    if level != "B-B":
+        size += TIMESTAMP_ALLOWANCE
+    return 2 * ((size + 1023) // 1024 * 1024)
+
+
+class PadesSigner:
+    """Signs opened PDFs; holds what does not change between requests."""
+
+    def __init__(self, timestamper: TimeStamper | None,
+                 validation_context_factory=None) -> None:
+        """``validation_context_factory()`` returns a fresh ``ValidationContext`` for B-LT/B-LTA."""
+        self._timestamper = timestamper
+        self._vc_factory = validation_context_factory
+
+    def sign(self, pdf: OpenedPdf, key: SigningKey, request: SignatureRequest) -> SignedDocument:
+        if request.level not in LEVELS:
+            raise BadRequest(Message(f"Mức chữ ký không hợp lệ: {request.level!r}.",
+                                     f"Unknown signature level {request.level!r}."))
+        needs_ts = request.level != "B-B"
+        if needs_ts and self._timestamper is None:
+            raise TimestampUnavailable(Message(
+                "Chưa cấu hình máy chủ cấp dấu thời gian (TSA) cho mức chữ ký này.",
+                "No timestamping authority is configured for this signature level."))
+        long_term = request.level in ("B-LT", "B-LTA")
+        vc: ValidationContext | None = None
+        if long_term:
+            if self._vc_factory is None:
+                raise BadRequest(Message("Mức B-LT/B-LTA chưa được cấu hình.",
+                                         "B-LT/B-LTA is not configured."))
+            vc = self._vc_factory()
+        field_name = request.field_name or _next_field_name(pdf)
+        meta = signers.PdfSignatureMetadata(
+            field_name=field_name,
+            md_algorithm=DIGEST,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason=request.reason,
+            location=request.location,
+            embed_validation_info=long_term,
+            use_pades_lta=request.level == "B-LTA",
+            validation_context=vc,
+        )
+        pdf_signer = signers.PdfSigner(meta, key.signer,
+                                       timestamper=self._timestamper if needs_ts else None)
+        out = io.BytesIO()
+        try:
+            pdf_signer.sign_pdf(pdf.writer, output=out,
+                                bytes_reserved=reserved_bytes(key, request.level))
+        except SignsvcError:
+            raise
+        except TimestampRequestError:
+            log.warning("timestamp request failed", exc_info=True)
+            raise TimestampUnavailable() from None
+        except SigningError as exc:
+            log.error("signing failed: %s", exc)
+            raise SigningFailed() from None
+        except Exception:  # library internals: never leak a trace, never return a half file
+            log.exception("unexpected signing failure")
+            raise SigningFailed() from None
+        data = out.getvalue()
+        return SignedDocument(
+            data=data, sha256=hashlib.sha256(data).hexdigest(), level=request.level,
+            field_name=field_name, certificate=key.info.certificate, signing_time=None)
+
+
+def _next_field_name(pdf: OpenedPdf) -> str:
+    existing = {name for name, _, _ in fields.enumerate_sig_fields(pdf.writer.prev)}
+    n = len(existing) + 1
+    while f"Signature{n}" in existing:
+        n += 1
+    return f"Signature{n}"
