@@ -1,0 +1,198 @@
+"""The ``signsvc`` command line: serve, sign, verify, keys, clients, audit.
+
+Every command reads the same configuration as the service (``SIGNSVC_CONFIG``, default
+``config/signsvc.toml``) and audits what it does with actor ``cli:<user>``. Errors are
+printed in Vietnamese and English, with a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import uuid
+from pathlib import Path
+
+from signsvc.errors import SignsvcError
+from signsvc.settings import LEVELS, ROLES, Settings, load_settings
+
+
+def _ctx(keys: tuple[str, ...] = ()):
+    from signsvc.services.context import RequestContext
+
+    return RequestContext(request_id=uuid.uuid4().hex, actor=f"cli:{getpass.getuser()}",
+                          role="admin", client_address="local", keys=keys)
+
+
+def _audit_service(settings: Settings):
+    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.services.audit_service import AuditService
+
+    return AuditService(SqliteAuditStore(settings.audit.path))
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from signsvc.wsgi import run_gunicorn
+
+    run_gunicorn(settings, host=args.host, port=args.port, workers=args.workers,
+                 threads=args.threads)
+    return 0
+
+
+def cmd_sign(settings: Settings, args: argparse.Namespace) -> int:
+    from signsvc.app import build_services
+    from signsvc.signing.pades import SignatureRequest
+
+    services = build_services(settings)
+    try:
+        data = Path(args.input).read_bytes()
+        if len(data) > settings.service.max_document_bytes:
+            from signsvc.errors import DocumentTooLarge
+            raise DocumentTooLarge()
+        keys = tuple(s.id for s in settings.keys)
+        result = services.signing.sign(_ctx(keys), args.key, data, SignatureRequest(
+            level=args.level or settings.service.default_level, reason=args.reason,
+            location=args.location, field_name=args.field))
+        out = Path(args.output)
+        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(result.data)
+        tmp.replace(out)  # never a half-written output file
+    finally:
+        services.shutdown()
+    print(f"Đã ký / signed: {args.output} (level {result.level}, key {result.key.id}, "
+          f"sha256 {result.sha256}, audit #{result.audit_sequence})")
+    return 0
+
+
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from signsvc.services.validation_service import ValidationService
+    from signsvc.validation.trust import load_trust_anchors
+    from signsvc.validation.validator import PdfValidator
+
+    trust = load_trust_anchors(settings.trust.name, settings.trust.anchors,
+                               settings.trust.intermediates, settings.trust.allow_sha1_roots)
+    validator = PdfValidator(trust, policy_sha256=None, allow_fetching=settings.trust.allow_fetching,
+                             revocation_mode=settings.trust.revocation)
+    service = ValidationService(validator, _audit_service(settings))
+    report = service.verify(_ctx(), Path(args.input).read_bytes())
+    body = report.as_dict()
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        print(f"Kết luận / verdict: {body['verdict']}  ({args.input})")
+        for sig in body["signatures"]:
+            print(f"- {sig['field']}: {sig['signer']['common_name']} | {sig['indication']}"
+                  f" | level {sig['level']} | {sig['signing_time']}")
+            for vi, en in zip(sig["messages"]["vi"], sig["messages"]["en"]):
+                print(f"    {vi} / {en}")
+        print(f"Neo tin cậy / trust anchors: {trust.name} ({trust.sha256[:16]}…)")
+    return 0 if body["verdict"] == "valid" else 1
+
+
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from signsvc.app import open_keys
+
+    keys = open_keys(settings)
+    try:
+        infos = [k.as_dict() for k in keys.infos()]
+    finally:
+        keys.close()
+    if args.json:
+        print(json.dumps(infos, ensure_ascii=False, indent=2))
+    else:
+        for k in infos:
+            c = k["certificate"]
+            print(f"{k['id']:<20} {k['backend']:<9} {k['algorithm']}-{k['key_size']:<6} "
+                  f"{c['common_name']}  (hết hạn / expires {c['not_after'][:10]})")
+    return 0
+
+
+def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> int:
+    from signsvc.adapters.clients_sqlite import SqliteClientStore
+    from signsvc.services.client_service import ClientService
+
+    keys = tuple(k for k in (args.keys or "").split(",") if k)
+    service = ClientService(SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3"),
+                            _audit_service(settings), {k.id for k in settings.keys})
+    client, token = service.create(args.name, args.role, keys, _ctx())
+    print(f"Đã tạo máy khách / client created: {client.name} (role {client.role}, "
+          f"keys {','.join(client.keys) or '-'})")
+    print("Mã truy cập chỉ hiện một lần / the token is shown only once:")
+    print(token)
+    return 0
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    result = _audit_service(settings).verify()
+    body = result.as_dict()
+    if body["ok"]:
+        print(f"Chuỗi nhật ký toàn vẹn / audit chain intact: {body['checked']} records")
+    else:
+        print(f"Chuỗi nhật ký bị thay đổi từ bản ghi #{body['first_bad_sequence']} / audit chain "
+              f"broken at sequence {body['first_bad_sequence']}: {body['reason']}")
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False))
+    return 0 if body["ok"] else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="signsvc", description="signsvc — ký số PDF / PDF signing")
+    p.add_argument("--config", help="config file (default: $SIGNSVC_CONFIG or config/signsvc.toml)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the HTTP service (gunicorn)")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.add_argument("--workers", type=int, default=2)
+    s.add_argument("--threads", type=int, default=4)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("sign", help="sign a PDF with a configured key")
+    s.add_argument("input")
+    s.add_argument("output")
+    s.add_argument("--key", required=True)
+    s.add_argument("--level", choices=LEVELS)
+    s.add_argument("--reason")
+    s.add_argument("--location")
+    s.add_argument("--field")
+    s.set_defaults(func=cmd_sign)
+
+    s = sub.add_parser("verify", help="verify a PDF; exit 0 only for verdict 'valid'")
+    s.add_argument("input")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("keys", help="list the configured keys")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_keys)
+
+    clients = sub.add_parser("clients", help="API clients").add_subparsers(dest="sub", required=True)
+    s = clients.add_parser("create", help="create a client; prints its token on the last line")
+    s.add_argument("name")
+    s.add_argument("--role", required=True, choices=ROLES)
+    s.add_argument("--keys", help="comma-separated key ids the client may use")
+    s.set_defaults(func=cmd_clients_create)
+
+    audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="sub", required=True)
+    s = audit.add_parser("verify", help="check the hash chain; exit 1 names the first bad record")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_audit_verify)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        return args.func(settings, args)
+    except SignsvcError as exc:
+        print(f"Lỗi / error [{exc.code}]: {exc.detail}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"Lỗi / error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""API clients: who may call signsvc, with which role and which keys."""

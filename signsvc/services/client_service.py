@@ -1,0 +1,55 @@
+"""Create API clients and authenticate bearer tokens; both audited."""
+
+from __future__ import annotations
+
+
+from signsvc.clients.model import Client, ClientStore, new_token, token_hash, validate_client
+from signsvc.errors import Forbidden, SignsvcError, Unauthenticated
+from signsvc.services.audit_service import AuditService
+from signsvc.services.auditing import audit
+from signsvc.services.context import RequestContext
+
+
+class ClientService:
+    def __init__(self, store: ClientStore, audit_service: AuditService, known_keys: set[str]) -> None:
+        self._store = store
+        self._audit = audit_service
+        self._known_keys = known_keys
+
+    def create(self, name: str, role: str, keys: tuple[str, ...],
+               ctx: RequestContext) -> tuple[Client, str]:
+        """Create a client; returns it with its token (shown once, stored as a hash)."""
+        try:
+            validate_client(name, role, keys, self._known_keys)
+            token = new_token()
+            client = self._store.create(name, role, keys, token_hash(token))
+        except SignsvcError as exc:
+            audit(self._audit, ctx, "clients:client:created", "failure", error_code=exc.code,
+                  details={"name": name, "client_role": role})
+            raise
+        audit(self._audit, ctx, "clients:client:created", "success",
+              details={"name": name, "client_role": role, "keys": ",".join(keys)})
+        return client, token
+
+    def authenticate(self, authorization: str | None, ctx: RequestContext) -> Client:
+        """The client owning the ``Bearer`` token, or ``Unauthenticated`` (audited)."""
+        token = None
+        if authorization and authorization[:7].lower() == "bearer ":
+            token = authorization[7:].strip()
+        client = self._store.by_token_hash(token_hash(token)) if token else None
+        if client is None:
+            audit(self._audit, ctx, "auth:token:rejected", "denied",
+                  error_code="unauthenticated",
+                  details={"reason": "missing" if not token else "unknown-token"})
+            raise Unauthenticated()
+        return client
+
+    def require_role(self, ctx: RequestContext, roles: tuple[str, ...], action: str) -> None:
+        """``Forbidden`` (audited) unless the caller has one of ``roles``."""
+        if ctx.role not in roles:
+            audit(self._audit, ctx, "auth:access:denied", "denied", error_code="forbidden",
+                  details={"attempted": action})
+            raise Forbidden()
+
+    def list(self) -> list[Client]:
+        return self._store.list()

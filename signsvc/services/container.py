@@ -1,0 +1,29 @@
+"""The use cases the web layer and the command line call, wired by ``signsvc.app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from signsvc.services.audit_service import AuditService
+from signsvc.services.client_service import ClientService
+from signsvc.services.readiness import ReadinessService
+from signsvc.services.signing_service import SigningService
+from signsvc.services.validation_service import ValidationService
+from signsvc.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    audit: AuditService
+    clients: ClientService
+    signing: SigningService
+    validation: ValidationService
+    readiness: ReadinessService
+    trust_anchors_name: str
+    trust_anchors_sha256: str
+    close: object = None
+
+    def shutdown(self) -> None:
+        if callable(self.close):
+            self.close()

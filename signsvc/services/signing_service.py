@@ -1,0 +1,75 @@
+"""Sign a PDF with a configured key: grant check, parse, sign, audit -- in that order.
+
+Guarantees: the signed document is returned only after its audit record is committed
+(fail closed: ``AuditUnavailable`` and no document otherwise); every refusal or failure
+is audited with its error code; the key is touched only after every check passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from signsvc.errors import KeyNotPermitted, SignsvcError
+from signsvc.keys.model import KeyInfo
+from signsvc.keys.registry import KeyRegistry
+from signsvc.services.audit_service import AuditService
+from signsvc.services.auditing import audit
+from signsvc.services.context import RequestContext
+from signsvc.signing.pades import PadesSigner, SignatureRequest
+from signsvc.signing.pdf_input import open_for_signing
+
+
+@dataclass(frozen=True)
+class SigningResult:
+    data: bytes
+    sha256: str
+    level: str
+    key: KeyInfo
+    audit_sequence: int
+    field_name: str
+
+
+class SigningService:
+    def __init__(self, keys: KeyRegistry, pades: PadesSigner, audit_service: AuditService) -> None:
+        self._keys = keys
+        self._pades = pades
+        self._audit = audit_service
+
+    def list_keys(self, ctx: RequestContext) -> list[KeyInfo]:
+        """The keys ``ctx`` may use (audited)."""
+        infos = self._keys.infos(ctx.keys)
+        audit(self._audit, ctx, "keys:key:listed", "success", details={"count": len(infos)})
+        return infos
+
+    def reject(self, ctx: RequestContext, error: SignsvcError, key_id: str | None,
+               level: str | None) -> None:
+        """Audit a request refused before it reached ``sign`` (bad parameter, body, size)."""
+        audit(self._audit, ctx, "signing:document:rejected", "failure", error_code=error.code,
+              key_id=(key_id or None) and key_id[:128], level=(level or None) and level[:16])
+
+    def sign(self, ctx: RequestContext, key_id: str, data: bytes,
+             request: SignatureRequest) -> SigningResult:
+        input_sha256 = hashlib.sha256(data).hexdigest()
+        facts = {"key_id": key_id, "input_sha256": input_sha256, "level": request.level}
+        try:
+            key = self._keys.get(key_id)
+            if key_id not in ctx.keys:
+                raise KeyNotPermitted()
+            cert = key.info.certificate
+            facts.update(certificate_serial=cert.serial, certificate_sha256=cert.sha256)
+            pdf = open_for_signing(data)
+            signed = self._pades.sign(pdf, key, request)
+        except SignsvcError as exc:
+            audit(self._audit, ctx, "signing:document:failed", "denied" if exc.status in (403, 404)
+                  else "failure", error_code=exc.code, **facts)
+            raise
+        record = audit(self._audit, ctx, "signing:document:signed", "success",
+                       output_sha256=signed.sha256,
+                       details={"field": signed.field_name, "backend": key.info.backend,
+                                "key_protection": "hardware" if key.info.backend == "pkcs11"
+                                else "software", "strict_pdf": pdf.strict},
+                       **facts)
+        return SigningResult(data=signed.data, sha256=signed.sha256, level=signed.level,
+                             key=key.info, audit_sequence=record.sequence,
+                             field_name=signed.field_name)

@@ -1,0 +1,36 @@
+"""Verify a PDF and audit that it was verified (hashes and verdict, never content)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from signsvc.errors import SignsvcError
+from signsvc.services.audit_service import AuditService
+from signsvc.services.auditing import audit
+from signsvc.services.context import RequestContext
+from signsvc.validation.report import ValidationReport
+from signsvc.validation.validator import PdfValidator
+
+
+class ValidationService:
+    def __init__(self, validator: PdfValidator, audit_service: AuditService) -> None:
+        self._validator = validator
+        self._audit = audit_service
+
+    def reject(self, ctx: RequestContext, error: SignsvcError) -> None:
+        """Audit a verification request refused before reading the document."""
+        audit(self._audit, ctx, "validation:document:rejected", "failure", error_code=error.code)
+
+    def verify(self, ctx: RequestContext, data: bytes) -> ValidationReport:
+        """The report for ``data``; a bad signature is a report, an unreadable file an error."""
+        input_sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            report = self._validator.validate(data)
+        except SignsvcError as exc:
+            audit(self._audit, ctx, "validation:document:failed", "failure",
+                  error_code=exc.code, input_sha256=input_sha256)
+            raise
+        audit(self._audit, ctx, "validation:document:verified", "success",
+              input_sha256=input_sha256,
+              details={"verdict": report.verdict, "signatures": len(report.signatures)})
+        return report

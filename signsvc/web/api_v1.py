@@ -1,0 +1,129 @@
+"""/v1 API: keys, sign, verify, audit (see ../shared/API.md)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, jsonify, request
+
+from signsvc.errors import BadRequest, Message, SignsvcError
+from signsvc.services.context import RequestContext
+from signsvc.settings import LEVELS
+from signsvc.signing.pades import SignatureRequest
+from signsvc.web.auth import client_required, services
+from signsvc.web.uploads import read_pdf_upload
+
+api_v1 = Blueprint("api_v1", __name__)
+
+SIGN_ROLES = ("portal", "clerk")
+AUDIT_ROLES = ("auditor", "admin")
+_FIELD_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_TEXT_MAX = 200
+#: appearance profiles come with the visible-signature work; none is offered yet
+KNOWN_PROFILES: tuple[str, ...] = ()
+
+
+def _bad(param: str, vi: str, en: str) -> BadRequest:
+    return BadRequest(Message(vi, en), parameter=param)
+
+
+def _sign_request(args) -> tuple[str, SignatureRequest]:
+    key_id = args.get("key", "")
+    if not key_id:
+        raise _bad("key", "Thiếu tham số 'key' (mã khóa ký).", "The 'key' parameter is missing.")
+    level = args.get("level") or services().settings.service.default_level
+    if level not in LEVELS:
+        raise _bad("level", f"Mức chữ ký phải là một trong: {', '.join(LEVELS)}.",
+                   f"level must be one of: {', '.join(LEVELS)}.")
+    for name in ("reason", "location"):
+        if len(args.get(name, "")) > _TEXT_MAX:
+            raise _bad(name, f"Tham số '{name}' dài quá {_TEXT_MAX} ký tự.",
+                       f"'{name}' is longer than {_TEXT_MAX} characters.")
+    field = args.get("field") or None
+    if field is not None and not _FIELD_RE.match(field):
+        raise _bad("field", "Tên trường chữ ký chỉ gồm chữ, số, '_', '.', '-' (tối đa 64).",
+                   "A field name uses letters, digits, '_', '.', '-' (64 at most).")
+    profile = args.get("profile")
+    if profile and profile not in KNOWN_PROFILES:
+        raise _bad("profile", f"Không có mẫu hiển thị chữ ký '{profile}'.",
+                   f"There is no appearance profile '{profile}'.")
+    known = {"key", "level", "reason", "location", "field", "profile"}
+    unknown = sorted(set(args) - known)
+    if unknown:
+        raise _bad(unknown[0], f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
+                   f"Unsupported parameter(s): {', '.join(unknown)}.")
+    return key_id, SignatureRequest(level=level, reason=args.get("reason") or None,
+                                    location=args.get("location") or None, field_name=field)
+
+
+@api_v1.get("/keys")
+@client_required()
+def list_keys(ctx: RequestContext):
+    return jsonify({"keys": [k.as_dict() for k in services().signing.list_keys(ctx)]})
+
+
+@api_v1.post("/sign")
+@client_required(*SIGN_ROLES)
+def sign(ctx: RequestContext):
+    svc = services()
+    try:
+        key_id, sig_request = _sign_request(request.args)
+        data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
+    except SignsvcError as exc:
+        svc.signing.reject(ctx, exc, request.args.get("key"), request.args.get("level"))
+        raise
+    result = svc.signing.sign(ctx, key_id, data, sig_request)
+    resp = Response(result.data, mimetype="application/pdf")
+    resp.headers["X-Signature-Level"] = result.level
+    resp.headers["X-Document-SHA256"] = result.sha256
+    resp.headers["X-Audit-Sequence"] = str(result.audit_sequence)
+    resp.headers["X-Key-Protection"] = "hardware" if result.key.backend == "pkcs11" else "software"
+    resp.headers["Content-Disposition"] = 'attachment; filename="signed.pdf"'
+    return resp
+
+
+@api_v1.post("/verify")
+@client_required()
+def verify(ctx: RequestContext):
+    svc = services()
+    try:
+        data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
+    except SignsvcError as exc:
+        svc.validation.reject(ctx, exc)
+        raise
+    report = svc.validation.verify(ctx, data)
+    return jsonify(report.as_dict())
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise _bad(name, f"'{name}' phải là số nguyên không âm.",
+                   f"'{name}' must be a non-negative integer.")
+    return int(raw)
+
+
+@api_v1.get("/audit/events")
+@client_required(*AUDIT_ROLES)
+def audit_events(ctx: RequestContext):
+    svc = services()
+    records = svc.audit.list(
+        after_sequence=_int_arg("after_sequence", 0) or 0,
+        since=request.args.get("since") or None, until=request.args.get("until") or None,
+        actor=request.args.get("actor") or None, action=request.args.get("action") or None,
+        document_sha256=request.args.get("document_sha256") or None,
+        limit=_int_arg("limit", None))
+    body = {"events": [r.as_dict() for r in records],
+            "next_after_sequence": records[-1].sequence if records else None}
+    return jsonify(body)
+
+
+@api_v1.get("/audit/verify")
+@client_required(*AUDIT_ROLES)
+def audit_verify(ctx: RequestContext):
+    result = services().audit.verify()
+    body = result.as_dict()
+    body.setdefault("last_checkpoint", None)
+    return jsonify(body)

@@ -1,0 +1,139 @@
+"""The OpenAPI 3.1 document of the HTTP API (kept next to the routes it describes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from signsvc import __version__
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+_PDF_BODY = {
+    "required": True,
+    "content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                           "properties": {"file": {"type": "string",
+                                                                   "format": "binary"}}}},
+    },
+}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    texts = {400: "Bad parameter", 401: "Missing or wrong token", 403: "Role or key not allowed",
+             404: "Unknown key", 413: "Document too large", 415: "Not a PDF upload",
+             422: "Not a PDF, malformed or encrypted PDF", 503: "Token, TSA or audit log unavailable"}
+    return {str(c): {"description": texts[c],
+                     "content": {"application/problem+json": {"schema": _PROBLEM}}} for c in codes}
+
+
+def _q(name: str, desc: str, required: bool = False, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": desc,
+            "schema": schema or {"type": "string"}}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 description of /v1 and the operational endpoints."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "signsvc", "version": __version__,
+                 "description": "Dịch vụ ký số và xác thực tài liệu PDF (PAdES) / "
+                                "Digital signature and verification service for PDF (PAdES)."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Problem": {"type": "object", "required": ["type", "title", "status", "detail", "code"],
+                            "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                                           "status": {"type": "integer"}, "detail": {"type": "string"},
+                                           "detail_vi": {"type": "string"}, "detail_en": {"type": "string"},
+                                           "code": {"type": "string"},
+                                           "instance": {"type": ["string", "null"]}}},
+                "Key": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "backend": {"enum": ["pkcs11", "software"]},
+                    "algorithm": {"type": "string"}, "key_size": {"type": "integer"},
+                    "key_protection": {"enum": ["hardware", "software"]},
+                    "certificate": {"type": "object", "properties": {
+                        k: {"type": "string"} for k in ("subject", "common_name", "issuer", "serial",
+                                                        "not_before", "not_after", "sha256")}}}},
+                "ValidationReport": {"type": "object", "required": ["document", "signatures", "verdict"],
+                                     "properties": {
+                    "document": {"type": "object", "properties": {
+                        "sha256": {"type": "string"}, "size": {"type": "integer"},
+                        "revisions": {"type": "integer"}, "status": {"enum": ["signed", "unsigned"]}}},
+                    "signatures": {"type": "array", "items": {"type": "object", "properties": {
+                        "field": {"type": "string"}, "signer": {"type": "object"},
+                        "signing_time": {"type": ["string", "null"]},
+                        "timestamp": {"type": ["object", "null"]},
+                        "level": {"enum": ["B-B", "B-T", "B-LT", "B-LTA", "none"]},
+                        "intact": {"type": "boolean"}, "valid": {"type": "boolean"},
+                        "trusted": {"type": "boolean"},
+                        "revocation": {"enum": ["good", "revoked", "unknown", "not_checked"]},
+                        "coverage": {"enum": ["entire_file", "entire_revision", "partial"]},
+                        "modifications": {"enum": ["none", "form_filling", "annotations", "other"]},
+                        "indication": {"enum": ["TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE"]},
+                        "sub_indication": {"type": ["string", "null"]},
+                        "messages": {"type": "object", "properties": {
+                            "vi": {"type": "array", "items": {"type": "string"}},
+                            "en": {"type": "array", "items": {"type": "string"}}}}}}},
+                    "verdict": {"enum": ["valid", "valid_modified_after", "invalid", "indeterminate",
+                                         "unsigned"]},
+                    "policy_sha256": {"type": ["string", "null"]},
+                    "trust_anchors_sha256": {"type": "string"}}},
+                "AuditRecord": {"type": "object", "properties": {
+                    "sequence": {"type": "integer"}, "time": {"type": "string"},
+                    "action": {"type": "string"}, "outcome": {"type": "string"},
+                    "prev_hash": {"type": "string"}, "record_hash": {"type": "string"}}},
+            },
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/healthz": {"get": {"summary": "Tiến trình đang chạy / Process is up", "security": [],
+                                 "responses": {"200": {"description": '{"status": "ok"}'}}}},
+            "/readyz": {"get": {"summary": "Sẵn sàng phục vụ / Ready (keys, audit log)", "security": [],
+                                "responses": {"200": {"description": "ready"},
+                                              "503": {"description": "not ready, with the reason"}}}},
+            "/v1/keys": {"get": {"summary": "Các khóa máy khách được dùng / Keys this client may use",
+                                 "responses": {"200": {"description": "keys", "content": {
+                                     "application/json": {"schema": {"type": "object", "properties": {
+                                         "keys": {"type": "array",
+                                                  "items": {"$ref": "#/components/schemas/Key"}}}}}}},
+                                               **_errors(401)}}},
+            "/v1/sign": {"post": {
+                "summary": "Ký PDF (PAdES) / Sign a PDF (PAdES)",
+                "description": "Roles: portal, clerk. The key must be granted to the client.",
+                "parameters": [_q("key", "Key id", True),
+                               _q("level", "Signature level", schema={"enum": ["B-B", "B-T", "B-LT", "B-LTA"]}),
+                               _q("reason", "Reason (≤200 chars)"), _q("location", "Location (≤200 chars)"),
+                               _q("field", "Signature field name"), _q("profile", "Appearance profile")],
+                "requestBody": _PDF_BODY,
+                "responses": {"200": {"description": "The signed PDF; headers X-Signature-Level, "
+                                                     "X-Document-SHA256, X-Audit-Sequence",
+                                      "content": {"application/pdf": {}}},
+                              **_errors(400, 401, 403, 404, 413, 415, 422, 503)}}},
+            "/v1/verify": {"post": {
+                "summary": "Xác thực chữ ký PDF / Verify a PDF's signatures",
+                "requestBody": _PDF_BODY,
+                "responses": {"200": {"description": "Validation report", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ValidationReport"}}}},
+                    **_errors(401, 413, 415, 422, 503)}}},
+            "/v1/audit/events": {"get": {
+                "summary": "Nhật ký kiểm toán / Audit records (auditor, admin)",
+                "parameters": [_q("since", "ISO 8601, inclusive"), _q("until", "ISO 8601, exclusive"),
+                               _q("actor", "Client name"), _q("action", "Action tag"),
+                               _q("document_sha256", "Input or output SHA-256"),
+                               _q("after_sequence", "Page after this sequence", schema={"type": "integer"}),
+                               _q("limit", "At most 1000", schema={"type": "integer"})],
+                "responses": {"200": {"description": "records, oldest first", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "events": {"type": "array", "items": {"$ref": "#/components/schemas/AuditRecord"}},
+                        "next_after_sequence": {"type": ["integer", "null"]}}}}}},
+                    **_errors(400, 401, 403)}}},
+            "/v1/audit/verify": {"get": {
+                "summary": "Kiểm tra chuỗi băm nhật ký / Verify the audit hash chain",
+                "responses": {"200": {"description": '{"ok", "checked", "first_bad_sequence", ...}'},
+                              **_errors(401, 403)}}},
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+            "/docs": {"get": {"summary": "Human-readable API page", "security": [],
+                              "responses": {"200": {"description": "HTML"}}}},
+        },
+    }
