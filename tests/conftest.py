@@ -91,3 +91,58 @@ def responders(dev_pki):
     thread.start()
     yield f"http://127.0.0.1:{RESPONDER_PORT}"
     server.shutdown()
+
+
+# -- the service itself ----------------------------------------------------------------
+
+def make_settings(state_dir: Path, **overrides: str):
+    """The development config with state (audit, clients) under ``state_dir``."""
+    from signsvc.settings import load_settings
+
+    env = {**os.environ, "SIGNSVC_SERVICE__STATE_DIR": str(state_dir),
+           "SIGNSVC_AUDIT__PATH": str(state_dir / "audit.sqlite3")}
+    env.update({f"SIGNSVC_{k.upper()}": v for k, v in overrides.items()})
+    return load_settings(REPO / "config" / "signsvc.toml", environ=env)
+
+
+@dataclass
+class Api:
+    """A running app (Flask test client) with one client token per role."""
+
+    app: object
+    services: object
+    client: object
+    tokens: dict
+    state_dir: Path
+
+    def headers(self, who: str, **extra: str) -> dict:
+        return {"Authorization": f"Bearer {self.tokens[who]}", **extra}
+
+
+def build_api(state_dir: Path, **overrides: str) -> Api:
+    from signsvc.app import build_services
+    from signsvc.services.context import RequestContext
+    from signsvc.web import create_web_app
+
+    services = build_services(make_settings(state_dir, **overrides))
+    app = create_web_app(services)
+    ctx = RequestContext(request_id="test-setup", actor="tests", role="admin")
+    tokens = {}
+    for name, role, keys in (
+        ("portal", "portal", ("agency-seal", "agency-seal-ec", "dev-software")),
+        ("portal-limited", "portal", ("dev-software",)),
+        ("clerk", "clerk", ("agency-seal",)),
+        ("auditor", "auditor", ()),
+        ("admin", "admin", ()),
+    ):
+        _, tokens[name] = services.clients.create(name, role, keys, ctx)
+    return Api(app=app, services=services, client=app.test_client(), tokens=tokens,
+               state_dir=state_dir)
+
+
+@pytest.fixture(scope="session")
+def api(dev_pki, responders, tmp_path_factory):
+    """One service for the session, its state in a temporary folder."""
+    a = build_api(tmp_path_factory.mktemp("state"))
+    yield a
+    a.services.shutdown()

@@ -177,6 +177,9 @@ class Pkcs11Key:
                     s.close()
             raise
         with self._lock:
+            for old in self._sessions:
+                with contextlib.suppress(Exception):
+                    old.close()
             self._idle = queue.LifoQueue()
             for pair in pairs:
                 self._idle.put(pair)
@@ -186,6 +189,7 @@ class Pkcs11Key:
         return cert_der
 
     def _ensure_connected(self) -> None:
+        """Reconnect a broken pool: first as is, then after re-initialising the module."""
         if not self._broken and self._generation == self._module.generation:
             return
         with self._lock:
@@ -193,14 +197,16 @@ class Pkcs11Key:
             if now - self._last_attempt < RECONNECT_INTERVAL:
                 raise TokenUnavailable()
             self._last_attempt = now
-        if self._generation == self._module.generation:
-            self._module.reinitialize(self._generation)
         try:
             self._connect()
-            log.info("pkcs11 key %s reconnected", self._spec.id)
-        except p11e.PKCS11Error as exc:
-            log.warning("pkcs11 key %s still unavailable: %s", self._spec.id, type(exc).__name__)
-            raise TokenUnavailable() from None
+        except p11e.PKCS11Error:
+            self._module.reinitialize(self._module.generation)
+            try:
+                self._connect()
+            except p11e.PKCS11Error as exc:
+                log.warning("pkcs11 key %s still unavailable: %s", self._spec.id, type(exc).__name__)
+                raise TokenUnavailable() from None
+        log.info("pkcs11 key %s reconnected", self._spec.id)
 
     def _mark_broken(self) -> None:
         with self._lock:

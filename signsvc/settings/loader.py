@@ -111,13 +111,10 @@ def _section(name: str, cls: type, raw: Any, base_dir: Path) -> Any:
 def _secret(where: str, raw: dict[str, Any], stem: str, base_dir: Path,
             environ: Mapping[str, str]) -> Secret | None:
     env_name, file_name = raw.get(f"{stem}_env"), raw.get(f"{stem}_file")
-    if env_name and file_name:
-        raise _fail(where, f"give {stem}_env or {stem}_file, not both")
-    if env_name:
-        value = environ.get(env_name)
-        if not value:
-            raise _fail(where, f"{stem} environment variable {env_name} is not set")
-        return Secret(value)
+    if env_name and environ.get(env_name):
+        return Secret(environ[env_name])
+    if env_name and not file_name:
+        raise _fail(where, f"{stem} environment variable {env_name} is not set")
     if file_name:
         path = _path(base_dir, file_name)
         try:

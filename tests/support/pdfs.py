@@ -37,3 +37,19 @@ def make_pdf(pages: int = 1, text: str = "signsvc test document", pad_to: int = 
     out = io.BytesIO()
     w.write(out)
     return out.getvalue()
+
+
+def make_encrypted_pdf(user_password: str = "secret") -> bytes:
+    """A valid PDF encrypted with the standard security handler (AES-256)."""
+    w = PdfFileWriter()
+    stream = b"BT /F1 18 Tf 72 770 Td (encrypted) Tj ET"
+    page = generic.DictionaryObject({
+        N("/Type"): N("/Page"),
+        N("/MediaBox"): generic.ArrayObject([generic.NumberObject(x) for x in (0, 0, 595, 842)]),
+        N("/Contents"): w.add_object(generic.StreamObject(stream_data=stream)),
+    })
+    w.insert_page(page)
+    w.encrypt("owner-" + user_password, user_password)
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()

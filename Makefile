@@ -1,0 +1,35 @@
+# signsvc -- the two commands a new user needs are `make run` and `make test`.
+# Both install what is missing (scripts/install.sh), build the development PKI and
+# SoftHSM2 tokens (certs/devpki.py) and are safe to run again.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV_ENV := set -a && . var/dev.env && set +a
+
+.PHONY: run test deps pki responders stop lint bench clean-state
+
+deps:
+	@bash scripts/install.sh
+
+pki: deps
+	@$(PY) certs/devpki.py
+
+responders: pki
+	@bash scripts/responders.sh start
+
+run: responders
+	@$(DEV_ENV) && bash scripts/first-run-help.sh
+	@$(DEV_ENV) && exec $(VENV)/bin/signsvc serve
+
+test: pki
+	@$(DEV_ENV) && $(VENV)/bin/lint-imports --no-cache >/dev/null && echo "import contracts: ok"
+	@$(DEV_ENV) && $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: deps
+	@$(VENV)/bin/lint-imports --no-cache
+
+bench: responders
+	@$(DEV_ENV) && $(PY) bench/sign_throughput.py
+
+stop:
+	@bash scripts/responders.sh stop
