@@ -1,0 +1,185 @@
+"""From the facts about one signature to its ETSI indication and its messages (pure).
+
+``Facts`` holds only plain values (no pyHanko types); ``decide`` applies, in order:
+
+1. a signature that could not be parsed → TOTAL-FAILED / FORMAT_FAILURE;
+   an unsupported format or algorithm, or a processing error → INDETERMINATE;
+2. digest mismatch → TOTAL-FAILED / HASH_FAILURE; bad signature value →
+   TOTAL-FAILED / SIG_CRYPTO_FAILURE;
+3. revoked: TOTAL-FAILED / REVOKED when the best signing time (the trusted timestamp,
+   else the claimed time) is at or after the revocation; otherwise INDETERMINATE /
+   REVOKED_NO_POE (REVOKED_CA_NO_POE for a CA);
+4. another trust problem → its AdES sub-indication (INDETERMINATE, or TOTAL-FAILED for
+   AdES failures);
+5. revocation ``unknown`` → INDETERMINATE / TRY_LATER;
+6. a signature timestamp that is broken or untrusted → INDETERMINATE /
+   SIG_CONSTRAINTS_FAILURE;
+7. otherwise TOTAL-PASSED.
+
+Messages: the conclusion first, then time, revocation, algorithm and modification notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from signsvc.errors import Message
+
+from . import messages
+from .report import Messages, TimestampInfo, vn_time
+
+FAILURE_SUBINDICATIONS = frozenset({"FORMAT_FAILURE", "HASH_FAILURE", "SIG_CRYPTO_FAILURE",
+                                    "REVOKED", "NOT_YET_VALID"})
+_PROBLEM_MESSAGES = {
+    "NO_CERTIFICATE_CHAIN_FOUND": "untrusted",
+    "CHAIN_CONSTRAINTS_FAILURE": "chain_constraints",
+    "CERTIFICATE_CHAIN_GENERAL_FAILURE": "chain_failure",
+    "OUT_OF_BOUNDS_NO_POE": "expired",
+    "OUT_OF_BOUNDS_NOT_REVOKED": "expired",
+    "EXPIRED": "expired",
+    "NOT_YET_VALID": "not_yet_valid",
+    "CRYPTO_CONSTRAINTS_FAILURE": "crypto_constraints",
+    "CRYPTO_CONSTRAINTS_FAILURE_NO_POE": "crypto_constraints",
+    "NO_POE": "no_poe",
+    "NO_SIGNING_CERTIFICATE_FOUND": "no_signing_certificate",
+}
+_MODIFICATION_MESSAGES = {"form_filling": "modified_form_filling",
+                          "annotations": "modified_annotations", "other": "modified_other"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    intact: bool
+    valid: bool
+    trusted: bool
+    problem: str | None = None           # AdES sub-indication name reported for the chain
+    revocation: str = "not_checked"
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+    ca_revoked: bool = False
+    timestamp: TimestampInfo | None = None
+    claimed_time: datetime | None = None
+    validated_at_timestamp: bool = False  # the chain was checked at the timestamp's time
+    revoked_later_at: datetime | None = None
+    revoked_later_reason: str | None = None
+    weaknesses: tuple[Message, ...] = ()
+    modifications: str = "none"
+    coverage: str = "entire_file"
+    modifications_permitted: bool = True
+    trailing_data: bool = False
+    parse_failure: str | None = None      # reason the CMS could not be read
+    unsupported: Message | None = None    # unsupported format/algorithm
+    processing_error: str | None = None
+    sub_indication_hint: str | None = None  # AdES sub-indication from a pyHanko error
+    extra: tuple[Message, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Decision:
+    indication: str
+    sub_indication: str | None
+    messages: Messages
+    flags: tuple[str, ...]
+
+
+def _best_time(facts: Facts) -> datetime | None:
+    ts = facts.timestamp
+    if ts is not None and ts.valid:
+        return ts.time
+    return facts.claimed_time
+
+
+def _revoked(facts: Facts) -> tuple[str, str | None, Message]:
+    date = vn_time(facts.revoked_at) or "?"
+    if facts.ca_revoked:
+        return "INDETERMINATE", "REVOKED_CA_NO_POE", messages.revocation_text(
+            "ca_revoked", date=date, reason=facts.revocation_reason)
+    best = _best_time(facts)
+    if best is not None and facts.revoked_at is not None and best >= facts.revoked_at:
+        return "TOTAL-FAILED", "REVOKED", messages.revocation_text(
+            "revoked", date=date, reason=facts.revocation_reason)
+    return "INDETERMINATE", "REVOKED_NO_POE", messages.revocation_text(
+        "revoked_no_poe", date=date, reason=facts.revocation_reason)
+
+
+def _conclusion(facts: Facts) -> tuple[str, str | None, Message | None]:
+    if facts.parse_failure is not None:
+        return "TOTAL-FAILED", "FORMAT_FAILURE", messages.text("format_failure", reason=facts.parse_failure)
+    if facts.unsupported is not None:
+        return "INDETERMINATE", facts.sub_indication_hint or "GENERIC", facts.unsupported
+    if facts.processing_error is not None:
+        hint = facts.sub_indication_hint or "GENERIC"
+        status = "TOTAL-FAILED" if hint in FAILURE_SUBINDICATIONS else "INDETERMINATE"
+        key = _PROBLEM_MESSAGES.get(hint)
+        msg = messages.text(key) if key else messages.text("processing_error", reason=facts.processing_error)
+        return status, hint, msg
+    if not facts.intact:
+        return "TOTAL-FAILED", "HASH_FAILURE", messages.text("hash_failure")
+    if not facts.valid:
+        return "TOTAL-FAILED", "SIG_CRYPTO_FAILURE", messages.text("crypto_failure")
+    if facts.revocation == "revoked":
+        return _revoked(facts)
+    if facts.problem is not None:
+        status = "TOTAL-FAILED" if facts.problem in FAILURE_SUBINDICATIONS else "INDETERMINATE"
+        if facts.problem == "TRY_LATER":
+            key = "revocation_not_checked" if facts.revocation == "not_checked" else "revocation_unknown"
+            return status, facts.problem, messages.text(key)
+        key = _PROBLEM_MESSAGES.get(facts.problem)
+        msg = messages.text(key) if key else messages.text("generic_indeterminate", reason=facts.problem)
+        return status, facts.problem, msg
+    if facts.revocation == "unknown":
+        return "INDETERMINATE", "TRY_LATER", messages.text("revocation_unknown")
+    ts = facts.timestamp
+    if ts is not None and not (ts.intact and ts.signature_valid):
+        return "INDETERMINATE", "SIG_CONSTRAINTS_FAILURE", messages.text("timestamp_invalid")
+    if ts is not None and not ts.trusted:
+        return "INDETERMINATE", "SIG_CONSTRAINTS_FAILURE", messages.text("timestamp_untrusted")
+    return "TOTAL-PASSED", None, None
+
+
+def _modification_notes(facts: Facts) -> list[Message]:
+    notes = []
+    if facts.coverage == "partial":
+        notes.append(messages.text("coverage_partial"))
+    key = _MODIFICATION_MESSAGES.get(facts.modifications)
+    if key:
+        notes.append(messages.text(key))
+    if not facts.modifications_permitted:
+        notes.append(messages.text("modifications_not_permitted"))
+    if facts.trailing_data:
+        notes.append(messages.text("trailing_bytes"))
+    return notes
+
+
+def decide(facts: Facts) -> Decision:
+    """The indication, sub-indication, messages and flags for one signature."""
+    indication, sub, main = _conclusion(facts)
+    found: list[Message] = []
+    if indication == "TOTAL-PASSED":
+        untouched = facts.modifications in ("none", "form_filling") and not facts.trailing_data
+        found.append(messages.text("passed" if untouched else "signature_ok"))
+    elif main is not None:
+        found.append(main)
+    flags = []
+    if facts.timestamp is None:
+        flags.append("NotTimestamped")
+        found.append(messages.text("not_timestamped"))
+    if facts.validated_at_timestamp and facts.timestamp is not None:
+        flags.append("ValidatedAtTimestamp")
+        found.append(messages.text("valid_at_signing_time", date=vn_time(facts.timestamp.time) or "?"))
+    if facts.revoked_later_at is not None:
+        flags.append("RevokedAfterSigning")
+        found.append(messages.revocation_text("revoked_after_signing", date=vn_time(facts.revoked_later_at) or "?",
+                                              reason=facts.revoked_later_reason))
+    if facts.revocation == "not_checked" and indication == "TOTAL-PASSED":
+        found.append(messages.text("revocation_not_checked"))
+    if facts.weaknesses:
+        flags.append("WeakAlgorithm")
+        found.extend(facts.weaknesses)
+    found.extend(facts.extra)
+    found.extend(_modification_notes(facts))
+    unique = list(dict.fromkeys(found))
+    return Decision(indication, sub,
+                    Messages(vi=tuple(m.vi for m in unique), en=tuple(m.en for m in unique)),
+                    tuple(flags))

@@ -1,0 +1,200 @@
+"""The validation report: signsvc's own frozen values, serialised as API.md says.
+
+Nothing here imports pyHanko; ``validator`` maps pyHanko's results into these types.
+``as_dict()`` yields the JSON names of API.md plus documented extra fields. Times are
+ISO-8601 in Vietnam time (``+07:00``), serial numbers are lower-case hex strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
+
+VERDICTS = ("valid", "valid_modified_after", "invalid", "indeterminate", "unsigned")
+LEVELS = ("B-B", "B-T", "B-LT", "B-LTA", "none")
+REVOCATION_STATES = ("good", "revoked", "unknown", "not_checked")
+COVERAGES = ("entire_file", "entire_revision", "partial")
+MODIFICATIONS = ("none", "form_filling", "annotations", "other")
+INDICATIONS = ("TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE")
+
+
+def vn_time(moment: datetime | None) -> str | None:
+    """``moment`` as ISO-8601 in Vietnam time, to the second; ``None`` stays ``None``.
+
+    A naive datetime is taken to be UTC.
+    """
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(VIETNAM_TIME).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Findings, one sentence each, in the same order in both languages."""
+
+    vi: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"vi": list(self.vi), "en": list(self.en)}
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    sha256: str
+    size: int
+    revisions: int
+    status: str  # "signed" | "unsigned"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "size": self.size, "revisions": self.revisions,
+                "status": self.status}
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    subject: str
+    common_name: str | None
+    serial: str
+    issuer: str
+    certificate_sha256: str
+    organization: str | None = None
+    organizational_unit: str | None = None
+    uid: tuple[str, ...] = ()           # e.g. "CMND:…", "CCCD:…", "MST:…"
+    issuer_common_name: str | None = None
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    key_algorithm: str | None = None    # "rsa" | "ec" | …
+    key_size: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject, "common_name": self.common_name, "serial": self.serial,
+            "issuer": self.issuer, "certificate_sha256": self.certificate_sha256,
+            "organization": self.organization, "organizational_unit": self.organizational_unit,
+            "uid": list(self.uid), "issuer_common_name": self.issuer_common_name,
+            "certificate_validity": {"not_before": vn_time(self.not_before),
+                                     "not_after": vn_time(self.not_after)},
+            "key_algorithm": self.key_algorithm, "key_size": self.key_size,
+        }
+
+
+@dataclass(frozen=True)
+class TimestampInfo:
+    """A timestamp token. ``valid`` means intact, cryptographically valid (``signature_valid``)
+    and issued by a trusted TSA (``trusted``)."""
+
+    time: datetime | None   # None only when the token could not be read
+    tsa: str | None
+    valid: bool
+    intact: bool = True
+    signature_valid: bool = True
+    trusted: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"time": vn_time(self.time), "tsa": self.tsa, "valid": self.valid,
+                "intact": self.intact, "signature_valid": self.signature_valid,
+                "trusted": self.trusted}
+
+
+@dataclass(frozen=True)
+class AlgorithmInfo:
+    digest: str | None
+    signature: str | None
+    padding: str | None  # "PKCS#1 v1.5" | "PSS" | None (ECDSA, EdDSA)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"digest": self.digest, "signature": self.signature, "padding": self.padding}
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """One signature. ``valid`` is cryptographic validity only; ``indication`` is the
+    ETSI EN 319 102-1 conclusion for the signature itself; document-level changes after
+    it are in ``modifications`` (and decide the document verdict)."""
+
+    field: str
+    signer: SignerInfo | None
+    signing_time: datetime | None
+    timestamp: TimestampInfo | None
+    level: str
+    intact: bool
+    valid: bool
+    trusted: bool
+    revocation: str
+    coverage: str
+    modifications: str
+    indication: str
+    sub_indication: str | None
+    messages: Messages
+    modifications_permitted: bool = True
+    trailing_data: bool = False
+    algorithm: AlgorithmInfo | None = None
+    flags: tuple[str, ...] = ()          # e.g. "NotTimestamped" (VAL-2)
+    revocation_time: datetime | None = None
+    validation_time: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "signer": self.signer.as_dict() if self.signer else None,
+            "signing_time": vn_time(self.signing_time),
+            "timestamp": self.timestamp.as_dict() if self.timestamp else None,
+            "level": self.level, "intact": self.intact, "valid": self.valid,
+            "trusted": self.trusted, "revocation": self.revocation,
+            "coverage": self.coverage, "modifications": self.modifications,
+            "indication": self.indication, "sub_indication": self.sub_indication,
+            "messages": self.messages.as_dict(),
+            "modifications_permitted": self.modifications_permitted,
+            "trailing_data": self.trailing_data,
+            "algorithm": self.algorithm.as_dict() if self.algorithm else None,
+            "key_size": self.signer.key_size if self.signer else None,
+            "flags": list(self.flags),
+            "revocation_time": vn_time(self.revocation_time),
+            "validation_time": vn_time(self.validation_time),
+        }
+
+
+@dataclass(frozen=True)
+class DocumentTimestampReport:
+    """A document timestamp (/DocTimeStamp), e.g. the one that makes a signature B-LTA."""
+
+    field: str
+    timestamp: TimestampInfo
+    coverage: str
+    modifications: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, **self.timestamp.as_dict(), "coverage": self.coverage,
+                "modifications": self.modifications}
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    document: DocumentInfo
+    signatures: tuple[SignatureReport, ...]
+    verdict: str
+    policy_sha256: str | None
+    trust_anchors_sha256: str
+    trust_anchors_name: str
+    document_timestamps: tuple[DocumentTimestampReport, ...] = ()
+    messages: Messages = Messages()
+    validated_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document.as_dict(),
+            "signatures": [s.as_dict() for s in self.signatures],
+            "verdict": self.verdict,
+            "policy_sha256": self.policy_sha256,
+            "trust_anchors_sha256": self.trust_anchors_sha256,
+            "trust_anchors": {"name": self.trust_anchors_name, "sha256": self.trust_anchors_sha256},
+            "document_timestamps": [t.as_dict() for t in self.document_timestamps],
+            "messages": self.messages.as_dict(),
+            "validated_at": vn_time(self.validated_at),
+        }
