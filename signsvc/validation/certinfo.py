@@ -1,0 +1,65 @@
+"""Who signed: an asn1crypto certificate turned into a ``SignerInfo`` (VAL-6 fields)."""
+
+from __future__ import annotations
+
+from asn1crypto import x509
+from cryptography import x509 as cx509
+
+from .report import SignerInfo
+
+
+def _attributes(name: x509.Name, attr: str) -> list[str]:
+    values = []
+    for rdn in name.chosen:
+        for type_and_value in rdn:
+            if type_and_value["type"].native == attr:
+                values.append(str(type_and_value["value"].native))
+    return values
+
+
+def _joined(name: x509.Name, attr: str) -> str | None:
+    values = _attributes(name, attr)
+    return ", ".join(values) if values else None
+
+
+def _names(cert: x509.Certificate) -> tuple[str, str]:
+    """Subject and issuer as RFC 4514 strings (``CN=…,O=…,C=VN``), asn1crypto's wording
+    when cryptography cannot parse the certificate."""
+    try:
+        parsed = cx509.load_der_x509_certificate(cert.dump())
+        return parsed.subject.rfc4514_string(), parsed.issuer.rfc4514_string()
+    except ValueError:
+        return cert.subject.human_friendly, cert.issuer.human_friendly
+
+
+def signer_info(cert: x509.Certificate) -> SignerInfo:
+    """The facts a report shows about ``cert``: names (CN, O, OU, UID such as ``CMND:``/
+    ``CCCD:``/``MST:``), serial in hex, SHA-256, validity period and key; never raises for
+    an unusual but parseable certificate."""
+    subject = cert.subject
+    public_key = cert.public_key
+    try:
+        key_size: int | None = public_key.bit_size
+    except (ValueError, KeyError, TypeError, NotImplementedError):
+        key_size = None
+    subject_str, issuer_str = _names(cert)
+    return SignerInfo(
+        subject=subject_str,
+        common_name=_joined(subject, "common_name"),
+        serial=format(cert.serial_number, "x"),
+        issuer=issuer_str,
+        certificate_sha256=cert.sha256.hex(),
+        organization=_joined(subject, "organization_name"),
+        organizational_unit=_joined(subject, "organizational_unit_name"),
+        uid=tuple(_attributes(subject, "user_id")),
+        issuer_common_name=_joined(cert.issuer, "common_name"),
+        not_before=cert.not_valid_before,
+        not_after=cert.not_valid_after,
+        key_algorithm=public_key.algorithm,
+        key_size=key_size,
+    )
+
+
+def common_name(cert: x509.Certificate) -> str | None:
+    """The subject CN (several joined by ", "), or the whole subject when there is none."""
+    return _joined(cert.subject, "common_name") or cert.subject.human_friendly

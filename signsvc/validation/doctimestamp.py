@@ -1,0 +1,36 @@
+"""Document timestamps (/DocTimeStamp): the archive timestamps of B-LTA. Never raises."""
+
+from __future__ import annotations
+
+import logging
+
+from pyhanko.sign.validation import async_validate_pdf_timestamp
+from pyhanko_certvalidator.fetchers import FetcherBackend
+
+from .context import TrustSetup
+from .diff_policy import DIFF_POLICY
+from .pdfread import SignatureEntry
+from .report import DocumentTimestampReport, TimestampInfo
+from .signature import DocumentFacts, coverage_name, modification_name, timestamp_info
+
+logger = logging.getLogger(__name__)
+
+_BROKEN = TimestampInfo(time=None, tsa=None, valid=False, intact=False, signature_valid=False,
+                        trusted=False)
+
+
+async def check_document_timestamp(entry: SignatureEntry, setup: TrustSetup,
+                                   backend: FetcherBackend | None, doc: DocumentFacts) -> DocumentTimestampReport:
+    """The report for one document timestamp; an unreadable token is reported as not
+    intact and not valid."""
+    if entry.embedded is None:
+        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other")
+    try:
+        vc = setup.context(doc.evidence, backend)
+        status = await async_validate_pdf_timestamp(entry.embedded, validation_context=vc,
+                                                    diff_policy=DIFF_POLICY)
+    except Exception as exc:  # the boundary: a broken token is a finding
+        logger.warning("document timestamp %s could not be checked", entry.field, exc_info=exc)
+        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other")
+    return DocumentTimestampReport(entry.field, timestamp_info(status), coverage_name(status.coverage),
+                                   modification_name(status.modification_level))

@@ -1,0 +1,310 @@
+"""One signature: run pyHanko, gather plain facts, decide, build its ``SignatureReport``.
+
+``check_signature`` never raises: an unparseable CMS, an unsupported algorithm or any
+pyHanko/asn1crypto/certvalidator error becomes a report about that signature.
+
+The chain is first checked now. When that fails only because of time (revoked, expired,
+algorithm retired) and a trusted signature timestamp proves the signature existed before
+that, it is checked again at the timestamp's time (VAL-2); then the later revocation or
+expiry is a note, not a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from asn1crypto import cms, x509
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import ModificationInfo, PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers import FetcherBackend
+
+from . import algorithms, certinfo, messages, revocation
+from .context import SIGNER_KEY_USAGE, TrustSetup
+from .decision import Facts, decide
+from .diff_policy import DIFF_POLICY
+from .evidence import Evidence, signature_evidence
+from .pdfread import SignatureEntry
+from .report import SignatureReport, TimestampInfo
+
+logger = logging.getLogger(__name__)
+
+TIME_BOUND_PROBLEMS = frozenset({"REVOKED_NO_POE", "REVOKED_CA_NO_POE", "OUT_OF_BOUNDS_NO_POE",
+                                 "OUT_OF_BOUNDS_NOT_REVOKED", "EXPIRED",
+                                 "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"})
+TRAILING_WHITESPACE = b" \t\r\n\x00\x0c"
+_COVERAGE = {SignatureCoverageLevel.ENTIRE_FILE: "entire_file",
+             SignatureCoverageLevel.ENTIRE_REVISION: "entire_revision"}
+_MODIFICATIONS = {ModificationLevel.NONE: "none", ModificationLevel.LTA_UPDATES: "none",
+                  ModificationLevel.FORM_FILLING: "form_filling",
+                  ModificationLevel.ANNOTATIONS: "annotations"}
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What every signature check needs to know about the document."""
+
+    reader: PdfFileReader
+    data: bytes
+    evidence: Evidence                      # from the DSS
+    doc_timestamp_revisions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Integrity:
+    coverage: str = "partial"
+    modifications: str = "other"
+    permitted: bool = True
+    trailing: bool = False
+
+
+def coverage_name(level: SignatureCoverageLevel | None) -> str:
+    """``entire_file`` / ``entire_revision``; anything else is ``partial``."""
+    return _COVERAGE.get(level, "partial") if level is not None else "partial"
+
+
+def modification_name(level: ModificationLevel | None) -> str:
+    """``none`` (also for DSS/timestamp updates) / ``form_filling`` / ``annotations``;
+    ``other`` for anything else, including an unknown level."""
+    return _MODIFICATIONS.get(level, "other") if level is not None else "other"
+
+
+def _trailing(entry: SignatureEntry, doc: DocumentFacts, coverage: SignatureCoverageLevel | None) -> bool:
+    """Non-blank bytes after the signed range of the file's last revision."""
+    if coverage != SignatureCoverageLevel.ENTIRE_REVISION:
+        return False
+    if entry.signed_revision != doc.reader.xrefs.total_revisions - 1:
+        return False
+    try:
+        _, _, start2, len2 = (int(x) for x in entry.sig_object["/ByteRange"])
+    except (KeyError, ValueError, TypeError):
+        return False
+    return bool(doc.data[start2 + len2:].strip(TRAILING_WHITESPACE))
+
+
+def _integrity(entry: SignatureEntry, doc: DocumentFacts, info: ModificationInfo) -> _Integrity:
+    return _Integrity(coverage=coverage_name(info.coverage),
+                      modifications=modification_name(info.modification_level),
+                      permitted=info.docmdp_ok is not False,
+                      trailing=_trailing(entry, doc, info.coverage))
+
+
+def _integrity_without_status(entry: SignatureEntry, doc: DocumentFacts) -> _Integrity:
+    """Coverage and later changes when pyHanko's full check did not finish."""
+    emb = entry.embedded
+    try:
+        if emb is not None:
+            if emb.coverage is None:
+                emb.compute_integrity_info(diff_policy=DIFF_POLICY)
+            return _integrity(entry, doc, ModificationInfo(**emb.summarise_integrity_info()))
+        last = doc.reader.xrefs.total_revisions - 1
+        if entry.signed_revision >= last:
+            return _Integrity(coverage="entire_revision", modifications="none")
+        result = DIFF_POLICY.review_file(doc.reader, entry.signed_revision)
+        level = result.modification_level if isinstance(result, DiffResult) else ModificationLevel.OTHER
+        return _Integrity(coverage="entire_revision", modifications=modification_name(level))
+    except Exception as exc:  # best effort only: the signature is already reported as failed
+        logger.info("integrity of %s not determined: %s", entry.field, exc)
+        return _Integrity()
+
+
+def _claimed_time(entry: SignatureEntry) -> datetime | None:
+    try:
+        if entry.embedded is not None:
+            return entry.embedded.self_reported_timestamp
+        return generic.parse_pdf_date(entry.sig_object["/M"], strict=False)
+    except Exception:
+        return None
+
+
+def _has_signature_timestamp(signer_info: cms.SignerInfo) -> bool:
+    try:
+        attrs = signer_info["unsigned_attrs"]
+        return any(a["type"].native == "signature_time_stamp_token" for a in attrs) if attrs else False
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+def _level(entry: SignatureEntry, doc: DocumentFacts, has_timestamp: bool, evidence: Evidence,
+           cert: x509.Certificate | None) -> str:
+    """B-B without a signature timestamp; B-T with one; B-LT when the document (DSS) or
+    the signature (Adobe archive) also holds an OCSP response or CRL about the signer's
+    certificate; B-LTA when a document timestamp was added in a later revision."""
+    if entry.embedded is None:
+        return "none"
+    if not has_timestamp:
+        return "B-B"
+    has_revinfo = (revocation.has_evidence(cert, evidence.ocsps, evidence.crls) if cert is not None
+                   else evidence.has_revinfo)
+    if not has_revinfo:
+        return "B-T"
+    if any(rev > entry.signed_revision for rev in doc.doc_timestamp_revisions):
+        return "B-LTA"
+    return "B-LT"
+
+
+def timestamp_info(status) -> TimestampInfo:
+    """A pyHanko timestamp status as a ``TimestampInfo``."""
+    return TimestampInfo(time=status.timestamp, tsa=certinfo.common_name(status.signing_cert),
+                         valid=bool(status.intact and status.valid and status.trusted),
+                         intact=bool(status.intact), signature_valid=bool(status.valid),
+                         trusted=bool(status.trusted))
+
+
+def _signer_cert(emb: EmbeddedPdfSignature) -> x509.Certificate | None:
+    try:
+        return emb.signer_cert
+    except Exception:
+        return None
+
+
+async def _validate(emb: EmbeddedPdfSignature, vc: ValidationContext, skip_diff: bool = False) -> PdfSignatureStatus:
+    return await async_validate_pdf_signature(emb, signer_validation_context=vc, diff_policy=DIFF_POLICY,
+                                              key_usage_settings=SIGNER_KEY_USAGE, skip_diff=skip_diff)
+
+
+def _problem(status: PdfSignatureStatus) -> str | None:
+    return status.trust_problem_indic.name if status.trust_problem_indic is not None else None
+
+
+def _needs_time_check(status: PdfSignatureStatus) -> bool:
+    ts = status.timestamp_validity
+    if ts is None or not (ts.intact and ts.valid and ts.trusted):
+        return False
+    horizon = status.error_time_horizon
+    return _problem(status) in TIME_BOUND_PROBLEMS and horizon is not None and ts.timestamp < horizon
+
+
+class _Check:
+    """The state of one signature check (kept small: one instance per signature)."""
+
+    def __init__(self, entry: SignatureEntry, setup: TrustSetup, backend: FetcherBackend | None,
+                 doc: DocumentFacts) -> None:
+        self.entry, self.setup, self.backend, self.doc = entry, setup, backend, doc
+        self.checked_at: datetime | None = None   # the moment the chain was checked at
+        self.level = "none"
+
+    def evidence(self) -> Evidence:
+        emb = self.entry.embedded
+        return self.doc.evidence + (signature_evidence(emb.signer_info) if emb is not None else Evidence())
+
+    async def run(self) -> SignatureReport:
+        entry = self.entry
+        emb = entry.embedded
+        if emb is None:
+            return self._report(self._unparsed_facts(), None, "none")
+        cert = _signer_cert(emb)
+        evidence = self.evidence()
+        level = self.level = _level(entry, self.doc, _has_signature_timestamp(emb.signer_info), evidence, cert)
+        weak = tuple(algorithms.weaknesses(emb.signer_info, cert))
+        base = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
+                     weaknesses=weak)
+        unsupported = algorithms.unsupported(emb.signer_info)
+        if unsupported is not None:
+            facts = self._with_integrity(replace(
+                base, unsupported=messages.text("unsupported_algorithm", algorithm=unsupported),
+                sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE"), _integrity_without_status(entry, self.doc))
+            return self._report(facts, cert, level)
+        vc = self.setup.context(evidence, self.backend)
+        try:
+            status = await _validate(emb, vc)
+        except SignatureValidationError as exc:
+            facts = replace(base, processing_error=exc.failure_message,
+                            sub_indication_hint=exc.ades_subindication.name if exc.ades_subindication else None)
+            return self._report(self._with_integrity(facts, _integrity_without_status(entry, self.doc)),
+                                cert, level)
+        return self._report(await self._facts(status, vc, evidence, base), status.signing_cert, level)
+
+    async def _facts(self, status: PdfSignatureStatus, vc: ValidationContext, evidence: Evidence,
+                     base: Facts) -> Facts:
+        trust_status, trust_vc, at_timestamp = status, vc, False
+        if _needs_time_check(status):
+            moment = status.timestamp_validity.timestamp
+            later_vc = self.setup.context(evidence, self.backend, moment=moment)
+            later = await _validate(self.entry.embedded, later_vc, skip_diff=True)
+            if later.trusted:
+                trust_status, trust_vc, at_timestamp = later, later_vc, True
+        self.checked_at = trust_vc.moment
+        path = trust_status.validation_path
+        cert = trust_status.signing_cert
+        rev = revocation.assess(
+            revoked=trust_status.revocation_details is not None,
+            chain=list(path.iter_certs(include_root=False)) if path is not None else None,
+            leaf=cert, ocsps=trust_vc.ocsps, crls=trust_vc.crls,
+            soft_failures=len(trust_vc.soft_fail_exceptions), allow_fetching=self.setup.allow_fetching)
+        problem = _problem(trust_status)
+        if problem == "CHAIN_CONSTRAINTS_FAILURE" and path is None and cert.self_signed in ("yes", "maybe"):
+            problem = "NO_CERTIFICATE_CHAIN_FOUND"  # certvalidator's name for an untrusted self-signed cert
+        if problem == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and rev.missing:
+            problem = "TRY_LATER"  # the chain failed for want of revocation data
+        details = trust_status.revocation_details
+        later = status.revocation_details if at_timestamp else None
+        facts = replace(
+            base, intact=bool(status.intact), valid=bool(status.valid), trusted=bool(trust_status.trusted),
+            problem=problem, revocation=rev.state,
+            revoked_at=details.revocation_date if details else None,
+            revocation_reason=details.revocation_reason.native if details else None,
+            ca_revoked=bool(details and details.ca_revoked),
+            timestamp=timestamp_info(status.timestamp_validity) if status.timestamp_validity else None,
+            claimed_time=status.signer_reported_dt or base.claimed_time,
+            validated_at_timestamp=at_timestamp,
+            revoked_later_at=later.revocation_date if later else None,
+            revoked_later_reason=later.revocation_reason.native if later else None)
+        return self._with_integrity(facts, _integrity(self.entry, self.doc, status))
+
+    @staticmethod
+    def _with_integrity(facts: Facts, integrity: _Integrity) -> Facts:
+        return replace(facts, coverage=integrity.coverage, modifications=integrity.modifications,
+                       modifications_permitted=integrity.permitted, trailing_data=integrity.trailing)
+
+    def _unparsed_facts(self) -> Facts:
+        entry = self.entry
+        base = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry))
+        if entry.problem == "unsupported_subfilter":
+            base = replace(base, unsupported=messages.text("unsupported_subfilter", subfilter=entry.subfilter))
+        else:
+            base = replace(base, parse_failure=entry.reason or "?")
+        return self._with_integrity(base, _integrity_without_status(entry, self.doc))
+
+    def _report(self, facts: Facts, cert: x509.Certificate | None, level: str) -> SignatureReport:
+        decision = decide(facts)
+        emb = self.entry.embedded
+        return SignatureReport(
+            field=self.entry.field,
+            signer=certinfo.signer_info(cert) if cert is not None else None,
+            signing_time=facts.claimed_time,
+            timestamp=facts.timestamp,
+            level=level, intact=facts.intact, valid=facts.valid, trusted=facts.trusted,
+            revocation=facts.revocation, coverage=facts.coverage, modifications=facts.modifications,
+            indication=decision.indication, sub_indication=decision.sub_indication,
+            messages=decision.messages, modifications_permitted=facts.modifications_permitted,
+            trailing_data=facts.trailing_data,
+            algorithm=algorithms.describe(emb.signer_info) if emb is not None else None,
+            flags=decision.flags, revocation_time=facts.revoked_at or facts.revoked_later_at,
+            validation_time=self.checked_at,
+        )
+
+
+async def check_signature(entry: SignatureEntry, setup: TrustSetup, backend: FetcherBackend | None,
+                          doc: DocumentFacts) -> SignatureReport:
+    """The report for one signature; never raises (a processing error is reported as
+    INDETERMINATE with its reason)."""
+    check = _Check(entry, setup, backend, doc)
+    try:
+        return await check.run()
+    except Exception as exc:  # the boundary: whatever pyHanko & co. raise is a finding
+        logger.warning("signature %s could not be checked", entry.field, exc_info=exc)
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+        facts = check._with_integrity(
+            Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
+                  processing_error=reason),
+            _integrity_without_status(entry, doc))
+        cert = _signer_cert(entry.embedded) if entry.embedded is not None else None
+        return check._report(facts, cert, check.level)

@@ -1,0 +1,89 @@
+"""``PdfValidator``: PDF bytes in, ``ValidationReport`` out.
+
+Built once at start-up (trust manager, intermediates, settings) and shared: it holds no
+per-request state, so concurrent requests may use the same instance. Each call creates
+its own validation contexts and, when fetching is allowed, its own HTTP session for
+OCSP/CRL/certificate retrieval, closed before the call returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import datetime, timezone
+
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+
+from . import messages
+from .context import TrustSetup
+from .doctimestamp import check_document_timestamp
+from .evidence import document_evidence
+from .pdfread import open_pdf, signature_entries
+from .report import DocumentInfo, Messages, ValidationReport
+from .signature import DocumentFacts, check_signature
+from .trust import TrustAnchors
+from .verdict import document_verdict
+
+
+class PdfValidator:
+    """Validates the signatures of PDF documents against one trust store."""
+
+    def __init__(self, trust: TrustAnchors, *, policy_sha256: str | None, allow_fetching: bool,
+                 revocation_mode: str, fetch_timeout_seconds: float = 10.0) -> None:
+        """``revocation_mode`` is certvalidator's ``hard-fail`` or ``soft-fail``; raises
+        ``ConfigError`` for anything else or for a trust store without anchors."""
+        self._trust = trust
+        self._setup = TrustSetup.build(trust, allow_fetching=allow_fetching, revocation_mode=revocation_mode)
+        self._policy_sha256 = policy_sha256
+        self._fetch_timeout = fetch_timeout_seconds
+
+    def validate(self, data: bytes) -> ValidationReport:
+        """The report for ``data``.
+
+        Never raises for a bad, untrusted or unparseable signature: that is in the report.
+        An unsigned PDF gives status and verdict ``unsigned``. Raises ``NotAPdf`` (no
+        ``%PDF-`` in the first 1024 bytes), ``MalformedPdf`` (pyHanko cannot read it) or
+        ``EncryptedPdf`` (it needs a password or key). Runs its own event loop: from
+        inside a running loop, await ``avalidate`` instead.
+        """
+        return asyncio.run(self.avalidate(data))
+
+    async def avalidate(self, data: bytes) -> ValidationReport:
+        """``validate`` for callers that already run an event loop."""
+        started = datetime.now(timezone.utc)
+        reader = open_pdf(data)
+        entries = signature_entries(reader)
+        doc = DocumentFacts(
+            reader=reader, data=data, evidence=document_evidence(reader),
+            doc_timestamp_revisions=tuple(e.signed_revision for e in entries
+                                          if e.kind == "timestamp" and e.embedded is not None))
+        backend = AIOHttpFetcherBackend(per_request_timeout=self._fetch_timeout) \
+            if self._setup.allow_fetching else None
+        try:
+            signatures = [await check_signature(e, self._setup, backend, doc)
+                          for e in entries if e.kind == "signature"]
+            timestamps = [await check_document_timestamp(e, self._setup, backend, doc)
+                          for e in entries if e.kind == "timestamp"]
+        finally:
+            if backend is not None:
+                await backend.close()
+        verdict = document_verdict(signatures, timestamps)
+        found = [messages.text(f"verdict_{verdict}")]
+        for ts in timestamps:
+            if not (ts.timestamp.intact and ts.timestamp.signature_valid):
+                found.append(messages.text("doc_timestamp_invalid", field=ts.field))
+            elif not ts.timestamp.trusted:
+                found.append(messages.text("doc_timestamp_untrusted", field=ts.field))
+        return ValidationReport(
+            document=DocumentInfo(sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                                  revisions=reader.xrefs.total_revisions,
+                                  status="signed" if signatures else "unsigned"),
+            signatures=tuple(signatures),
+            verdict=verdict,
+            policy_sha256=self._policy_sha256,
+            trust_anchors_sha256=self._trust.sha256,
+            trust_anchors_name=self._trust.name,
+            document_timestamps=tuple(timestamps),
+            messages=Messages(vi=tuple(m.vi for m in found), en=tuple(m.en for m in found)),
+            validated_at=started,
+        )
