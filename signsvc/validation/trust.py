@@ -52,9 +52,11 @@ def load_trust_anchors(name: str, anchor_paths: Iterable[Path], intermediate_pat
     whose ``*.pem``/``*.crt``/``*.cer``/``*.der`` files are read. Guarantees: every
     anchor is a self-signed CA certificate whose own signature verifies; no anchor is
     signed with MD5, and none with SHA-1 unless ``allow_sha1_roots`` (the documented
-    exception for the legacy VGCA G1 / MIC 2008 roots); every intermediate is a CA
-    certificate; duplicates are dropped. Raises ``ConfigError`` naming the file otherwise,
-    and when there is no anchor at all.
+    exception for the legacy VGCA G1 / MIC 2008 roots); duplicates are dropped.
+    Intermediates are only helpers for building paths (CA and TSA certificates that
+    signatures may omit); they are parsed but grant no trust. Raises ``ConfigError``
+    naming the file for an unreadable or unparseable file or a refused anchor, and when
+    there is no anchor at all.
     """
     anchors = _dedupe(_check_anchor(cert, source, allow_sha1_roots)
                       for cert, source in _read_all(anchor_paths))
@@ -62,8 +64,7 @@ def load_trust_anchors(name: str, anchor_paths: Iterable[Path], intermediate_pat
         raise ConfigError(Message(
             f"Kho tin cậy '{name}' không có chứng thư gốc (trust anchor) nào.",
             f"The trust store '{name}' has no trust anchor at all."), trust_store=name)
-    intermediates = _dedupe(_check_intermediate(cert, source)
-                            for cert, source in _read_all(intermediate_paths))
+    intermediates = _dedupe(cert for cert, _ in _read_all(intermediate_paths))
     anchor_fps = {c.sha256 for c in anchors}
     intermediates = tuple(c for c in intermediates if c.sha256 not in anchor_fps)
     return TrustAnchors(name=name, anchors=anchors, intermediates=intermediates,
@@ -145,14 +146,6 @@ def _check_anchor(cert: x509.Certificate, file: Path, allow_sha1_roots: bool) ->
             "(chỉ chấp nhận SHA-1 cho gốc cũ khi bật allow_sha1_roots).",
             f"'{subject}' is signed with {hash_algo.upper()}, which does not meet current "
             "standards (SHA-1 roots are accepted only with allow_sha1_roots).")
-    return cert
-
-
-def _check_intermediate(cert: x509.Certificate, file: Path) -> x509.Certificate:
-    if not cert.ca:
-        subject = cert.subject.human_friendly
-        raise _bad_file(file, f"'{subject}' không phải chứng thư của CA trung gian.",
-                        f"'{subject}' is not an intermediate CA certificate.")
     return cert
 
 

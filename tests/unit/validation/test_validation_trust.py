@@ -139,8 +139,21 @@ def test_sha1_root_refused_unless_allowed(tmp_path):
     assert len(store.anchors) == 1
 
 
-def test_intermediate_must_be_a_ca(tmp_path, pki):
+def test_intermediates_are_helpers_tsa_certificates_included(tmp_path, pki):
     root = _pem(tmp_path / "root.pem", pki["root"])
-    leaf = _pem(tmp_path / "leaf.pem", _cert("Leaf", _key(), issuer_key=pki["root_key"],
-                                             issuer_cn="Root A", ca=False))
-    _refused("is not an intermediate CA", "t", [root], [leaf], allow_sha1_roots=False)
+    tsa = _pem(tmp_path / "tsa.pem", _cert("TSA", _key(), issuer_key=pki["root_key"],
+                                           issuer_cn="Root A", ca=False))
+    store = load_trust_anchors("t", [root], [tsa, root], allow_sha1_roots=False)
+    assert [c.subject.native["common_name"] for c in store.intermediates] == ["TSA"]  # the anchor is not repeated
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    _refused("not a valid X.509 certificate", "t", [root], [junk], allow_sha1_roots=False)
+
+
+def test_production_trust_store_loads():
+    base = Path(__file__).resolve().parents[3] / "certs" / "trust" / "vn"
+    store = load_trust_anchors("vn", [base / "roots"], [base / "intermediates"], allow_sha1_roots=False)
+    assert len(store.anchors) >= 2 and store.intermediates
+    _refused("SHA1", "vn", [base / "roots", base / "legacy-sha1"], [], allow_sha1_roots=False)
+    legacy = load_trust_anchors("vn", [base / "roots", base / "legacy-sha1"], [], allow_sha1_roots=True)
+    assert len(legacy.anchors) == len(store.anchors) + 2
