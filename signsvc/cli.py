@@ -82,7 +82,8 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(f"Kết luận / verdict: {body['verdict']}  ({args.input})")
         for sig in body["signatures"]:
-            print(f"- {sig['field']}: {sig['signer']['common_name']} | {sig['indication']}"
+            signer = (sig.get("signer") or {}).get("common_name") or "?"
+            print(f"- {sig['field']}: {signer} | {sig['indication']}"
                   f" | level {sig['level']} | {sig['signing_time']}")
             for vi, en in zip(sig["messages"]["vi"], sig["messages"]["en"]):
                 print(f"    {vi} / {en}")

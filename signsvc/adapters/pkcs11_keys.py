@@ -150,6 +150,7 @@ class Pkcs11Key:
         spec = self._spec
         lib = self._module.lib()
         generation = self._module.generation
+        self._drop_sessions(close=self._generation == generation)
         token = lib.get_token(token_label=spec.token_label)
         pin = spec.pin.reveal() if spec.pin else None
         sessions = []
@@ -177,9 +178,6 @@ class Pkcs11Key:
                     s.close()
             raise
         with self._lock:
-            for old in self._sessions:
-                with contextlib.suppress(Exception):
-                    old.close()
             self._idle = queue.LifoQueue()
             for pair in pairs:
                 self._idle.put(pair)
@@ -187,6 +185,19 @@ class Pkcs11Key:
             self._generation = generation
             self._broken = False
         return cert_der
+
+    def _drop_sessions(self, close: bool) -> None:
+        """Forget the pool. Close its sessions only if the module was not re-initialised
+        since they were opened: after C_Initialize, handle numbers are reused, and closing
+        a stale handle would close someone else's new session."""
+        with self._lock:
+            old, self._sessions = self._sessions, []
+            self._idle = queue.LifoQueue()
+            self._broken = True
+        if close:
+            for s in old:
+                with contextlib.suppress(Exception):
+                    s.close()
 
     def _ensure_connected(self) -> None:
         """Reconnect a broken pool: first as is, then after re-initialising the module."""
@@ -251,12 +262,7 @@ class Pkcs11Key:
             private_key[Attribute.SIGN]
 
     def close(self) -> None:
-        with self._lock:
-            for s in self._sessions:
-                with contextlib.suppress(Exception):
-                    s.close()
-            self._sessions = []
-            self._broken = True
+        self._drop_sessions(close=self._generation == self._module.generation)
 
 
 class PooledPkcs11Signer(Signer):

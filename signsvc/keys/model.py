@@ -95,6 +95,7 @@ def describe_public_key(cert: x509.Certificate) -> tuple[str, int, int]:
         return "rsa", bits, (bits + 7) // 8
     if algo == "ec":
         n = (bits + 7) // 8
-        # DER ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s }, each up to n+1 bytes
-        return "ecdsa", bits, 2 * (n + 1) + 2 * 2 + 3
+        # DER ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s }, each up to n+1 bytes + header
+        body = 2 * (n + 1 + 2)
+        return "ecdsa", bits, body + (2 if body < 128 else 3)
     return algo, bits, 1024

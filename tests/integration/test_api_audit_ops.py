@@ -21,8 +21,9 @@ def test_auditor_reads_and_verifies_the_chain(api):
     assert events and all(e["action"] == "keys:key:listed" for e in events)
     assert {"sequence", "time", "actor", "role", "request_id", "prev_hash", "record_hash"} <= set(events[0])
     page2 = api.client.get("/v1/audit/events", headers=api.headers("admin"),
-                           query_string={"after_sequence": events[0]["sequence"], "limit": 1}).get_json()
-    assert page2["events"][0]["sequence"] == events[0]["sequence"] + 1
+                           query_string={"after_sequence": events[0]["sequence"] - 1, "limit": 1}).get_json()
+    assert [e["sequence"] for e in page2["events"]] == [events[0]["sequence"]]
+    assert page2["next_after_sequence"] == events[0]["sequence"]
     body = api.client.get("/v1/audit/verify", headers=api.headers("auditor")).get_json()
     assert body["ok"] is True and body["first_bad_sequence"] is None and body["checked"] > 0
     assert "last_checkpoint" in body

@@ -50,6 +50,6 @@ def test_token_removed_then_restored(dev_pki, responders, tmp_path):
     assert lines.get("before") == "200 None", proc.stdout + proc.stderr
     assert lines["gone"] == "503 token-unavailable"
     assert lines["ready-gone"] == "503"
-    assert lines["back"] == "200 None"
+    assert lines["back"] == "200 None", proc.stderr
     assert lines["ready-back"] == "200"
     assert "PIN" not in proc.stderr and dev_pki.secret("signsvc-dev.pin") not in proc.stderr
