@@ -51,6 +51,21 @@ def timed(fn, n: int, warmup: int = 3) -> list[float]:
     return out
 
 
+def interleaved(fns: dict, n: int, warmup: int = 3) -> dict[str, list[float]]:
+    """Time every variant in turn, round after round, so that drift on a shared machine
+    (other load, CPU frequency) falls on all of them alike."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(n):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            out[name].append(time.perf_counter() - t)
+    return out
+
+
 def stock_pyhanko(pdf: bytes):
     def once():
         signer = signers.SimpleSigner.load(
@@ -115,16 +130,20 @@ def main() -> None:
     keys = open_keys(settings)
     pades = PadesSigner(timestamper=None)
 
-    rows = [("stock pyHanko (SimpleSigner.load + sign_pdf per doc)", timed(stock_pyhanko(pdf), args.n))]
-    rows.append(("signsvc core, software key (RSA-2048)", timed(core(pdf, pades, keys.get("dev-software")), args.n)))
-    rows.append(("signsvc core, SoftHSM2 key (RSA-2048)", timed(core(pdf, pades, keys.get("agency-seal")), args.n)))
-    rows.append(("signsvc core, SoftHSM2 key (ECDSA P-256)", timed(core(pdf, pades, keys.get("agency-seal-ec")), args.n)))
+    samples = interleaved({
+        "stock pyHanko (SimpleSigner.load + sign_pdf per doc)": stock_pyhanko(pdf),
+        "signsvc core, software key (RSA-2048)": core(pdf, pades, keys.get("dev-software")),
+        "signsvc core, SoftHSM2 key (RSA-2048)": core(pdf, pades, keys.get("agency-seal")),
+        "signsvc core, SoftHSM2 key (ECDSA P-256)": core(pdf, pades, keys.get("agency-seal-ec")),
+    }, args.n)
+    rows = list(samples.items())
     http, note = over_http(pdf, args.n, "agency-seal")
     rows.append((f"signsvc over HTTP, SoftHSM2 RSA ({note})", http))
     keys.close()
 
     stock = statistics.median(rows[0][1])
-    print(f"PDF size: {len(pdf) / 1024:.0f} KiB, level B-B, {args.n} signatures per variant (median)")
+    print(f"PDF size: {len(pdf) / 1024:.0f} KiB, level B-B, {args.n} signatures per variant, "
+          "interleaved (median)")
     print(f"{'variant':<72} {'ms/sig':>8} {'sig/s':>8} {'speed-up vs stock':>18}")
     for name, samples in rows:
         med = statistics.median(samples)

@@ -49,6 +49,9 @@ def open_keys(settings: Settings) -> KeyRegistry:
 
 def build_services(settings: Settings) -> Services:
     """Everything the service needs, built once at start-up."""
+    # pyHanko logs a full traceback at WARNING for every untrusted or revoked signer it
+    # validates; that outcome is in the report already.
+    logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.ERROR)
     trust = load_trust_anchors(settings.trust.name, settings.trust.anchors,
                                settings.trust.intermediates, settings.trust.allow_sha1_roots)
     audit_store = SqliteAuditStore(settings.audit.path)

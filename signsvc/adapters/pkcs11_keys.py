@@ -24,9 +24,9 @@ from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11e
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.pkcs11 import select_pkcs11_signing_params
-from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from signsvc.adapters.signers import FastPadesAttributes
 from signsvc.adapters.software_keys import _certs_from_file
 from signsvc.errors import ConfigError, Message, SigningFailed, TokenUnavailable
 from signsvc.keys.model import CertificateInfo, KeyInfo, describe_public_key
@@ -265,7 +265,7 @@ class Pkcs11Key:
         self._drop_sessions(close=self._generation == self._module.generation)
 
 
-class PooledPkcs11Signer(Signer):
+class PooledPkcs11Signer(FastPadesAttributes):
     """pyHanko ``Signer`` over a ``Pkcs11Key``'s session pool (thread-safe)."""
 
     def __init__(self, key: Pkcs11Key, *, prefer_pss: bool) -> None:
@@ -273,6 +273,7 @@ class PooledPkcs11Signer(Signer):
             prefer_pss=prefer_pss, signing_cert=key.certificate, embed_roots=False,
             cert_registry=SimpleCertificateStore.from_certs(key.chain))
         self._key = key
+        self._prepare_constant_attributes(key.certificate)
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         mech = self.get_signature_mechanism_for_digest(digest_algorithm)
