@@ -62,12 +62,20 @@ def dev_pki() -> DevPki:
                   softhsm_module=devpki.softhsm_module())
 
 
-def _answers(port: int) -> bool:
+def _serves_our_pki(port: int, pki: "DevPki") -> bool | None:
+    """True if responders on ``port`` serve this checkout's PKI (their CRL verifies under
+    our issuing CA), False if they serve another one, None if nothing answers."""
+    from cryptography import x509 as cx509
+
     try:
-        urllib.request.urlopen(
+        crl = urllib.request.urlopen(
             f"http://127.0.0.1:{port}/signsvc-dev/crls/interm/latest.crl", timeout=2).read()
-        return True
     except OSError:
+        return None
+    interm = cx509.load_pem_x509_certificate(pki.cert("interm").read_bytes())
+    try:
+        return cx509.load_der_x509_crl(crl).is_signature_valid(interm.public_key())
+    except ValueError:
         return False
 
 
@@ -79,10 +87,13 @@ def _port_free(port: int) -> bool:
 @pytest.fixture(scope="session")
 def responders(dev_pki):
     """certomancer's TSA/OCSP/CRL on 127.0.0.1:9180 for the whole session."""
-    if _answers(RESPONDER_PORT):
+    ours = _serves_our_pki(RESPONDER_PORT, dev_pki)
+    if ours:
         yield f"http://127.0.0.1:{RESPONDER_PORT}"
         return
-    assert _port_free(RESPONDER_PORT), "port 9180 is taken by something that is not the responders"
+    assert ours is None and _port_free(RESPONDER_PORT), (
+        "127.0.0.1:9180 is taken by responders of another checkout's PKI (or something else); "
+        "stop them there with `make stop` / scripts/responders.sh stop")
     from werkzeug.serving import make_server
 
     app = _load_module("signsvc_responders", REPO / "certs" / "responders.py").make_app(dev_pki.var)
