@@ -30,3 +30,29 @@ def test_fast_signed_attributes_equal_pyhanko(dev_pki, tmp_path, key_id):
         assert md["values"][0].native == digest
     finally:
         keys.close()
+
+
+def test_each_document_is_signed_exactly_once(api):
+    """The CMS room is reserved from the key and level: no dry-run signature first."""
+    from tests.support.pdfs import make_pdf
+
+    for key_id in ("dev-software", "agency-seal", "agency-seal-ec"):
+        signer = api.services.signing._keys.get(key_id).signer
+        calls = []
+        original = signer.async_sign_raw
+
+        async def counting(data, digest_algorithm, dry_run=False):
+            calls.append(dry_run)
+            return await original(data, digest_algorithm, dry_run)
+
+        signer.async_sign_raw = counting
+        try:
+            for level in ("B-B", "B-T"):
+                calls.clear()
+                resp = api.client.post("/v1/sign", query_string={"key": key_id, "level": level},
+                                       data=make_pdf(), headers=api.headers(
+                                           "portal", **{"Content-Type": "application/pdf"}))
+                assert resp.status_code == 200
+                assert calls == [False], (key_id, level, calls)
+        finally:
+            del signer.async_sign_raw
