@@ -7,7 +7,18 @@ import os
 
 from flask import Flask
 
+import uuid
+
 from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.cert_status import CertificateStatusChecker
+from signsvc.adapters.policy_file import ActivePolicy, load_policy_file
+from signsvc.audit.events import AuditEvent
+from signsvc.policy.engine import Policy
+from signsvc.policy.facts import PriorSignature
+from signsvc.policy.loader import PolicyError, parse_policy
+from signsvc.services.context import RequestContext
+from signsvc.services.policy_service import PolicyHolder, PolicyService, PolicyStampedAudit
+from signsvc.signing.clock import ClockMonitor
 from signsvc.adapters.clients_sqlite import SqliteClientStore
 from signsvc.adapters.pkcs11_keys import Pkcs11Key, Pkcs11Modules
 from signsvc.adapters.software_keys import SoftwareKey
@@ -47,7 +58,48 @@ def open_keys(settings: Settings) -> KeyRegistry:
     return KeyRegistry(opened)
 
 
-def build_services(settings: Settings) -> Services:
+def load_policy(settings: Settings, audit: AuditService, *, reloading: bool) -> Policy:
+    """The policy from its file. At start-up a bad file stops the service; on a reload
+    (SIGHUP) the last policy that was in force is kept and the failed attempt audited.
+    A policy different from the last one in force is audited with both hashes."""
+    active = ActivePolicy(settings.service.state_dir)
+    known_keys = {k.id for k in settings.keys}
+    ctx = RequestContext(request_id=uuid.uuid4().hex, actor="system", role="admin",
+                         client_address="local")
+    try:
+        policy = load_policy_file(settings.policy.path, known_keys)
+    except PolicyError as exc:
+        kept = active.last_good() if reloading else None
+        if kept is None:
+            raise
+        policy = parse_policy(kept, known_keys)
+        audit.record(AuditEvent(action="policy:policy:reload_failed", outcome="failure",
+                                actor=ctx.actor, role=ctx.role, request_id=ctx.request_id,
+                                error_code=exc.code,
+                                details={"error": exc.message.en[:500], "kept_sha256": policy.sha256}))
+        return policy
+    changed, old = active.remember(policy)
+    if changed:
+        audit.record(AuditEvent(action="policy:policy:loaded", outcome="success", actor=ctx.actor,
+                                role=ctx.role, request_id=ctx.request_id,
+                                details={"old_sha256": old, "new_sha256": policy.sha256,
+                                         "version": policy.version[:64]}))
+    return policy
+
+
+def prior_signatures(validator: PdfValidator, seal_certs: set[str]):
+    """Existing signatures of a document, as the seal-after-official rule needs them."""
+    def read(data: bytes) -> tuple[PriorSignature, ...]:
+        report = validator.validate(data)
+        return tuple(PriorSignature(
+            signer=(s.signer.common_name if s.signer else "?"),
+            valid=s.indication == "TOTAL-PASSED",
+            official=s.signer is not None and s.signer.certificate_sha256 not in seal_certs)
+            for s in report.signatures)
+    return read
+
+
+def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     """Everything the service needs, built once at start-up."""
     # pyHanko logs a full traceback at WARNING for every untrusted or revoked signer it
     # validates; that outcome is in the report already.
@@ -55,13 +107,25 @@ def build_services(settings: Settings) -> Services:
     trust = load_trust_anchors(settings.trust.name, settings.trust.anchors,
                                settings.trust.intermediates, settings.trust.allow_sha1_roots)
     audit_store = SqliteAuditStore(settings.audit.path)
-    audit = AuditService(audit_store)
+    policy = load_policy(settings, AuditService(audit_store), reloading=reloading)
+    holder = PolicyHolder(policy)
+    audit = PolicyStampedAudit(audit_store, holder)
     client_store = SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3")
     keys = open_keys(settings)
+    clock = ClockMonitor()
     pades = PadesSigner(make_timestamper(settings.timestamp.urls, settings.timestamp.timeout_seconds),
-                        validation_context_factory(trust.anchors, trust.intermediates))
-    validator = PdfValidator(trust, policy_sha256=None, allow_fetching=settings.trust.allow_fetching,
+                        validation_context_factory(trust.anchors, trust.intermediates), clock=clock)
+    validator = PdfValidator(trust, policy_sha256=policy.sha256,
+                             allow_fetching=settings.trust.allow_fetching,
                              revocation_mode=settings.trust.revocation)
+    status = CertificateStatusChecker(trust.anchors, trust.intermediates,
+                                      allow_fetching=settings.trust.allow_fetching,
+                                      ttl_seconds=settings.policy.certificate_status_ttl_seconds)
+    seal_certs = {k.info.certificate.sha256 for k in keys if k.info.kind == "agency-seal"}
+    policy_service = PolicyService(holder, audit, service_profile=settings.service.profile,
+                                   cert_status=status.status,
+                                   prior_signatures=prior_signatures(validator, seal_certs),
+                                   clock=clock)
 
     def close() -> None:
         keys.close()
@@ -71,7 +135,8 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         audit=audit,
         clients=ClientService(client_store, audit, {k.info.id for k in keys}),
-        signing=SigningService(keys, pades, audit),
+        signing=SigningService(keys, pades, audit, policy_service),
+        policy=policy_service,
         validation=ValidationService(validator, audit),
         readiness=ReadinessService(keys, {"audit": audit_store.check, "clients": client_store.check}),
         trust_anchors_name=trust.name,
@@ -80,10 +145,11 @@ def build_services(settings: Settings) -> Services:
     )
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+def create_app(settings: Settings | None = None, services: Services | None = None, *,
+               reloading: bool = False) -> Flask:
     """The Flask app; builds settings and services unless given (tests give their own)."""
     from signsvc.web import create_web_app
 
     settings = settings or load_settings()
-    services = services or build_services(settings)
+    services = services or build_services(settings, reloading=reloading)
     return create_web_app(services)

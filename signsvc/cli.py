@@ -18,18 +18,35 @@ from signsvc.errors import SignsvcError
 from signsvc.settings import LEVELS, ROLES, Settings, load_settings
 
 
-def _ctx(keys: tuple[str, ...] = ()):
+def _ctx(keys: tuple[str, ...] = (), role: str = "admin"):
     from signsvc.services.context import RequestContext
 
     return RequestContext(request_id=uuid.uuid4().hex, actor=f"cli:{getpass.getuser()}",
-                          role="admin", client_address="local", keys=keys)
+                          role=role, client_address="local", keys=keys)
+
+
+def _policy_or_none(settings: Settings):
+    """The policy file's policy, else the last one in force, else None."""
+    from signsvc.adapters.policy_file import ActivePolicy, load_policy_file
+    from signsvc.policy.loader import PolicyError, parse_policy
+
+    known = {k.id for k in settings.keys}
+    try:
+        return load_policy_file(settings.policy.path, known)
+    except PolicyError:
+        text = ActivePolicy(settings.service.state_dir).last_good()
+        return parse_policy(text, known) if text is not None else None
 
 
 def _audit_service(settings: Settings):
+    """The audit log, stamping each record with the policy hash when a policy is known."""
     from signsvc.adapters.audit_sqlite import SqliteAuditStore
     from signsvc.services.audit_service import AuditService
+    from signsvc.services.policy_service import PolicyHolder, PolicyStampedAudit
 
-    return AuditService(SqliteAuditStore(settings.audit.path))
+    store = SqliteAuditStore(settings.audit.path)
+    policy = _policy_or_none(settings)
+    return PolicyStampedAudit(store, PolicyHolder(policy)) if policy else AuditService(store)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -51,9 +68,11 @@ def cmd_sign(settings: Settings, args: argparse.Namespace) -> int:
             from signsvc.errors import DocumentTooLarge
             raise DocumentTooLarge()
         keys = tuple(s.id for s in settings.keys)
-        result = services.signing.sign(_ctx(keys), args.key, data, SignatureRequest(
+        # the operator at the console signs as the clerk (văn thư) holding the keys, under
+        # the same policy as the API
+        result = services.signing.sign(_ctx(keys, role="clerk"), args.key, data, SignatureRequest(
             level=args.level or settings.service.default_level, reason=args.reason,
-            location=args.location, field_name=args.field))
+            location=args.location, field_name=args.field, eservice=args.eservice))
         out = Path(args.output)
         tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_bytes(result.data)
@@ -72,7 +91,9 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
 
     trust = load_trust_anchors(settings.trust.name, settings.trust.anchors,
                                settings.trust.intermediates, settings.trust.allow_sha1_roots)
-    validator = PdfValidator(trust, policy_sha256=None, allow_fetching=settings.trust.allow_fetching,
+    policy = _policy_or_none(settings)
+    validator = PdfValidator(trust, policy_sha256=policy.sha256 if policy else None,
+                             allow_fetching=settings.trust.allow_fetching,
                              revocation_mode=settings.trust.revocation)
     service = ValidationService(validator, _audit_service(settings))
     report = service.verify(_ctx(), Path(args.input).read_bytes())
@@ -137,6 +158,48 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if body["ok"] else 1
 
 
+def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
+    """check: validate the file; show: print the policy in force; reload: validate, then
+    ask the running service (SIGHUP to gunicorn) to load it. A bad file is audited."""
+    import os
+    import signal
+
+    from signsvc.adapters.policy_file import ActivePolicy, load_policy_file
+    from signsvc.audit.events import AuditEvent
+    from signsvc.policy.loader import PolicyError
+    from signsvc.wsgi import pidfile_path
+
+    known = {k.id for k in settings.keys}
+    if args.sub == "show":
+        text = ActivePolicy(settings.service.state_dir).last_good()
+        print(text if text is not None else settings.policy.path.read_text(encoding="utf-8"))
+        return 0
+    try:
+        policy = load_policy_file(settings.policy.path, known)
+    except PolicyError as exc:
+        if args.sub == "reload":
+            ctx = _ctx()
+            _audit_service(settings).record(AuditEvent(
+                action="policy:policy:reload_failed", outcome="failure", actor=ctx.actor,
+                role=ctx.role, request_id=ctx.request_id, client_address="local",
+                error_code=exc.code, details={"error": exc.message.en[:500]}))
+        raise
+    print(f"Chính sách hợp lệ / policy valid: version {policy.version}, sha256 {policy.sha256}, "
+          f"{len(policy.rules)} rules")
+    if args.sub == "check":
+        return 0
+    pidfile = pidfile_path(settings)
+    try:
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        print("Dịch vụ không chạy; chính sách sẽ được dùng khi khởi động / the service is not "
+              "running; the policy applies at the next start.")
+        return 0
+    print(f"Đã yêu cầu dịch vụ (pid {pid}) nạp lại chính sách / asked the service to reload.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="signsvc", description="signsvc — ký số PDF / PDF signing")
     p.add_argument("--config", help="config file (default: $SIGNSVC_CONFIG or config/signsvc.toml)")
@@ -157,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reason")
     s.add_argument("--location")
     s.add_argument("--field")
+    s.add_argument("--eservice", choices=("level3", "level4", "copy"))
     s.set_defaults(func=cmd_sign)
 
     s = sub.add_parser("verify", help="verify a PDF; exit 0 only for verdict 'valid'")
@@ -174,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--role", required=True, choices=ROLES)
     s.add_argument("--keys", help="comma-separated key ids the client may use")
     s.set_defaults(func=cmd_clients_create)
+
+    policy = sub.add_parser("policy", help="information-security policy").add_subparsers(
+        dest="sub", required=True)
+    for name, text in (("check", "validate the policy file"), ("show", "print the policy in force"),
+                       ("reload", "validate the policy file and make the running service load it")):
+        policy.add_parser(name, help=text).set_defaults(func=cmd_policy)
 
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="sub", required=True)
     s = audit.add_parser("verify", help="check the hash chain; exit 1 names the first bad record")

@@ -123,6 +123,15 @@ TimestampUnavailable = _leaf("TimestampUnavailable", "timestamp-unavailable", 50
                              "Không lấy được dấu thời gian / Timestamp unavailable",
                              "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA).",
                              "No timestamp could be obtained from the timestamping authority.")
+PolicyDenied = _leaf("PolicyDenied", "policy-denied", 403, "Chính sách từ chối / Policy denied",
+                     "Chính sách an toàn thông tin không cho phép thao tác này.",
+                     "The information-security policy does not allow this operation.")
+SealBeforeOfficial = _leaf("SealBeforeOfficial", "seal-before-official", 409,
+                           "Chưa có chữ ký của người có thẩm quyền / Seal before official",
+                           "Chữ ký của cơ quan chỉ được thực hiện sau chữ ký hợp lệ của người có "
+                           "thẩm quyền.",
+                           "The agency signature may only follow a valid signature by the "
+                           "competent official.")
 NotReady = _leaf("NotReady", "not-ready", 503, "Dịch vụ chưa sẵn sàng / Not ready",
                  "Dịch vụ chưa sẵn sàng.", "The service is not ready.")
 

@@ -29,11 +29,25 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
         def load_config(self) -> None:
             for key, value in {"bind": bind, "workers": workers, "threads": threads,
                                "timeout": timeout, "preload_app": False,
+                               "pidfile": str(pidfile_path(settings)),
                                "accesslog": "-", "worker_class": "gthread",
                                "limit_request_line": 8190}.items():
                 self.cfg.set(key, value)
 
+        reloading = False
+
+        def reload(self) -> None:
+            # SIGHUP: workers forked from now on are a reload; a bad policy file then keeps
+            # the policy in force instead of stopping the service
+            type(self).reloading = True
+            super().reload()
+
         def load(self):
-            return create_app(settings)
+            return create_app(settings, reloading=type(self).reloading)
 
     _App().run()
+
+
+def pidfile_path(settings: Settings):
+    """Where ``signsvc serve`` writes the gunicorn master's pid (for ``policy reload``)."""
+    return settings.service.state_dir / "signsvc.pid"

@@ -158,6 +158,22 @@ class SqliteAuditStore:
             raise AuditUnavailable() from exc
         return [_record(row) for row in rows]
 
+    def count(self, *, action: str, since: str, actor: str | None = None,
+              key_id: str | None = None) -> int:
+        """Records with ``action`` at or after ``since`` (ISO UTC), for rate limits."""
+        sql = "SELECT count(*) FROM audit_events WHERE action = ? AND time >= ?"
+        params: list[Any] = [action, since]
+        if actor is not None:
+            sql += " AND actor = ?"
+            params.append(actor)
+        if key_id is not None:
+            sql += " AND key_id = ?"
+            params.append(key_id)
+        try:
+            return int(self._connection().execute(sql, params).fetchone()[0])
+        except (sqlite3.Error, OSError) as exc:
+            raise AuditUnavailable() from exc
+
     def iter_all(self) -> Iterator[AuditRecord]:
         """Every record by sequence from one consistent snapshot, streamed (see the port)."""
         try:

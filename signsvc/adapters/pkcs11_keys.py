@@ -130,7 +130,8 @@ class Pkcs11Key:
         self.raw_signature_size = raw_size
         self.info = KeyInfo(id=spec.id, backend="pkcs11", algorithm=algorithm, key_size=bits,
                             kind=spec.kind, description=spec.description,
-                            certificate=CertificateInfo.of(self.certificate))
+                            certificate=CertificateInfo.of(self.certificate),
+                            rsa_padding=spec.rsa_padding)
         self._signer = PooledPkcs11Signer(self, prefer_pss=spec.rsa_padding == "pss")
 
     # -- connection management ---------------------------------------------------

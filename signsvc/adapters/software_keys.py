@@ -63,7 +63,7 @@ class SoftwareKey:
         self.raw_signature_size = raw_size
         self.info = KeyInfo(id=spec.id, backend="software", algorithm=algorithm, key_size=bits,
                             kind=spec.kind, description=spec.description,
-                            certificate=CertificateInfo.of(certificate))
+                            certificate=CertificateInfo.of(certificate), rsa_padding=spec.rsa_padding)
         self._signer = PreloadedKeySigner(key, certificate, chain, prefer_pss=spec.rsa_padding == "pss")
 
     @property

@@ -18,6 +18,11 @@ class AuditStore(Protocol):
     client-facing message names no path or driver detail).
     """
 
+    def count(self, *, action: str, since: str, actor: str | None = None,
+              key_id: str | None = None) -> int:
+        """How many records with ``action`` were written at or after ``since``."""
+        ...
+
     def append(self, event: AuditEvent) -> AuditRecord:
         """Seal ``event`` after the current head and store it.
 

@@ -54,6 +54,7 @@ class KeyInfo:
     kind: str
     description: str
     certificate: CertificateInfo
+    rsa_padding: str = "pss"
 
     def as_dict(self) -> dict[str, Any]:
         return {

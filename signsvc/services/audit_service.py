@@ -8,7 +8,7 @@ from __future__ import annotations
 import builtins
 from datetime import datetime
 
-from signsvc.audit.events import SHA256_RE, AuditEvent, AuditRecord, parse_time
+from signsvc.audit.events import SHA256_RE, AuditEvent, AuditRecord, format_time, parse_time
 from signsvc.audit.ports import AuditStore
 from signsvc.audit.verifier import ChainVerification, verify_chain
 from signsvc.errors import BadRequest, Message
@@ -26,6 +26,11 @@ class AuditService:
 
     def __init__(self, store: AuditStore) -> None:
         self._store = store
+
+    def count(self, *, action: str, since: datetime, actor: str | None = None,
+              key_id: str | None = None) -> int:
+        """Records with ``action`` since ``since`` (used for rate limits and quotas)."""
+        return self._store.count(action=action, since=format_time(since), actor=actor, key_id=key_id)
 
     def record(self, event: AuditEvent) -> AuditRecord:
         """Append ``event``; returns the durable record or raises ``AuditUnavailable``.

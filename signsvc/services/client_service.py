@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from signsvc.clients.model import Client, ClientStore, new_token, token_hash, validate_client
-from signsvc.errors import Forbidden, SignsvcError, Unauthenticated
+from signsvc.errors import Forbidden, Message, NotFound, SignsvcError, Unauthenticated
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -50,6 +50,13 @@ class ClientService:
             audit(self._audit, ctx, "auth:access:denied", "denied", error_code="forbidden",
                   details={"attempted": action})
             raise Forbidden()
+
+    def find(self, name: str) -> Client:
+        """The client called ``name`` or ``NotFound``."""
+        client = next((c for c in self._store.list() if c.name == name), None)
+        if client is None:
+            raise NotFound(Message(f"Không có máy khách '{name}'.", f"There is no client '{name}'."))
+        return client
 
     def list(self) -> list[Client]:
         return self._store.list()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from signsvc.services.audit_service import AuditService
 from signsvc.services.client_service import ClientService
+from signsvc.services.policy_service import PolicyService
 from signsvc.services.readiness import ReadinessService
 from signsvc.services.signing_service import SigningService
 from signsvc.services.validation_service import ValidationService
@@ -20,6 +21,7 @@ class Services:
     signing: SigningService
     validation: ValidationService
     readiness: ReadinessService
+    policy: PolicyService
     trust_anchors_name: str
     trust_anchors_sha256: str
     close: object = None

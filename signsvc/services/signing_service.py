@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from signsvc.errors import KeyNotPermitted, SignsvcError
+from signsvc.errors import EncryptedPdf, KeyNotPermitted, SignsvcError
 from signsvc.keys.model import KeyInfo
 from signsvc.keys.registry import KeyRegistry
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
+from signsvc.policy.engine import Decision
+from signsvc.policy.facts import SigningFacts
+from signsvc.services.policy_service import PolicyService, decision_audit_details
 from signsvc.signing.pades import PadesSigner, SignatureRequest
 from signsvc.signing.pdf_input import open_for_signing
 
@@ -28,19 +31,46 @@ class SigningResult:
     key: KeyInfo
     audit_sequence: int
     field_name: str
+    policy_sha256: str = ""
+    policy_warnings: tuple[str, ...] = ()
 
 
 class SigningService:
-    def __init__(self, keys: KeyRegistry, pades: PadesSigner, audit_service: AuditService) -> None:
+    def __init__(self, keys: KeyRegistry, pades: PadesSigner, audit_service: AuditService,
+                 policy: PolicyService) -> None:
         self._keys = keys
         self._pades = pades
         self._audit = audit_service
+        self._policy = policy
 
     def list_keys(self, ctx: RequestContext) -> list[KeyInfo]:
         """The keys ``ctx`` may use (audited)."""
         infos = self._keys.infos(ctx.keys)
         audit(self._audit, ctx, "keys:key:listed", "success", details={"count": len(infos)})
         return infos
+
+    def evaluate(self, ctx: RequestContext, key_id: str, data: bytes | None,
+                 request: SignatureRequest) -> tuple[Decision, SigningFacts]:
+        """The policy decision a signing request would get, without signing (audited)."""
+        key = self._keys.get(key_id)
+        eservice = self._policy.eservice(request.eservice)
+        pdf, encrypted = None, False
+        if data is not None:
+            try:
+                pdf = open_for_signing(data)
+            except EncryptedPdf:
+                encrypted = True
+        facts = self._policy.gather(ctx, key, level=request.level, eservice=eservice,
+                                    rsa_padding=key.info.rsa_padding, pdf=pdf, data=data,
+                                    encrypted=encrypted)
+        decision = self._policy.decide(facts)
+        audit(self._audit, ctx, "policy:decision:evaluated", "success", key_id=key_id,
+              level=request.level,
+              input_sha256=hashlib.sha256(data).hexdigest() if data is not None else None,
+              details={"decision": "allow" if decision.allowed else "deny",
+                       "denied_by": decision.denied_by.rule if decision.denied_by else None,
+                       **decision_audit_details(decision)})
+        return decision, facts
 
     def reject(self, ctx: RequestContext, error: SignsvcError, key_id: str | None,
                level: str | None) -> None:
@@ -58,18 +88,25 @@ class SigningService:
                 raise KeyNotPermitted()
             cert = key.info.certificate
             facts.update(certificate_serial=cert.serial, certificate_sha256=cert.sha256)
+            eservice = self._policy.eservice(request.eservice)
             pdf = open_for_signing(data)
+            decision = self._policy.enforce(ctx, self._policy.gather(
+                ctx, key, level=request.level, eservice=eservice, rsa_padding=key.info.rsa_padding,
+                pdf=pdf, data=data))
             signed = self._pades.sign(pdf, key, request)
         except SignsvcError as exc:
-            audit(self._audit, ctx, "signing:document:failed", "denied" if exc.status in (403, 404)
-                  else "failure", error_code=exc.code, **facts)
+            if "rule" not in exc.extra:  # policy denials were audited with their facts already
+                audit(self._audit, ctx, "signing:document:failed",
+                      "denied" if exc.status in (403, 404) else "failure", error_code=exc.code, **facts)
             raise
         record = audit(self._audit, ctx, "signing:document:signed", "success",
                        output_sha256=signed.sha256,
                        details={"field": signed.field_name, "backend": key.info.backend,
                                 "key_protection": "hardware" if key.info.backend == "pkcs11"
-                                else "software", "strict_pdf": pdf.strict},
+                                else "software", "strict_pdf": pdf.strict, "eservice": eservice,
+                                **decision_audit_details(decision)},
                        **facts)
         return SigningResult(data=signed.data, sha256=signed.sha256, level=signed.level,
                              key=key.info, audit_sequence=record.sequence,
-                             field_name=signed.field_name)
+                             field_name=signed.field_name, policy_sha256=decision.policy_sha256,
+                             policy_warnings=tuple(r.rule for r in decision.warnings))

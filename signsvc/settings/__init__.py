@@ -2,11 +2,12 @@
 
 from signsvc.settings.loader import load_settings
 from signsvc.settings.model import (
-    LEVELS, ROLES, AuditSettings, KeySpec, Pkcs11Settings, Secret, ServiceSettings, Settings,
+    LEVELS, ROLES, AuditSettings, KeySpec, Pkcs11Settings, PolicySettings, Secret, ServiceSettings,
+    Settings,
     TimestampSettings, TrustSettings,
 )
 
 __all__ = [
-    "LEVELS", "ROLES", "AuditSettings", "KeySpec", "Pkcs11Settings", "Secret",
+    "LEVELS", "ROLES", "AuditSettings", "KeySpec", "Pkcs11Settings", "PolicySettings", "Secret",
     "ServiceSettings", "Settings", "TimestampSettings", "TrustSettings", "load_settings",
 ]

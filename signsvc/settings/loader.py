@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from signsvc.errors import ConfigError, Message
 from signsvc.settings.model import (
-    LEVELS, AuditSettings, KeySpec, Pkcs11Settings, Secret, ServiceSettings, Settings,
+    LEVELS, AuditSettings, KeySpec, Pkcs11Settings, PolicySettings, Secret, ServiceSettings, Settings,
     TimestampSettings, TrustSettings,
 )
 
@@ -24,7 +24,7 @@ ENV_PREFIX = "SIGNSVC_"
 DEFAULT_CONFIG = Path("config/signsvc.toml")
 _SECTIONS = {
     "service": ServiceSettings, "audit": AuditSettings, "trust": TrustSettings,
-    "timestamp": TimestampSettings, "pkcs11": Pkcs11Settings,
+    "timestamp": TimestampSettings, "pkcs11": Pkcs11Settings, "policy": PolicySettings,
 }
 _KEY_FIELDS = {
     "backend", "module", "token_label", "key_label", "key_id", "pin_env", "pin_file",

@@ -39,6 +39,12 @@ class ServiceSettings:
 
 
 @dataclass(frozen=True)
+class PolicySettings:
+    path: Path = Path("config/policy.toml")
+    certificate_status_ttl_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
 class AuditSettings:
     backend: str = "sqlite"
     path: Path = Path("var/state/audit.sqlite3")
@@ -100,6 +106,7 @@ class Settings:
     timestamp: TimestampSettings
     pkcs11: Pkcs11Settings
     keys: tuple[KeySpec, ...]
+    policy: PolicySettings = PolicySettings()
 
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)

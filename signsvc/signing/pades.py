@@ -25,6 +25,7 @@ from pyhanko_certvalidator import ValidationContext
 from signsvc.errors import BadRequest, Message, SignsvcError, SigningFailed, TimestampUnavailable
 from signsvc.keys.model import CertificateInfo, SigningKey
 from signsvc.settings import LEVELS
+from signsvc.signing.clock import ClockMonitor
 from signsvc.signing.pdf_input import OpenedPdf
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class SignatureRequest:
     reason: str | None = None
     location: str | None = None
     field_name: str | None = None
+    eservice: str | None = None        # level3 | level4 | copy (policy profile)
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,12 @@ class PadesSigner:
     """Signs opened PDFs; holds what does not change between requests."""
 
     def __init__(self, timestamper: TimeStamper | None,
-                 validation_context_factory=None) -> None:
-        """``validation_context_factory()`` returns a fresh ``ValidationContext`` for B-LT/B-LTA."""
+                 validation_context_factory=None, clock: ClockMonitor | None = None) -> None:
+        """``validation_context_factory()`` returns a fresh ``ValidationContext`` for B-LT/B-LTA;
+        ``clock`` is told the genTime of every signature timestamp obtained."""
         self._timestamper = timestamper
         self._vc_factory = validation_context_factory
+        self._clock = clock
 
     def sign(self, pdf: OpenedPdf, key: SigningKey, request: SignatureRequest) -> SignedDocument:
         if request.level not in LEVELS:
@@ -120,9 +124,30 @@ class PadesSigner:
             log.exception("unexpected signing failure")
             raise SigningFailed() from None
         data = out.getvalue()
+        if needs_ts and self._clock is not None:
+            gen_time = signature_timestamp_time(data)
+            if gen_time is not None:
+                self._clock.observe(gen_time)
         return SignedDocument(
             data=data, sha256=hashlib.sha256(data).hexdigest(), level=request.level,
             field_name=field_name, certificate=key.info.certificate, signing_time=None)
+
+
+def signature_timestamp_time(data: bytes) -> datetime | None:
+    """genTime of the signature timestamp on the last signature of ``data``, if any."""
+    from asn1crypto import tsp
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        sig = PdfFileReader(io.BytesIO(data)).embedded_signatures[-1]
+        attrs = sig.signer_info["unsigned_attrs"]
+        for attr in attrs:
+            if attr["type"].native == "signature_time_stamp_token":
+                content = attr["values"][0]["content"]["encap_content_info"]["content"]
+                return tsp.TSTInfo.load(content.contents)["gen_time"].native
+    except (IndexError, KeyError, ValueError, TypeError):
+        log.warning("could not read the signature timestamp's genTime")
+    return None
 
 
 def _next_field_name(pdf: OpenedPdf) -> str:

@@ -47,13 +47,14 @@ def _sign_request(args) -> tuple[str, SignatureRequest]:
     if profile and profile not in KNOWN_PROFILES:
         raise _bad("profile", f"Không có mẫu hiển thị chữ ký '{profile}'.",
                    f"There is no appearance profile '{profile}'.")
-    known = {"key", "level", "reason", "location", "field", "profile"}
+    known = {"key", "level", "reason", "location", "field", "profile", "eservice"}
     unknown = sorted(set(args) - known)
     if unknown:
         raise _bad(unknown[0], f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
                    f"Unsupported parameter(s): {', '.join(unknown)}.")
     return key_id, SignatureRequest(level=level, reason=args.get("reason") or None,
-                                    location=args.get("location") or None, field_name=field)
+                                    location=args.get("location") or None, field_name=field,
+                                    eservice=args.get("eservice") or None)
 
 
 @api_v1.get("/keys")
@@ -78,6 +79,9 @@ def sign(ctx: RequestContext):
     resp.headers["X-Document-SHA256"] = result.sha256
     resp.headers["X-Audit-Sequence"] = str(result.audit_sequence)
     resp.headers["X-Key-Protection"] = "hardware" if result.key.backend == "pkcs11" else "software"
+    resp.headers["X-Policy-SHA256"] = result.policy_sha256
+    if result.policy_warnings:
+        resp.headers["X-Policy-Warnings"] = ",".join(result.policy_warnings)
     resp.headers["Content-Disposition"] = 'attachment; filename="signed.pdf"'
     return resp
 
@@ -127,3 +131,33 @@ def audit_verify(ctx: RequestContext):
     body = result.as_dict()
     body.setdefault("last_checkpoint", None)
     return jsonify(body)
+
+
+POLICY_READERS = ("admin", "auditor")
+
+
+@api_v1.get("/policy")
+@client_required(*POLICY_READERS)
+def policy_in_force(ctx: RequestContext):
+    policy = services().policy.policy
+    return jsonify({**policy.as_dict(), "text": policy.text})
+
+
+@api_v1.post("/policy/evaluate")
+@client_required()
+def policy_evaluate(ctx: RequestContext):
+    """Dry run: the decision a signing request would get; nothing is signed."""
+    svc = services()
+    args = request.args.to_dict()
+    target = args.pop("client", None)
+    if target and target != ctx.actor:
+        svc.clients.require_role(ctx, POLICY_READERS, "policy:evaluate-for-client")
+        client = svc.clients.find(target)
+        ctx = RequestContext(ctx.request_id, client.name, client.role, ctx.client_address,
+                             client.keys)
+    key_id, sig_request = _sign_request(args)
+    data = None
+    if request.content_length or request.mimetype in ("application/pdf", "multipart/form-data"):
+        data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
+    decision, facts = svc.signing.evaluate(ctx, key_id, data, sig_request)
+    return jsonify({**decision.as_dict(), "facts": facts.as_dict()})

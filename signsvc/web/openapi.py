@@ -20,7 +20,7 @@ _PDF_BODY = {
 
 def _errors(*codes: int) -> dict[str, Any]:
     texts = {400: "Bad parameter", 401: "Missing or wrong token", 403: "Role or key not allowed",
-             404: "Unknown key", 413: "Document too large", 415: "Not a PDF upload",
+             404: "Unknown key", 409: "Agency seal before the official's signature", 413: "Document too large", 415: "Not a PDF upload",
              422: "Not a PDF, malformed or encrypted PDF", 503: "Token, TSA or audit log unavailable"}
     return {str(c): {"description": texts[c],
                      "content": {"application/problem+json": {"schema": _PROBLEM}}} for c in codes}
@@ -103,12 +103,28 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_q("key", "Key id", True),
                                _q("level", "Signature level", schema={"enum": ["B-B", "B-T", "B-LT", "B-LTA"]}),
                                _q("reason", "Reason (≤200 chars)"), _q("location", "Location (≤200 chars)"),
-                               _q("field", "Signature field name"), _q("profile", "Appearance profile")],
+                               _q("field", "Signature field name"), _q("profile", "Appearance profile"),
+                               _q("eservice", "E-service profile for the policy",
+                                  schema={"enum": ["level3", "level4", "copy"]})],
                 "requestBody": _PDF_BODY,
                 "responses": {"200": {"description": "The signed PDF; headers X-Signature-Level, "
-                                                     "X-Document-SHA256, X-Audit-Sequence",
+                                                     "X-Document-SHA256, X-Audit-Sequence, "
+                                                     "X-Policy-SHA256, X-Policy-Warnings",
                                       "content": {"application/pdf": {}}},
-                              **_errors(400, 401, 403, 404, 413, 415, 422, 503)}}},
+                              **_errors(400, 401, 403, 404, 409, 413, 415, 422, 503)}}},
+            "/v1/policy": {"get": {
+                "summary": "Chính sách đang áp dụng / The policy in force (admin, auditor)",
+                "responses": {"200": {"description": "version, sha256, rules, text"},
+                              **_errors(401, 403)}}},
+            "/v1/policy/evaluate": {"post": {
+                "summary": "Thử quyết định của chính sách, không ký / Policy dry run, signs nothing",
+                "description": "Same parameters as /v1/sign; the PDF body is optional. Admins and "
+                               "auditors may add client=NAME to evaluate for another client.",
+                "parameters": [_q("key", "Key id", True), _q("level", "Signature level"),
+                               _q("eservice", "level3 | level4 | copy"), _q("client", "Client name")],
+                "responses": {"200": {"description": "decision, denied_by, warnings, every rule with "
+                                                     "its outcome and reason, and the facts"},
+                              **_errors(400, 401, 403, 404, 413, 415)}}},
             "/v1/verify": {"post": {
                 "summary": "Xác thực chữ ký PDF / Verify a PDF's signatures",
                 "requestBody": _PDF_BODY,

@@ -1,0 +1,1 @@
+"""The information-security policy: rules as data, a pure engine, explained decisions."""

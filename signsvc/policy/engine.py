@@ -1,0 +1,96 @@
+"""The pure policy engine: a policy (rules as data) applied to gathered facts.
+
+Guarantees: no I/O; every configured rule is evaluated, in file order, and appears in the
+decision with its outcome and reason; the decision denies when any ``deny`` rule fails;
+failed ``warn`` and ``info`` rules are listed as warnings / notices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from signsvc.errors import Message
+from signsvc.policy.facts import SigningFacts
+from signsvc.policy.rules import CATALOGUE
+
+LEVELS = ("deny", "warn", "info")
+
+
+@dataclass(frozen=True)
+class ConfiguredRule:
+    id: str
+    level: str
+    params: dict[str, Any]
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: str
+    sha256: str
+    default_eservice: str
+    rules: tuple[ConfiguredRule, ...]
+    text: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "sha256": self.sha256,
+                "default_eservice": self.default_eservice,
+                "rules": [{"id": r.id, "family": CATALOGUE[r.id].family, "level": r.level,
+                           "title": {"vi": CATALOGUE[r.id].title.vi, "en": CATALOGUE[r.id].title.en},
+                           "params": r.params} for r in self.rules]}
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    family: str
+    level: str
+    outcome: str          # "pass" | "fail" | "skip"
+    message: Message
+    evaluated: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "family": self.family, "level": self.level,
+                "outcome": self.outcome, "message": {"vi": self.message.vi, "en": self.message.en},
+                "evaluated": self.evaluated}
+
+
+@dataclass(frozen=True)
+class Decision:
+    policy_sha256: str
+    policy_version: str
+    results: tuple[RuleResult, ...]
+
+    @property
+    def denied_by(self) -> RuleResult | None:
+        return next((r for r in self.results if r.outcome == "fail" and r.level == "deny"), None)
+
+    @property
+    def allowed(self) -> bool:
+        return self.denied_by is None
+
+    @property
+    def warnings(self) -> tuple[RuleResult, ...]:
+        return tuple(r for r in self.results if r.outcome == "fail" and r.level == "warn")
+
+    @property
+    def notices(self) -> tuple[RuleResult, ...]:
+        return tuple(r for r in self.results if r.outcome == "fail" and r.level == "info")
+
+    def as_dict(self) -> dict[str, Any]:
+        denied = self.denied_by
+        return {"allowed": self.allowed, "decision": "allow" if self.allowed else "deny",
+                "denied_by": denied.rule if denied else None,
+                "warnings": [r.rule for r in self.warnings], "notices": [r.rule for r in self.notices],
+                "policy_sha256": self.policy_sha256, "policy_version": self.policy_version,
+                "rules": [r.as_dict() for r in self.results]}
+
+
+def evaluate(policy: Policy, facts: SigningFacts) -> Decision:
+    results = []
+    for rule in policy.rules:
+        spec = CATALOGUE[rule.id]
+        outcome, message, evaluated = spec.check(facts, rule.params)
+        results.append(RuleResult(rule.id, spec.family, rule.level, outcome, message, evaluated))
+    return Decision(policy.sha256, policy.version, tuple(results))

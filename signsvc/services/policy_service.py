@@ -1,0 +1,185 @@
+"""Apply the information-security policy before a key is touched.
+
+Facts are gathered first (certificate status, document inspection, prior signatures,
+usage counters, clock), then the pure engine decides. A denial is audited with the facts
+that were evaluated and raised as ``PolicyDenied`` (403) or the rule's own error (409
+``seal-before-official``); warnings are returned for the response header and the audit
+record. Every audit record carries the policy's SHA-256 and version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Sequence
+
+from signsvc import errors
+from signsvc.audit.events import AuditEvent, AuditRecord
+from signsvc.audit.ports import AuditStore
+from signsvc.errors import Message
+from signsvc.keys.model import SigningKey
+from signsvc.policy.engine import Decision, Policy, evaluate
+from signsvc.policy.facts import (
+    CertificateFacts, DocumentSummary, PriorSignature, SigningFacts, Usage,
+)
+from signsvc.policy.rules import CATALOGUE
+from signsvc.services.audit_service import AuditService
+from signsvc.services.auditing import audit
+from signsvc.services.context import RequestContext
+from signsvc.signing.clock import ClockMonitor
+from signsvc.signing.pdf_input import OpenedPdf
+
+SIGNED_ACTION = "signing:document:signed"
+ESERVICES = ("level3", "level4", "copy")
+
+
+class PolicyHolder:
+    """The policy in force; swapped atomically on reload."""
+
+    def __init__(self, policy: Policy) -> None:
+        self._policy = policy
+        self._lock = threading.Lock()
+
+    @property
+    def policy(self) -> Policy:
+        with self._lock:
+            return self._policy
+
+    def replace(self, policy: Policy) -> Policy:
+        with self._lock:
+            old, self._policy = self._policy, policy
+            return old
+
+
+class PolicyStampedAudit(AuditService):
+    """An ``AuditService`` that writes the policy hash and version into every record."""
+
+    def __init__(self, store: AuditStore, holder: PolicyHolder) -> None:
+        super().__init__(store)
+        self._holder = holder
+
+    def record(self, event: AuditEvent) -> AuditRecord:
+        p = self._holder.policy
+        details = {**event.details, "policy_sha256": p.sha256, "policy_version": p.version[:64]}
+        return super().record(dataclasses.replace(event, details=details))
+
+
+def certificate_facts(key: SigningKey, chain: str, revocation: str) -> CertificateFacts:
+    cert = key.certificate
+    ku = cert.key_usage_value
+    policies = cert.certificate_policies_value
+    return CertificateFacts(
+        key_algorithm=key.info.algorithm, key_size=key.info.key_size,
+        key_usage=frozenset(ku.native) if ku is not None else frozenset(),
+        not_before=cert.not_valid_before, not_after=cert.not_valid_after,
+        issuer=cert.issuer.human_friendly, subject=cert.subject.human_friendly,
+        sha256=key.info.certificate.sha256,
+        policy_oids=frozenset(p["policy_identifier"].dotted for p in policies) if policies else frozenset(),
+        chain=chain, revocation=revocation)
+
+
+def document_summary(facts: Any) -> DocumentSummary:
+    return DocumentSummary(size=facts.size, pages=facts.pages, encrypted=facts.encrypted,
+                           strict=facts.strict, javascript=facts.javascript,
+                           launch_actions=facts.launch_actions,
+                           embedded_files=facts.embedded_files, xfa=facts.xfa,
+                           truncated=facts.truncated)
+
+
+class PolicyService:
+    def __init__(self, holder: PolicyHolder, audit_service: AuditService, *, service_profile: str,
+                 cert_status: Callable[[Any, Sequence[Any]], tuple[str, str]],
+                 prior_signatures: Callable[[bytes], tuple[PriorSignature, ...]],
+                 clock: ClockMonitor, digest: str = "sha256",
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self._holder = holder
+        self._audit = audit_service
+        self._profile = service_profile
+        self._cert_status = cert_status
+        self._prior = prior_signatures
+        self._clock = clock
+        self._digest = digest
+        self._now = now
+
+    @property
+    def policy(self) -> Policy:
+        return self._holder.policy
+
+    def eservice(self, requested: str | None) -> str:
+        value = requested or self.policy.default_eservice
+        if value not in ESERVICES:
+            raise errors.BadRequest(Message(
+                f"eservice phải là một trong: {', '.join(ESERVICES)}.",
+                f"eservice must be one of: {', '.join(ESERVICES)}."), parameter="eservice")
+        return value
+
+    def _usage(self, client: str, key_id: str, now: datetime) -> Usage:
+        minute, day = now - timedelta(minutes=1), now.replace(hour=0, minute=0, second=0, microsecond=0)
+        count = self._audit.count
+        return Usage(client_minute=count(action=SIGNED_ACTION, since=minute, actor=client),
+                     client_day=count(action=SIGNED_ACTION, since=day, actor=client),
+                     key_minute=count(action=SIGNED_ACTION, since=minute, key_id=key_id),
+                     key_day=count(action=SIGNED_ACTION, since=day, key_id=key_id))
+
+    def _configured(self, rule_id: str) -> bool:
+        return any(r.id == rule_id for r in self.policy.rules)
+
+    def gather(self, ctx: RequestContext, key: SigningKey, *, level: str, eservice: str,
+               rsa_padding: str, pdf: OpenedPdf | None, data: bytes | None,
+               encrypted: bool = False) -> SigningFacts:
+        """Every fact the rules need, gathered once (certificate status is cached)."""
+        now = self._now()
+        chain, revocation = self._cert_status(key.certificate, key.chain)
+        document = None
+        if data is not None:
+            from signsvc.signing.inspect import encrypted_facts, inspect_pdf
+
+            doc = (encrypted_facts(len(data)) if encrypted or pdf is None
+                   else inspect_pdf(pdf.writer.prev, size=len(data), strict=pdf.strict))
+            document = document_summary(doc)
+        prior = None
+        if (data is not None and pdf is not None and key.info.kind == "agency-seal"
+                and self._configured("eservice.seal-after-official")):
+            prior = self._prior(data)
+        return SigningFacts(
+            now=now, service_profile=self._profile, client=ctx.actor or "", role=ctx.role or "",
+            client_keys=frozenset(ctx.keys), key_id=key.info.id, key_backend=key.info.backend,
+            key_kind=key.info.kind, rsa_padding=rsa_padding, digest=self._digest, level=level,
+            eservice=eservice, certificate=certificate_facts(key, chain, revocation),
+            document=document, prior_signatures=prior,
+            usage=self._usage(ctx.actor or "", key.info.id, now),
+            clock_skew_seconds=self._clock.skew_seconds)
+
+    def decide(self, facts: SigningFacts) -> Decision:
+        return evaluate(self.policy, facts)
+
+    def enforce(self, ctx: RequestContext, facts: SigningFacts) -> Decision:
+        """The decision; a denial is audited (with the evaluated facts) and raised."""
+        decision = self.decide(facts)
+        denied = decision.denied_by
+        if denied is None:
+            return decision
+        spec = CATALOGUE[denied.rule]
+        detail = {"rule": denied.rule, "reason": denied.message.en[:500],
+                  "warnings": ",".join(r.rule for r in decision.warnings)}
+        for name, value in list(denied.evaluated.items())[:10]:
+            detail[f"fact_{name}"] = value if isinstance(value, (str, int, bool)) or value is None \
+                else str(value)[:500]
+        audit(self._audit, ctx, "policy:rule:denied", "denied", error_code=spec.code,
+              key_id=facts.key_id, level=facts.level,
+              input_sha256=None, certificate_sha256=facts.certificate.sha256,
+              certificate_serial=None, details=detail)
+        error_cls = errors.SealBeforeOfficial if spec.code == "seal-before-official" else (
+            errors.KeyNotPermitted if spec.code == "key-not-permitted" else errors.PolicyDenied)
+        raise error_cls(Message(f"{denied.message.vi} (luật {denied.rule})",
+                                f"{denied.message.en} (rule {denied.rule})"),
+                        rule=denied.rule, policy_sha256=decision.policy_sha256)
+
+
+def decision_audit_details(decision: Decision) -> dict[str, str]:
+    """Compact, auditor-readable record of which rules allowed a signature."""
+    passed = ",".join(r.rule for r in decision.results if r.outcome == "pass")
+    return {"policy_passed": passed[:512],
+            "policy_warned": ",".join(r.rule for r in decision.warnings)[:512],
+            "policy_skipped": ",".join(r.rule for r in decision.results if r.outcome == "skip")[:512]}
