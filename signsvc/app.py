@@ -123,6 +123,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
                                       ttl_seconds=settings.policy.certificate_status_ttl_seconds)
     seal_certs = {k.info.certificate.sha256 for k in keys if k.info.kind == "agency-seal"}
     policy_service = PolicyService(holder, audit, service_profile=settings.service.profile,
+                                   archive=ActivePolicy(settings.service.state_dir).archived,
                                    cert_status=status.status,
                                    prior_signatures=prior_signatures(validator, seal_certs),
                                    clock=clock)

@@ -32,6 +32,16 @@ class ActivePolicy:
         state_dir.mkdir(parents=True, exist_ok=True)
         self._path = state_dir / "policy.active.toml"
         self._lock = state_dir / "policy.lock"
+        self._archive = state_dir / "policies"
+
+    def archived(self, sha256: str) -> str | None:
+        """The text of a policy that was once in force, by its SHA-256 (for auditors)."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            return None
+        try:
+            return (self._archive / f"{sha256}.toml").read_text(encoding="utf-8")
+        except OSError:
+            return None
 
     def last_good(self) -> str | None:
         try:
@@ -47,6 +57,10 @@ class ActivePolicy:
             fcntl.flock(lock, fcntl.LOCK_EX)
             old_text = self.last_good()
             old = hashlib.sha256(old_text.encode("utf-8")).hexdigest() if old_text is not None else None
+            self._archive.mkdir(exist_ok=True)
+            kept = self._archive / f"{policy.sha256}.toml"
+            if not kept.exists():
+                kept.write_text(policy.text, encoding="utf-8")
             if old == policy.sha256:
                 return False, old
             tmp = self._path.with_suffix(".tmp")

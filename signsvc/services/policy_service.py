@@ -87,8 +87,36 @@ def document_summary(facts: Any) -> DocumentSummary:
                            truncated=facts.truncated)
 
 
+_SUMMARY_TYPES = {"size": int, "pages": int, "encrypted": bool, "strict": bool, "javascript": list,
+                  "launch_actions": list, "embedded_files": list, "xfa": bool, "truncated": bool}
+
+
+def summary_from_dict(data: Any) -> DocumentSummary:
+    """Document facts given as JSON (for a dry run without the PDF); ``BadRequest`` if wrong."""
+    def bad(why_vi: str, why_en: str) -> errors.BadRequest:
+        return errors.BadRequest(Message(f"Dữ kiện tài liệu không hợp lệ: {why_vi}.",
+                                         f"Invalid document facts: {why_en}."), parameter="document")
+    if not isinstance(data, dict):
+        raise bad("phải là một đối tượng JSON", "must be a JSON object")
+    unknown = sorted(set(data) - set(_SUMMARY_TYPES))
+    if unknown:
+        raise bad(f"khóa không hợp lệ {', '.join(unknown)}", f"unknown key(s) {', '.join(unknown)}")
+    for name in ("size", "pages"):
+        if name not in data:
+            raise bad(f"thiếu '{name}'", f"'{name}' is missing")
+    values: dict[str, Any] = {"encrypted": False, "strict": True}
+    for name, value in data.items():
+        t = _SUMMARY_TYPES[name]
+        if not isinstance(value, t) or (t is int and isinstance(value, bool)) or (
+                t is list and not all(isinstance(v, str) for v in value)):
+            raise bad(f"'{name}' sai kiểu", f"'{name}' has the wrong type")
+        values[name] = tuple(value) if t is list else value
+    return DocumentSummary(**values)
+
+
 class PolicyService:
     def __init__(self, holder: PolicyHolder, audit_service: AuditService, *, service_profile: str,
+                 archive: Callable[[str], str | None] = lambda sha: None,
                  cert_status: Callable[[Any, Sequence[Any]], tuple[str, str]],
                  prior_signatures: Callable[[bytes], tuple[PriorSignature, ...]],
                  clock: ClockMonitor, digest: str = "sha256",
@@ -96,6 +124,7 @@ class PolicyService:
         self._holder = holder
         self._audit = audit_service
         self._profile = service_profile
+        self._archive = archive
         self._cert_status = cert_status
         self._prior = prior_signatures
         self._clock = clock
@@ -105,6 +134,16 @@ class PolicyService:
     @property
     def policy(self) -> Policy:
         return self._holder.policy
+
+    def archived_text(self, sha256: str) -> str:
+        """The text of the policy with this hash (in force now or earlier), or ``NotFound``."""
+        if sha256 == self.policy.sha256:
+            return self.policy.text
+        text = self._archive(sha256.lower())
+        if text is None:
+            raise errors.NotFound(Message("Không có chính sách với mã băm này.",
+                                          "No policy with this hash was ever in force here."))
+        return text
 
     def eservice(self, requested: str | None) -> str:
         value = requested or self.policy.default_eservice
@@ -127,11 +166,10 @@ class PolicyService:
 
     def gather(self, ctx: RequestContext, key: SigningKey, *, level: str, eservice: str,
                rsa_padding: str, pdf: OpenedPdf | None, data: bytes | None,
-               encrypted: bool = False) -> SigningFacts:
+               encrypted: bool = False, document: DocumentSummary | None = None) -> SigningFacts:
         """Every fact the rules need, gathered once (certificate status is cached)."""
         now = self._now()
         chain, revocation = self._cert_status(key.certificate, key.chain)
-        document = None
         if data is not None:
             from signsvc.signing.inspect import encrypted_facts, inspect_pdf
 

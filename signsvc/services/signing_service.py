@@ -18,7 +18,9 @@ from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
 from signsvc.policy.engine import Decision
 from signsvc.policy.facts import SigningFacts
-from signsvc.services.policy_service import PolicyService, decision_audit_details
+from signsvc.services.policy_service import (
+    PolicyService, decision_audit_details, summary_from_dict,
+)
 from signsvc.signing.pades import PadesSigner, SignatureRequest
 from signsvc.signing.pdf_input import open_for_signing
 
@@ -50,8 +52,10 @@ class SigningService:
         return infos
 
     def evaluate(self, ctx: RequestContext, key_id: str, data: bytes | None,
-                 request: SignatureRequest) -> tuple[Decision, SigningFacts]:
-        """The policy decision a signing request would get, without signing (audited)."""
+                 request: SignatureRequest, document_facts: dict | None = None,
+                 ) -> tuple[Decision, SigningFacts]:
+        """The policy decision a signing request would get, without signing (audited).
+        The document is the PDF (``data``) or its facts as JSON (``document_facts``)."""
         key = self._keys.get(key_id)
         eservice = self._policy.eservice(request.eservice)
         pdf, encrypted = None, False
@@ -62,7 +66,9 @@ class SigningService:
                 encrypted = True
         facts = self._policy.gather(ctx, key, level=request.level, eservice=eservice,
                                     rsa_padding=key.info.rsa_padding, pdf=pdf, data=data,
-                                    encrypted=encrypted)
+                                    encrypted=encrypted,
+                                    document=summary_from_dict(document_facts)
+                                    if document_facts is not None else None)
         decision = self._policy.decide(facts)
         audit(self._audit, ctx, "policy:decision:evaluated", "success", key_id=key_id,
               level=request.level,

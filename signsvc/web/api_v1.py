@@ -139,7 +139,12 @@ POLICY_READERS = ("admin", "auditor")
 @api_v1.get("/policy")
 @client_required(*POLICY_READERS)
 def policy_in_force(ctx: RequestContext):
-    policy = services().policy.policy
+    """The policy in force; with ?sha256= the text of any policy once in force here."""
+    svc = services().policy
+    wanted = request.args.get("sha256")
+    if wanted:
+        return jsonify({"sha256": wanted.lower(), "text": svc.archived_text(wanted)})
+    policy = svc.policy
     return jsonify({**policy.as_dict(), "text": policy.text})
 
 
@@ -156,8 +161,14 @@ def policy_evaluate(ctx: RequestContext):
         ctx = RequestContext(ctx.request_id, client.name, client.role, ctx.client_address,
                              client.keys)
     key_id, sig_request = _sign_request(args)
-    data = None
-    if request.content_length or request.mimetype in ("application/pdf", "multipart/form-data"):
+    data, document_facts = None, None
+    if request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or "document" not in body:
+            raise _bad("document", "Thân JSON phải có trường 'document' (dữ kiện tài liệu).",
+                       "The JSON body needs a 'document' object (the document's facts).")
+        document_facts = body["document"]
+    elif request.content_length or request.mimetype in ("application/pdf", "multipart/form-data"):
         data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
-    decision, facts = svc.signing.evaluate(ctx, key_id, data, sig_request)
+    decision, facts = svc.signing.evaluate(ctx, key_id, data, sig_request, document_facts)
     return jsonify({**decision.as_dict(), "facts": facts.as_dict()})

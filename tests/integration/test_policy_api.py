@@ -116,16 +116,21 @@ def test_revoked_certificate_is_refused(tmp_path, dev_pki, responders):
         "KEYS__REVOKED__BACKEND": "software",
         "KEYS__REVOKED__KEY_PEM": str(dev_pki.keys / "revoked-signer.key.pem"),
         "KEYS__REVOKED__CERT_PEM": str(dev_pki.cert("revoked-signer")),
-        "KEYS__REVOKED__CHAIN_PEM": f'["{dev_pki.cert("interm")}"]'})
+        "KEYS__REVOKED__CHAIN_PEM": f'["{dev_pki.cert("interm")}"]',
+        "KEYS__UNTRUSTED__BACKEND": "software",
+        "KEYS__UNTRUSTED__KEY_PEM": str(dev_pki.keys / "untrusted-root.key.pem"),
+        "KEYS__UNTRUSTED__CERT_PEM": str(dev_pki.cert("untrusted-root"))})
     try:
         from signsvc.services.context import RequestContext
-        _, token = api.services.clients.create("uses-revoked", "portal", ("revoked",),
+        _, token = api.services.clients.create("uses-revoked", "portal", ("revoked", "untrusted"),
                                                RequestContext("t", "tests", "admin"))
         api.tokens["uses-revoked"] = token
         before = api.services.audit.verify().checked
         body = denied(sign(api, key="revoked", who="uses-revoked"), "cert.revocation")
+        # (the untrusted self-signed key is refused for its chain)
+        denied(sign(api, key="untrusted", who="uses-revoked"), "cert.chain")
         assert "revoked" in body["detail_en"]
-        (rec,) = api.services.audit.list(after_sequence=before)
+        rec = api.services.audit.list(after_sequence=before)[0]
         assert rec.action == "policy:rule:denied" and rec.details["rule"] == "cert.revocation"
         assert rec.details["fact_revocation"] == "revoked"
     finally:
@@ -221,6 +226,19 @@ def test_policy_endpoints(api):
     ev2 = api.client.post("/v1/policy/evaluate?key=agency-seal&level=B-T&client=an-official",
                           headers=api.headers("admin")).get_json()
     assert {r["rule"]: r["outcome"] for r in ev2["rules"]}["custody.seal-roles"] == "fail"
+    # the document's facts can be given instead of the PDF
+    ev3 = api.client.post("/v1/policy/evaluate?key=dev-software&level=B-T", headers=api.headers("portal"),
+                          json={"document": {"size": 5000, "pages": 3, "xfa": True,
+                                             "embedded_files": ["a.xml"]}}).get_json()
+    assert ev3["denied_by"] == "document.xfa" and "document.embedded-files" in ev3["warnings"]
+    bad = api.client.post("/v1/policy/evaluate?key=dev-software", headers=api.headers("portal"),
+                          json={"document": {"size": "big", "pages": 1}})
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "document"
+    # the text of the policy in force can be fetched by its hash
+    by_hash = api.client.get(f"/v1/policy?sha256={policy.sha256}", headers=api.headers("auditor"))
+    assert by_hash.get_json()["text"] == SHIPPED
+    assert api.client.get("/v1/policy?sha256=" + "0" * 64,
+                          headers=api.headers("auditor")).status_code == 404
     # nothing was signed by the dry runs, and they were audited
     assert len(api.services.audit.list(action="signing:document:signed", limit=1000)) == before
     assert api.services.audit.list(action="policy:decision:evaluated")

@@ -28,6 +28,8 @@ def test_load_reload_and_bad_files(tmp_path, dev_pki, responders):
     b = build_services(settings, reloading=True)
     sha_b = b.policy.policy.sha256
     assert sha_b != sha_a and b.policy.policy.version == "2026.12"
+    # an auditor can get back the text of any policy once in force, by its hash
+    assert b.policy.archived_text(sha_a) == SHIPPED
     loads = b.audit.list(action="policy:policy:loaded")
     assert [(r.details["old_sha256"], r.details["new_sha256"]) for r in loads] == [
         (None, sha_a), (sha_a, sha_b)]
