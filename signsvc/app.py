@@ -115,7 +115,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     clock = ClockMonitor()
     pades = PadesSigner(make_timestamper(settings.timestamp.urls, settings.timestamp.timeout_seconds),
                         validation_context_factory(trust.anchors, trust.intermediates), clock=clock)
-    validator = PdfValidator(trust, policy_sha256=policy.sha256,
+    validator = PdfValidator(trust, policy_sha256=policy.sha256, policy_version=policy.version,
                              allow_fetching=settings.trust.allow_fetching,
                              revocation_mode=settings.trust.revocation)
     status = CertificateStatusChecker(trust.anchors, trust.intermediates,

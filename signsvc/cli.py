@@ -93,6 +93,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
                                settings.trust.intermediates, settings.trust.allow_sha1_roots)
     policy = _policy_or_none(settings)
     validator = PdfValidator(trust, policy_sha256=policy.sha256 if policy else None,
+                             policy_version=policy.version if policy else None,
                              allow_fetching=settings.trust.allow_fetching,
                              revocation_mode=settings.trust.revocation)
     service = ValidationService(validator, _audit_service(settings))

@@ -34,6 +34,7 @@ class SigningResult:
     audit_sequence: int
     field_name: str
     policy_sha256: str = ""
+    policy_version: str = ""
     policy_warnings: tuple[str, ...] = ()
 
 
@@ -115,4 +116,5 @@ class SigningService:
         return SigningResult(data=signed.data, sha256=signed.sha256, level=signed.level,
                              key=key.info, audit_sequence=record.sequence,
                              field_name=signed.field_name, policy_sha256=decision.policy_sha256,
+                             policy_version=decision.policy_version,
                              policy_warnings=tuple(r.rule for r in decision.warnings))

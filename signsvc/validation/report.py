@@ -185,6 +185,7 @@ class ValidationReport:
     document_timestamps: tuple[DocumentTimestampReport, ...] = ()
     messages: Messages = Messages()
     validated_at: datetime | None = None
+    policy_version: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -192,6 +193,7 @@ class ValidationReport:
             "signatures": [s.as_dict() for s in self.signatures],
             "verdict": self.verdict,
             "policy_sha256": self.policy_sha256,
+            "policy_version": self.policy_version,
             "trust_anchors_sha256": self.trust_anchors_sha256,
             "trust_anchors": {"name": self.trust_anchors_name, "sha256": self.trust_anchors_sha256},
             "document_timestamps": [t.as_dict() for t in self.document_timestamps],

@@ -29,12 +29,14 @@ class PdfValidator:
     """Validates the signatures of PDF documents against one trust store."""
 
     def __init__(self, trust: TrustAnchors, *, policy_sha256: str | None, allow_fetching: bool,
-                 revocation_mode: str, fetch_timeout_seconds: float = 10.0) -> None:
+                 revocation_mode: str, fetch_timeout_seconds: float = 10.0,
+                 policy_version: str | None = None) -> None:
         """``revocation_mode`` is certvalidator's ``hard-fail`` or ``soft-fail``; raises
         ``ConfigError`` for anything else or for a trust store without anchors."""
         self._trust = trust
         self._setup = TrustSetup.build(trust, allow_fetching=allow_fetching, revocation_mode=revocation_mode)
         self._policy_sha256 = policy_sha256
+        self._policy_version = policy_version
         self._fetch_timeout = fetch_timeout_seconds
 
     def validate(self, data: bytes) -> ValidationReport:
@@ -86,4 +88,5 @@ class PdfValidator:
             document_timestamps=tuple(timestamps),
             messages=Messages(vi=tuple(m.vi for m in found), en=tuple(m.en for m in found)),
             validated_at=started,
+            policy_version=self._policy_version,
         )

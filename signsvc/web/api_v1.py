@@ -80,6 +80,7 @@ def sign(ctx: RequestContext):
     resp.headers["X-Audit-Sequence"] = str(result.audit_sequence)
     resp.headers["X-Key-Protection"] = "hardware" if result.key.backend == "pkcs11" else "software"
     resp.headers["X-Policy-SHA256"] = result.policy_sha256
+    resp.headers["X-Policy-Version"] = result.policy_version
     if result.policy_warnings:
         resp.headers["X-Policy-Warnings"] = ",".join(result.policy_warnings)
     resp.headers["Content-Disposition"] = 'attachment; filename="signed.pdf"'

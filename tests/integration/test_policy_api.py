@@ -86,6 +86,10 @@ def test_level_profiles_and_seal_after_official(strict, dev_pki):
     (rec,) = strict.services.audit.list(after_sequence=seq - 1, limit=1)
     assert rec.details["policy_sha256"] == resp.headers["X-Policy-SHA256"]
     assert rec.details["policy_sha256"] == strict.services.policy.policy.sha256
+    assert rec.details["policy_version"] == resp.headers["X-Policy-Version"] == "2026.11-dev"
+    report = strict.client.post("/v1/verify", data=resp.data, headers=strict.headers("auditor", **HDR))
+    assert report.get_json()["policy_sha256"] == resp.headers["X-Policy-SHA256"]
+    assert report.get_json()["policy_version"] == "2026.11-dev"
     assert "eservice.seal-after-official" in rec.details["policy_passed"].split(",")
     assert "cert.revocation" in rec.details["policy_passed"].split(",")
 
