@@ -20,6 +20,7 @@ from signsvc.services.context import RequestContext
 from signsvc.services.policy_service import PolicyHolder, PolicyService, PolicyStampedAudit
 from signsvc.signing.clock import ClockMonitor
 from signsvc.adapters.clients_sqlite import SqliteClientStore
+from signsvc.adapters.revocation_cache_sqlite import ResilientFetcherBackend, SqliteRevocationCache
 from signsvc.adapters.pkcs11_keys import Pkcs11Key, Pkcs11Modules
 from signsvc.adapters.software_keys import SoftwareKey
 from signsvc.keys.registry import KeyRegistry
@@ -31,6 +32,7 @@ from signsvc.services.signing_service import SigningService
 from signsvc.services.validation_service import ValidationService
 from signsvc.settings import Settings, load_settings
 from signsvc.signing.pades import PadesSigner
+from signsvc.signing.ltv import Fallback
 from signsvc.signing.timestamps import make_timestamper, validation_context_factory
 from signsvc.validation.trust import load_trust_anchors
 from signsvc.validation.validator import PdfValidator
@@ -113,8 +115,18 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     client_store = SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3")
     keys = open_keys(settings)
     clock = ClockMonitor()
-    pades = PadesSigner(make_timestamper(settings.timestamp.urls, settings.timestamp.timeout_seconds),
-                        validation_context_factory(trust.anchors, trust.intermediates), clock=clock)
+    ts, rev = settings.timestamp, settings.revocation
+    revocation_cache = SqliteRevocationCache(settings.service.state_dir / "signsvc.sqlite3") \
+        if rev.cache else None
+    fetchers = ResilientFetcherBackend(revocation_cache, timeout_seconds=rev.timeout_seconds,
+                                       retries=rev.retries, backoff_seconds=rev.backoff_seconds)
+    timestamper = make_timestamper(ts.urls, ts.timeout_seconds, retries=ts.retries,
+                                   backoff_seconds=ts.backoff_seconds,
+                                   max_clock_skew_seconds=ts.max_clock_skew_seconds,
+                                   trust_roots=trust.anchors, intermediates=trust.intermediates)
+    lt_contexts = validation_context_factory(trust.anchors, trust.intermediates, fetchers)
+    pades = PadesSigner(timestamper, lt_contexts, clock=clock,
+                        fallback=Fallback(timestamp=ts.on_unavailable, revocation=rev.on_unavailable))
     validator = PdfValidator(trust, policy_sha256=policy.sha256, policy_version=policy.version,
                              allow_fetching=settings.trust.allow_fetching,
                              revocation_mode=settings.trust.revocation)
@@ -131,6 +143,8 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     def close() -> None:
         keys.close()
         audit_store.close()
+        if revocation_cache is not None:
+            revocation_cache.close()
 
     return Services(
         settings=settings,

@@ -132,6 +132,21 @@ SealBeforeOfficial = _leaf("SealBeforeOfficial", "seal-before-official", 409,
                            "thẩm quyền.",
                            "The agency signature may only follow a valid signature by the "
                            "competent official.")
+RevocationUnavailable = _leaf("RevocationUnavailable", "revocation-unavailable", 503,
+                              "Không kiểm tra được trạng thái chứng thư / Revocation unavailable",
+                              "Không lấy được thông tin thu hồi (OCSP/CRL) để nhúng vào tài liệu; "
+                              "không có tài liệu nào được trả về, vui lòng thử lại sau.",
+                              "No revocation information (OCSP/CRL) could be obtained to embed in "
+                              "the document; no document was returned, please retry later.")
+NotSigned = _leaf("NotSigned", "not-signed", 422, "Tài liệu chưa ký / Not signed",
+                  "Tài liệu chưa có chữ ký số nào để nâng cấp.",
+                  "The document has no signature to extend.")
+SignatureNotExtendable = _leaf("SignatureNotExtendable", "signature-not-extendable", 422,
+                               "Không nâng cấp được chữ ký / Signature not extendable",
+                               "Chữ ký trong tài liệu không hợp lệ, không được tin cậy, đã hết hạn "
+                               "hoặc chứng thư đã bị thu hồi; không thể nâng cấp.",
+                               "A signature in the document is not valid, not trusted, expired or "
+                               "its certificate was revoked; it cannot be extended.")
 NotReady = _leaf("NotReady", "not-ready", 503, "Dịch vụ chưa sẵn sàng / Not ready",
                  "Dịch vụ chưa sẵn sàng.", "The service is not ready.")
 

@@ -36,6 +36,7 @@ class SigningResult:
     policy_sha256: str = ""
     policy_version: str = ""
     policy_warnings: tuple[str, ...] = ()
+    level_warnings: tuple[str, ...] = ()   # why the level is lower than requested
 
 
 class SigningService:
@@ -106,9 +107,12 @@ class SigningService:
                 audit(self._audit, ctx, "signing:document:failed",
                       "denied" if exc.status in (403, 404) else "failure", error_code=exc.code, **facts)
             raise
+        facts["level"] = signed.level  # lower than requested when a TSA/OCSP outage downgraded it
         record = audit(self._audit, ctx, "signing:document:signed", "success",
                        output_sha256=signed.sha256,
                        details={"field": signed.field_name, "backend": key.info.backend,
+                                "requested_level": request.level,
+                                "level_warnings": ",".join(signed.warnings),
                                 "key_protection": "hardware" if key.info.backend == "pkcs11"
                                 else "software", "strict_pdf": pdf.strict, "eservice": eservice,
                                 **decision_audit_details(decision)},
@@ -117,4 +121,5 @@ class SigningService:
                              key=key.info, audit_sequence=record.sequence,
                              field_name=signed.field_name, policy_sha256=decision.policy_sha256,
                              policy_version=decision.policy_version,
-                             policy_warnings=tuple(r.rule for r in decision.warnings))
+                             policy_warnings=tuple(r.rule for r in decision.warnings),
+                             level_warnings=signed.warnings)

@@ -16,7 +16,8 @@ from typing import Any, Mapping
 
 from signsvc.errors import ConfigError, Message
 from signsvc.settings.model import (
-    LEVELS, AuditSettings, KeySpec, Pkcs11Settings, PolicySettings, Secret, ServiceSettings, Settings,
+    LEVELS, ArchiveSettings, AuditSettings, KeySpec, Pkcs11Settings, PolicySettings,
+    RevocationSettings, Secret, ServiceSettings, Settings,
     TimestampSettings, TrustSettings,
 )
 
@@ -25,6 +26,7 @@ DEFAULT_CONFIG = Path("config/signsvc.toml")
 _SECTIONS = {
     "service": ServiceSettings, "audit": AuditSettings, "trust": TrustSettings,
     "timestamp": TimestampSettings, "pkcs11": Pkcs11Settings, "policy": PolicySettings,
+    "revocation": RevocationSettings, "archive": ArchiveSettings,
 }
 _KEY_FIELDS = {
     "backend", "module", "token_label", "key_label", "key_id", "pin_env", "pin_file",
@@ -198,6 +200,14 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
     trust: TrustSettings = sections["trust"]
     if trust.revocation not in ("hard-fail", "soft-fail"):
         raise _fail("trust.revocation", "must be 'hard-fail' or 'soft-fail'")
+    for name in ("timestamp", "revocation"):
+        sec = sections[name]
+        if sec.on_unavailable not in ("fail", "downgrade"):
+            raise _fail(f"{name}.on_unavailable", "must be 'fail' or 'downgrade'")
+        if sec.retries < 0 or sec.retries > 5 or sec.timeout_seconds <= 0 or sec.backoff_seconds < 0:
+            raise _fail(name, "retries must be 0..5, timeout_seconds > 0, backoff_seconds >= 0")
+    if sections["archive"].renew_within_days < 0:
+        raise _fail("archive.renew_within_days", "must not be negative")
     if sections["audit"].backend != "sqlite":
         raise _fail("audit.backend", "only 'sqlite' is available in this version")
     return Settings(base_dir=base_dir, config_path=cfg_path, keys=keys, **sections)

@@ -62,8 +62,28 @@ class TrustSettings:
 
 @dataclass(frozen=True)
 class TimestampSettings:
-    urls: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()              # tried in order (failover)
+    timeout_seconds: float = 10.0           # per attempt
+    retries: int = 1                        # extra attempts per TSA, with backoff
+    backoff_seconds: float = 0.5
+    max_clock_skew_seconds: float = 300.0   # genTime against the local clock
+    on_unavailable: str = "fail"            # "fail" (503) | "downgrade" (B-T+ -> B-B, warned)
+
+
+@dataclass(frozen=True)
+class RevocationSettings:
+    """OCSP/CRL fetching for B-LT/B-LTA (the policy module should own ``on_unavailable``)."""
+
     timeout_seconds: float = 10.0
+    retries: int = 1
+    backoff_seconds: float = 0.5
+    cache: bool = True                      # cache in the service database until nextUpdate
+    on_unavailable: str = "fail"            # "fail" (503) | "downgrade" (B-LT/B-LTA -> B-T, warned)
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    renew_within_days: int = 365            # renew when the last timestamp's TSA cert expires sooner
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,8 @@ class Settings:
     pkcs11: Pkcs11Settings
     keys: tuple[KeySpec, ...]
     policy: PolicySettings = PolicySettings()
+    revocation: RevocationSettings = RevocationSettings()
+    archive: ArchiveSettings = ArchiveSettings()
 
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)

@@ -20,12 +20,12 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
-from pyhanko_certvalidator import ValidationContext
 
 from signsvc.errors import BadRequest, Message, SignsvcError, SigningFailed, TimestampUnavailable
 from signsvc.keys.model import CertificateInfo, SigningKey
 from signsvc.settings import LEVELS
 from signsvc.signing.clock import ClockMonitor
+from signsvc.signing.ltv import LONG_TERM, Fallback, LtvBuilder, complete_levels, plan_levels
 from signsvc.signing.pdf_input import OpenedPdf
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ class SignedDocument:
     field_name: str
     certificate: CertificateInfo
     signing_time: datetime | None
+    requested_level: str = ""
+    warnings: tuple[str, ...] = ()     # e.g. revocation-unavailable when downgraded
 
 
 def reserved_bytes(key: SigningKey, level: str) -> int:
@@ -72,12 +74,17 @@ class PadesSigner:
     """Signs opened PDFs; holds what does not change between requests."""
 
     def __init__(self, timestamper: TimeStamper | None,
-                 validation_context_factory=None, clock: ClockMonitor | None = None) -> None:
+                 validation_context_factory=None, clock: ClockMonitor | None = None,
+                 fallback: Fallback = Fallback()) -> None:
         """``validation_context_factory()`` returns a fresh ``ValidationContext`` for B-LT/B-LTA;
-        ``clock`` is told the genTime of every signature timestamp obtained."""
+        ``clock`` is told the genTime of every signature timestamp obtained; ``fallback``
+        says whether a TSA or OCSP/CRL outage fails the request or lowers the level."""
         self._timestamper = timestamper
         self._vc_factory = validation_context_factory
         self._clock = clock
+        self._fallback = fallback
+        self._ltv = LtvBuilder(timestamper, validation_context_factory) \
+            if validation_context_factory is not None else None
 
     def sign(self, pdf: OpenedPdf, key: SigningKey, request: SignatureRequest) -> SignedDocument:
         if request.level not in LEVELS:
@@ -88,13 +95,12 @@ class PadesSigner:
             raise TimestampUnavailable(Message(
                 "Chưa cấu hình máy chủ cấp dấu thời gian (TSA) cho mức chữ ký này.",
                 "No timestamping authority is configured for this signature level."))
-        long_term = request.level in ("B-LT", "B-LTA")
-        vc: ValidationContext | None = None
-        if long_term:
-            if self._vc_factory is None:
-                raise BadRequest(Message("Mức B-LT/B-LTA chưa được cấu hình.",
-                                         "B-LT/B-LTA is not configured."))
-            vc = self._vc_factory()
+        if self._ltv is None and request.level in LONG_TERM:
+            raise BadRequest(Message("Mức B-LT/B-LTA chưa được cấu hình.",
+                                     "B-LT/B-LTA is not configured."))
+        # B-LT/B-LTA: the signer's chain and revocation data are settled before the key signs
+        plan = plan_levels(request.level, self._fallback, self._timestamper, self._ltv, key)
+        needs_ts = plan.level != "B-B"
         field_name = request.field_name or _next_field_name(pdf)
         meta = signers.PdfSignatureMetadata(
             field_name=field_name,
@@ -102,9 +108,6 @@ class PadesSigner:
             subfilter=fields.SigSeedSubFilter.PADES,
             reason=request.reason,
             location=request.location,
-            embed_validation_info=long_term,
-            use_pades_lta=request.level == "B-LTA",
-            validation_context=vc,
         )
         pdf_signer = signers.PdfSigner(meta, key.signer,
                                        timestamper=self._timestamper if needs_ts else None)
@@ -124,13 +127,15 @@ class PadesSigner:
             log.exception("unexpected signing failure")
             raise SigningFailed() from None
         data = out.getvalue()
+        data, level, warnings = complete_levels(data, plan, self._ltv, self._fallback)
         if needs_ts and self._clock is not None:
             gen_time = signature_timestamp_time(data)
             if gen_time is not None:
                 self._clock.observe(gen_time)
         return SignedDocument(
-            data=data, sha256=hashlib.sha256(data).hexdigest(), level=request.level,
-            field_name=field_name, certificate=key.info.certificate, signing_time=None)
+            data=data, sha256=hashlib.sha256(data).hexdigest(), level=level,
+            field_name=field_name, certificate=key.info.certificate, signing_time=None,
+            requested_level=request.level, warnings=warnings)
 
 
 def signature_timestamp_time(data: bytes) -> datetime | None:

@@ -83,6 +83,8 @@ def sign(ctx: RequestContext):
     resp.headers["X-Policy-Version"] = result.policy_version
     if result.policy_warnings:
         resp.headers["X-Policy-Warnings"] = ",".join(result.policy_warnings)
+    if result.level_warnings:
+        resp.headers["X-Signature-Warnings"] = ",".join(result.level_warnings)
     resp.headers["Content-Disposition"] = 'attachment; filename="signed.pdf"'
     return resp
 

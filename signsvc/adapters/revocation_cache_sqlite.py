@@ -1,0 +1,285 @@
+"""OCSP and CRL fetching that holds up, with a cache in the service's SQLite database.
+
+Guarantees:
+
+- A cached OCSP response or CRL is served only while ``thisUpdate <= now < nextUpdate``;
+  one without ``nextUpdate`` is never cached. Expired rows are ignored and purged.
+- Fetching uses a per-request timeout, ``retries`` extra attempts with exponential
+  backoff, and tries every URL of the certificate (OCSP AIA, CRL distribution points).
+- CRLs are accepted in DER and in PEM (some Vietnamese CAs serve PEM); answers larger
+  than ``MAX_CRL_BYTES``/``MAX_OCSP_BYTES`` are refused.
+- OCSP answers are checked by certvalidator (status, nonce) before they are cached; an
+  unusable answer is a fetch failure, which a hard-fail validation turns into
+  "revocation unavailable".
+- The fetchers run blocking I/O in worker threads and keep no event-loop-bound state, so
+  one validation context may be used across ``asyncio.run`` calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import sqlite3
+import threading
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import AsyncGenerator, Iterable
+
+from asn1crypto import cms, crl, ocsp, pem, x509
+from pyhanko_certvalidator import errors
+from pyhanko_certvalidator.authority import Authority
+from pyhanko_certvalidator.fetchers.api import (
+    CertificateFetcher, CRLFetcher, FetcherBackend, Fetchers, OCSPFetcher,
+)
+from pyhanko_certvalidator.fetchers.common_utils import (
+    enumerate_delivery_point_urls, format_ocsp_request, gather_aia_issuer_urls,
+    process_ocsp_response_data, unpack_cert_content,
+)
+from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
+
+log = logging.getLogger(__name__)
+
+MAX_CRL_BYTES = 20 * 1024 * 1024
+MAX_OCSP_BYTES = 256 * 1024
+MAX_CERT_BYTES = 256 * 1024
+USER_AGENT = "signsvc"
+
+
+def decode_crl(data: bytes) -> crl.CertificateList:
+    """A CRL from DER or PEM bytes; ``ValueError`` for anything else."""
+    if pem.detect(data):
+        _, _, data = pem.unarmor(data)
+    parsed = crl.CertificateList.load(data)
+    parsed.native  # parse fully: garbage fails here  # noqa: B018
+    return parsed
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def ocsp_window(resp: ocsp.OCSPResponse) -> tuple[datetime | None, datetime | None]:
+    """(thisUpdate, nextUpdate) of the first single response."""
+    single = resp.basic_ocsp_response["tbs_response_data"]["responses"][0]
+    return _utc(single["this_update"].native), _utc(single["next_update"].native)
+
+
+def crl_window(c: crl.CertificateList) -> tuple[datetime | None, datetime | None]:
+    tbs = c["tbs_cert_list"]
+    return _utc(tbs["this_update"].native), _utc(tbs["next_update"].native)
+
+
+class SqliteRevocationCache:
+    """Rows ``(kind, key) -> der, this_update, next_update`` in the service database."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS revocation_cache (kind TEXT NOT NULL, key TEXT NOT NULL, "
+                "url TEXT NOT NULL, der BLOB NOT NULL, this_update TEXT NOT NULL, "
+                "next_update TEXT NOT NULL, fetched_at TEXT NOT NULL, PRIMARY KEY (kind, key))")
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, kind: str, key: str, now: datetime | None = None) -> bytes | None:
+        """The cached DER while it is current at ``now``, else None."""
+        now = now or datetime.now(timezone.utc)
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT der, this_update, next_update FROM revocation_cache WHERE kind=? AND key=?",
+                (kind, key)).fetchone()
+        if row is None or not (datetime.fromisoformat(row[1]) <= now < datetime.fromisoformat(row[2])):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return bytes(row[0])
+
+    def put(self, kind: str, key: str, url: str, der: bytes, this_update: datetime | None,
+            next_update: datetime | None) -> bool:
+        """Store ``der`` until ``next_update``; False (not stored) without one."""
+        if this_update is None or next_update is None or next_update <= this_update:
+            return False
+        now = datetime.now(timezone.utc)
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO revocation_cache VALUES (?,?,?,?,?,?,?)",
+                (kind, key, url[:2000], der, this_update.isoformat(), next_update.isoformat(),
+                 now.isoformat()))
+            self._conn.execute("DELETE FROM revocation_cache WHERE next_update < ?", (now.isoformat(),))
+        return True
+
+    def count(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM revocation_cache").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class _Http:
+    """Blocking GET/POST with timeout, retries and backoff, run in a worker thread."""
+
+    def __init__(self, timeout: float, retries: int, backoff: float) -> None:
+        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+
+    def _once(self, url: str, body: bytes | None, headers: dict, limit: int) -> tuple[bytes, str | None]:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"unsupported URL scheme: {url[:40]}")
+        req = urllib.request.Request(url, data=body, headers={"User-Agent": USER_AGENT, **headers},
+                                     method="POST" if body is not None else "GET")
+        # a fresh opener reads the proxy settings (http_proxy/no_proxy) of the moment
+        with urllib.request.build_opener().open(req, timeout=self.timeout) as resp:  # noqa: S310
+            data = resp.read(limit + 1)
+            ctype = resp.headers.get("Content-Type")
+        if len(data) > limit:
+            raise ValueError("answer too large")
+        return data, ctype
+
+    async def fetch(self, url: str, body: bytes | None, headers: dict, limit: int) -> tuple[bytes, str | None]:
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                return await asyncio.to_thread(self._once, url, body, headers, limit)
+            except (OSError, urllib.error.URLError, ValueError) as exc:
+                last = exc
+                log.info("fetch %s failed (attempt %d): %s", url, attempt + 1, exc)
+        raise OSError(f"{url}: {last}")
+
+
+class CachingOCSPFetcher(OCSPFetcher):
+    def __init__(self, http: _Http, cache: SqliteRevocationCache | None) -> None:
+        self._http, self._cache = http, cache
+        self._results: dict[tuple[bytes, bytes], ocsp.OCSPResponse] = {}
+
+    async def fetch(self, cert: x509.Certificate | cms.AttributeCertificateV2,
+                    authority: Authority) -> ocsp.OCSPResponse:
+        tag = (issuer_serial(cert), authority.hashable)
+        if tag in self._results:
+            return self._results[tag]
+        request = format_ocsp_request(cert, authority, certid_hash_algo="sha1", request_nonces=True)
+        key = hashlib.sha256(request["tbs_request"]["request_list"][0]["req_cert"].dump()).hexdigest()
+        if self._cache is not None and (der := self._cache.get("ocsp", key)) is not None:
+            resp = ocsp.OCSPResponse.load(der)
+            self._results[tag] = resp
+            return resp
+        urls = get_ocsp_urls(cert)
+        if not urls:
+            raise errors.OCSPFetchError("No URLs to fetch OCSP responses from")
+        failures = []
+        for url in urls:
+            try:
+                data, _ = await self._http.fetch(
+                    url, request.dump(), {"Content-Type": "application/ocsp-request",
+                                          "Accept": "application/ocsp-response"}, MAX_OCSP_BYTES)
+                resp = process_ocsp_response_data(data, ocsp_request=request, ocsp_url=url)
+            except (OSError, errors.OCSPValidationError) as exc:
+                failures.append(f"{url}: {exc}")
+                continue
+            if self._cache is not None:
+                self._cache.put("ocsp", key, url, resp.dump(), *ocsp_window(resp))
+            self._results[tag] = resp
+            return resp
+        raise errors.OCSPFetchError("; ".join(failures))
+
+    def fetched_responses(self) -> Iterable[ocsp.OCSPResponse]:
+        return list(self._results.values())
+
+    def fetched_responses_for_cert(self, cert: x509.Certificate) -> Iterable[ocsp.OCSPResponse]:
+        target = issuer_serial(cert)
+        return [r for (subj, _), r in self._results.items() if subj == target]
+
+
+class CachingCRLFetcher(CRLFetcher):
+    def __init__(self, http: _Http, cache: SqliteRevocationCache | None) -> None:
+        self._http, self._cache = http, cache
+        self._by_cert: dict[bytes, list[crl.CertificateList]] = {}
+
+    async def _one(self, url: str) -> crl.CertificateList:
+        if self._cache is not None and (der := self._cache.get("crl", url)) is not None:
+            return crl.CertificateList.load(der)
+        data, _ = await self._http.fetch(url, None, {"Accept": "application/pkix-crl"}, MAX_CRL_BYTES)
+        parsed = decode_crl(data)
+        if self._cache is not None:
+            self._cache.put("crl", url, url, parsed.dump(), *crl_window(parsed))
+        return parsed
+
+    async def fetch(self, cert: x509.Certificate | cms.AttributeCertificateV2, *, use_deltas=True):
+        iss = issuer_serial(cert)
+        if iss in self._by_cert:
+            return self._by_cert[iss]
+        results, failures = [], []
+        for dp in get_relevant_crl_dps(cert, use_deltas=use_deltas) or ():
+            for url in enumerate_delivery_point_urls(dp):
+                try:
+                    results.append(await self._one(url))
+                    break  # one good copy per distribution point
+                except (OSError, ValueError) as exc:
+                    failures.append(f"{url}: {exc}")
+        if failures and not results:
+            raise errors.CRLFetchError("; ".join(failures))
+        self._by_cert[iss] = results
+        return results
+
+    def fetched_crls(self) -> Iterable[crl.CertificateList]:
+        return [c for lst in self._by_cert.values() for c in lst]
+
+    def fetched_crls_for_cert(self, cert) -> Iterable[crl.CertificateList]:
+        """``KeyError`` when not fetched yet (certvalidator then calls ``fetch``)."""
+        return self._by_cert[issuer_serial(cert)]
+
+
+class AiaCertificateFetcher(CertificateFetcher):
+    """caIssuers fetching (not cached: issuers are also configured as intermediates)."""
+
+    def __init__(self, http: _Http) -> None:
+        self._http = http
+        self._certs: dict[bytes, x509.Certificate] = {}
+
+    async def _from(self, urls) -> AsyncGenerator[x509.Certificate, None]:
+        for url in urls:
+            try:
+                data, ctype = await self._http.fetch(url, None, {}, MAX_CERT_BYTES)
+                certs = list(unpack_cert_content(data, ctype, url, permit_pem=True))
+            except (OSError, ValueError) as exc:
+                raise errors.CertificateFetchError(f"{url}: {exc}") from None
+            for c in certs:
+                self._certs[c.issuer_serial] = c
+                yield c
+
+    def fetch_cert_issuers(self, cert):
+        return self._from(list(gather_aia_issuer_urls(cert)))
+
+    def fetch_crl_issuers(self, certificate_list):
+        return self._from([u for u in (certificate_list.issuer_cert_urls or ()) if u.startswith("http")])
+
+    def fetched_certs(self) -> Iterable[x509.Certificate]:
+        return list(self._certs.values())
+
+
+class ResilientFetcherBackend(FetcherBackend):
+    """Fresh fetchers per validation context, sharing the cache (may be None)."""
+
+    def __init__(self, cache: SqliteRevocationCache | None, *, timeout_seconds: float = 10.0,
+                 retries: int = 1, backoff_seconds: float = 0.5) -> None:
+        self.cache = cache
+        self._http = _Http(timeout_seconds, retries, backoff_seconds)
+
+    def get_fetchers(self) -> Fetchers:
+        return Fetchers(ocsp_fetcher=CachingOCSPFetcher(self._http, self.cache),
+                        crl_fetcher=CachingCRLFetcher(self._http, self.cache),
+                        cert_fetcher=AiaCertificateFetcher(self._http))
+
+    async def close(self) -> None:
+        """Nothing to release: no session outlives a request."""

@@ -1,0 +1,205 @@
+"""RFC 3161 client that holds up: several TSAs in order, timeouts, retries with backoff,
+failover, and every response checked before it is used.
+
+Guarantees of ``FailoverTimeStamper.async_timestamp``: it returns a token only when the
+TSA granted the request, the token's nonce is ours, its message imprint is the digest we
+sent (same algorithm), the CMS signature over the TSTInfo verifies with the embedded TSA
+certificate, that certificate is a timestamping certificate (critical EKU
+``timeStamping`` only), valid at ``genTime``, chains to the configured trust anchors, and
+``genTime`` is within ``max_clock_skew`` of the local clock. A response failing any check
+counts as a failure of that TSA. When every TSA failed, ``TimestampRequestError`` is
+raised naming each TSA's last reason; nothing is cached between calls except the
+time of the last success (for ``available``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Sequence
+
+import aiohttp
+from asn1crypto import cms, tsp, x509
+from pyhanko.sign.general import extract_certificate_info, extract_signer_info
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError, dummy_digest, set_tsp_headers
+from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+
+log = logging.getLogger(__name__)
+
+#: a TSA answer larger than this is refused (a token with its chain is a few KiB)
+MAX_RESPONSE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class TsaOptions:
+    urls: tuple[str, ...]
+    timeout_seconds: float = 10.0
+    retries: int = 1                    # extra attempts per TSA after the first
+    backoff_seconds: float = 0.5        # wait before retry n: backoff * 2**(n-1)
+    max_clock_skew_seconds: float = 300.0
+    healthy_for_seconds: float = 30.0   # how long a success vouches for ``available``
+
+
+class TsaResponseRejected(TimestampRequestError):
+    """The TSA answered, but its response failed a check."""
+
+
+class FailoverTimeStamper(TimeStamper):
+    """pyHanko ``TimeStamper`` over several TSAs; see the module docstring."""
+
+    def __init__(self, options: TsaOptions, trust_roots: Sequence[x509.Certificate] = (),
+                 intermediates: Sequence[x509.Certificate] = ()) -> None:
+        if not options.urls:
+            raise ValueError("at least one TSA URL is needed")
+        super().__init__(include_nonce=True)
+        self.options = options
+        self._roots = tuple(trust_roots)
+        self._intermediates = tuple(intermediates)
+        self._lock = threading.Lock()
+        self._last_success = 0.0
+        #: (url, outcome) of every attempt of the last call, for logs and tests
+        self.last_attempts: list[tuple[str, str]] = []
+
+    # -- pyHanko's entry points -------------------------------------------------------
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        nonce, req = self.request_cms(message_digest, md_algorithm)
+        attempts: list[tuple[str, str]] = []
+        reasons: dict[str, str] = {}
+        for url in self.options.urls:
+            for attempt in range(self.options.retries + 1):
+                if attempt:
+                    await asyncio.sleep(self.options.backoff_seconds * 2 ** (attempt - 1))
+                try:
+                    resp = await self._post(url, req)
+                    token = await self.check_response(resp, nonce, message_digest, md_algorithm)
+                except TsaResponseRejected as exc:
+                    attempts.append((url, f"rejected: {exc}"))
+                    reasons[url] = f"rejected: {exc}"
+                    break  # a TSA that answers wrongly is not retried, the next one is tried
+                except (TimestampRequestError, asyncio.TimeoutError, aiohttp.ClientError,
+                        OSError, ValueError) as exc:
+                    attempts.append((url, f"failed: {type(exc).__name__}: {exc}"))
+                    reasons[url] = f"{type(exc).__name__}: {exc}"
+                    continue
+                attempts.append((url, "ok"))
+                self.last_attempts = attempts
+                with self._lock:
+                    self._last_success = time.monotonic()
+                if len(attempts) > 1:
+                    log.warning("timestamp obtained after %d attempts: %s", len(attempts), attempts)
+                return token
+        self.last_attempts = attempts
+        log.warning("no TSA gave a usable timestamp: %s", attempts)
+        raise TimestampRequestError("; ".join(f"{u}: {r}" for u, r in reasons.items()))
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        """The first TSA's raw answer (pyHanko API); prefer ``async_timestamp``."""
+        return await self._post(self.options.urls[0], req)
+
+    # -- availability ------------------------------------------------------------------
+
+    def available(self) -> bool:
+        """True when a TSA answered correctly within ``healthy_for_seconds``, else after a
+        successful probe (a real timestamp over a dummy digest, with failover)."""
+        with self._lock:
+            if time.monotonic() - self._last_success < self.options.healthy_for_seconds:
+                return True
+        try:
+            asyncio.run(self.async_timestamp(dummy_digest("sha256"), "sha256"))
+        except TimestampRequestError:
+            return False
+        return True
+
+    # -- internals ---------------------------------------------------------------------
+
+    async def _post(self, url: str, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        timeout = aiohttp.ClientTimeout(total=self.options.timeout_seconds)
+        headers = set_tsp_headers({})
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.post(url, data=req.dump(), headers=headers) as response:
+                if response.status != 200:
+                    raise TimestampRequestError(f"HTTP {response.status}")
+                ctype = response.headers.get("Content-Type", "").split(";")[0].strip()
+                if ctype != "application/timestamp-reply":
+                    raise TimestampRequestError(f"content type {ctype!r}")
+                body = await response.content.read(MAX_RESPONSE_BYTES + 1)
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise TimestampRequestError("response too large")
+        resp = tsp.TimeStampResp.load(body)
+        resp.native  # parse fully now: a malformed answer fails here  # noqa: B018
+        return resp
+
+    async def check_response(self, resp: tsp.TimeStampResp, nonce: int, message_digest: bytes,
+                       md_algorithm: str) -> cms.ContentInfo:
+        """The token of ``resp`` after every check of the module docstring;
+        ``TsaResponseRejected`` naming the first failed check otherwise."""
+        status = resp["status"]["status"].native
+        if status not in ("granted", "granted_with_mods"):
+            raise TsaResponseRejected(f"status {status}")
+        token = resp["time_stamp_token"]
+        if not isinstance(token, cms.ContentInfo) or token["content_type"].native != "signed_data":
+            raise TsaResponseRejected("no signed token")
+        signed: cms.SignedData = token["content"]
+        info = signed["encap_content_info"]
+        if info["content_type"].native != "tst_info":
+            raise TsaResponseRejected("content is not a TSTInfo")
+        tst: tsp.TSTInfo = info["content"].parsed
+        if tst["nonce"].native != nonce:
+            raise TsaResponseRejected("nonce mismatch")
+        imprint = tst["message_imprint"]
+        if imprint["hash_algorithm"]["algorithm"].native != md_algorithm \
+                or imprint["hashed_message"].native != message_digest:
+            raise TsaResponseRejected("message imprint mismatch")
+        gen_time: datetime = tst["gen_time"].native
+        skew = abs(gen_time - datetime.now(timezone.utc))
+        if skew > timedelta(seconds=self.options.max_clock_skew_seconds):
+            raise TsaResponseRejected(f"genTime {gen_time.isoformat()} is {skew} off the local clock")
+        cert = self._check_signature(signed, info)
+        await self._check_certificate(cert, gen_time)
+        return token
+
+    @staticmethod
+    def _check_signature(signed: cms.SignedData, info: cms.EncapsulatedContentInfo) -> x509.Certificate:
+        try:
+            signer_info = extract_signer_info(signed)
+            cert = extract_certificate_info(signed).signer_cert
+        except Exception as exc:
+            raise TsaResponseRejected(f"no TSA certificate in the token ({exc})") from None
+        content = info["content"].contents
+        md = signer_info["digest_algorithm"]["algorithm"].native
+        try:
+            intact, valid = validate_sig_integrity(
+                signer_info, cert, expected_content_type="tst_info",
+                actual_digest=hashlib.new(md, content).digest())
+        except Exception as exc:
+            raise TsaResponseRejected(f"token signature cannot be checked ({exc})") from None
+        if not (intact and valid):
+            raise TsaResponseRejected("token signature does not verify")
+        return cert
+
+    async def _check_certificate(self, cert: x509.Certificate, gen_time: datetime) -> None:
+        eku = cert.extended_key_usage_value
+        if eku is None or eku.native != ["time_stamping"] or "extended_key_usage" not in \
+                cert.critical_extensions:
+            raise TsaResponseRejected("certificate is not a timestamping certificate")
+        validity = cert["tbs_certificate"]["validity"]
+        if not (validity["not_before"].native <= gen_time <= validity["not_after"].native):
+            raise TsaResponseRejected("certificate not valid at genTime")
+        if not self._roots:
+            return
+        vc = ValidationContext(trust_roots=list(self._roots), other_certs=list(self._intermediates),
+                               allow_fetching=False, revocation_mode="soft-fail", moment=gen_time)
+        try:
+            await CertificateValidator(cert, validation_context=vc).async_validate_usage(
+                set(), {"time_stamping"})
+        except Exception as exc:
+            raise TsaResponseRejected(f"certificate not trusted ({type(exc).__name__})") from None
+
