@@ -146,7 +146,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         if revocation_cache is not None:
             revocation_cache.close()
 
-    return Services(
+    services = Services(
         settings=settings,
         audit=audit,
         clients=ClientService(client_store, audit, {k.info.id for k in keys}),
@@ -158,6 +158,26 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         trust_anchors_sha256=trust.sha256,
         close=close,
     )
+    services.documents, services.sessions = build_workflow(
+        settings, audit, policy_service, trust.intermediates, client_store, timestamper)
+    return services
+
+
+def build_workflow(settings: Settings, audit: AuditService, policy_service: PolicyService,
+                   intermediates, client_store: SqliteClientStore, timestamper):
+    """Documents awaiting officials and three-step signing sessions (browser signing)."""
+    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.services.session_service import DocumentService, SessionService
+
+    store = SqliteWorkflowStore(settings.service.state_dir / "workflow.sqlite3")
+    officials = lambda name: any(c.name == name and c.role == "official"  # noqa: E731
+                                 for c in client_store.list())
+    documents = DocumentService(store, audit, officials, settings.service.max_document_bytes)
+    sessions = SessionService(store, documents, policy_service, audit,
+                              timestamper=timestamper,
+                              intermediates=tuple(intermediates))
+    sessions.purge()
+    return documents, sessions
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None, *,

@@ -146,6 +146,42 @@ def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clients_register_cert(settings: Settings, args: argparse.Namespace) -> int:
+    """Register a certificate (PEM or DER file) to an official's account (audited)."""
+    import hashlib
+
+    from asn1crypto import pem as asn1_pem
+    from asn1crypto import x509 as asn1_x509
+
+    from signsvc.adapters.clients_sqlite import SqliteClientStore
+    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.audit.events import AuditEvent
+    from signsvc.errors import BadRequest, Message
+
+    client = next((c for c in SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3").list()
+                   if c.name == args.name), None)
+    if client is None:
+        raise BadRequest(Message(f"Không có máy khách '{args.name}'.", f"There is no client '{args.name}'."))
+    raw = Path(args.certificate).read_bytes()
+    try:
+        der = asn1_pem.unarmor(raw)[2] if asn1_pem.detect(raw) else raw
+        cert = asn1_x509.Certificate.load(der)
+        subject = cert.subject.human_friendly
+    except ValueError:
+        raise BadRequest(Message("Tệp không phải chứng thư số X.509.",
+                                 "The file is not an X.509 certificate.")) from None
+    sha = hashlib.sha256(cert.dump()).hexdigest()
+    SqliteWorkflowStore(settings.service.state_dir / "workflow.sqlite3").register_certificate(
+        client.name, sha, subject)
+    ctx = _ctx()
+    _audit_service(settings).record(AuditEvent(
+        action="clients:certificate:registered", outcome="success", actor=ctx.actor, role=ctx.role,
+        request_id=ctx.request_id, client_address="local", certificate_sha256=sha,
+        certificate_serial=format(cert.serial_number, "X"), details={"client": client.name}))
+    print(f"Đã đăng ký chứng thư / certificate registered for {client.name}: {subject} (sha256 {sha})")
+    return 0
+
+
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     result = _audit_service(settings).verify()
     body = result.as_dict()
@@ -239,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--role", required=True, choices=ROLES)
     s.add_argument("--keys", help="comma-separated key ids the client may use")
     s.set_defaults(func=cmd_clients_create)
+    s = clients.add_parser("register-cert", help="register an official's certificate (PEM/DER)")
+    s.add_argument("name")
+    s.add_argument("certificate")
+    s.set_defaults(func=cmd_clients_register_cert)
 
     policy = sub.add_parser("policy", help="information-security policy").add_subparsers(
         dest="sub", required=True)

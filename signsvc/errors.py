@@ -147,6 +147,35 @@ SignatureNotExtendable = _leaf("SignatureNotExtendable", "signature-not-extendab
                                "hoặc chứng thư đã bị thu hồi; không thể nâng cấp.",
                                "A signature in the document is not valid, not trusted, expired or "
                                "its certificate was revoked; it cannot be extended.")
+SessionNotFound = _leaf("SessionNotFound", "session-not-found", 404,
+                        "Không tìm thấy phiên ký / Signing session not found",
+                        "Không tìm thấy phiên ký này.", "There is no such signing session.")
+SessionExpired = _leaf("SessionExpired", "session-expired", 410, "Phiên ký đã hết hạn / Session expired",
+                       "Phiên ký đã hết hạn; vui lòng bắt đầu ký lại.",
+                       "The signing session has expired; please start again.")
+SessionUsed = _leaf("SessionUsed", "session-used", 409, "Phiên ký đã dùng / Session already used",
+                    "Phiên ký này đã được dùng hoặc đã bị hủy.",
+                    "This signing session was already used or cancelled.")
+StaleRevision = _leaf("StaleRevision", "stale-revision", 409,
+                      "Tài liệu đã thay đổi / Document changed meanwhile",
+                      "Tài liệu đã được ký hoặc thay đổi trong lúc bạn ký; vui lòng mở lại tài liệu.",
+                      "The document was signed or changed meanwhile; please open it again.")
+PreparedDocumentChanged = _leaf("PreparedDocumentChanged", "prepared-document-changed", 409,
+                                "Tài liệu đã chuẩn bị bị thay đổi / Prepared document changed",
+                                "Tài liệu đã chuẩn bị để ký không còn nguyên vẹn; không ký.",
+                                "The document prepared for signing is no longer intact; not signed.")
+CertificateNotRegistered = _leaf("CertificateNotRegistered", "certificate-not-registered", 403,
+                                 "Chứng thư chưa đăng ký / Certificate not registered",
+                                 "Chứng thư số này chưa được đăng ký cho tài khoản của bạn.",
+                                 "This certificate is not registered to your account.")
+CertificateMismatch = _leaf("CertificateMismatch", "certificate-mismatch", 409,
+                            "Chứng thư khác / Different certificate",
+                            "Chứng thư số khác với chứng thư đã dùng khi bắt đầu phiên ký.",
+                            "The certificate differs from the one the session was started with.")
+SignatureInvalid = _leaf("SignatureInvalid", "signature-invalid", 400,
+                         "Chữ ký không hợp lệ / Invalid signature",
+                         "Chữ ký số không hợp lệ với chứng thư số và nội dung đã chuẩn bị.",
+                         "The signature does not verify under the certificate over the prepared content.")
 NotReady = _leaf("NotReady", "not-ready", 503, "Dịch vụ chưa sẵn sàng / Not ready",
                  "Dịch vụ chưa sẵn sàng.", "The service is not ready.")
 

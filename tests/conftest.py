@@ -130,7 +130,7 @@ class Api:
         return {"Authorization": f"Bearer {self.tokens[who]}", **extra}
 
 
-def build_api(state_dir: Path, **overrides: str) -> Api:
+def build_api(state_dir: Path, *, with_clients: bool = True, **overrides: str) -> Api:
     from signsvc.app import build_services
     from signsvc.services.context import RequestContext
     from signsvc.web import create_web_app
@@ -139,7 +139,7 @@ def build_api(state_dir: Path, **overrides: str) -> Api:
     app = create_web_app(services)
     ctx = RequestContext(request_id="test-setup", actor="tests", role="admin")
     tokens = {}
-    for name, role, keys in (
+    for name, role, keys in () if not with_clients else (
         ("portal", "portal", ("agency-seal", "agency-seal-ec", "dev-software")),
         ("portal-limited", "portal", ("dev-software",)),
         ("clerk", "clerk", ("agency-seal",)),

@@ -69,18 +69,29 @@ class Pkcs11Module:
             self.generation += 1
 
 
-class Pkcs11Modules:
-    """The process's loaded modules, by path."""
+_PROCESS_MODULES: dict[str, Pkcs11Module] = {}
+_PROCESS_LOCK = threading.Lock()
 
-    def __init__(self) -> None:
-        self._mods: dict[str, Pkcs11Module] = {}
-        self._lock = threading.Lock()
+
+def module_for(path: str) -> Pkcs11Module:
+    """The one ``Pkcs11Module`` of this process for ``path``.
+
+    PKCS#11 initialisation is per process, and python-pkcs11 finalises and unloads the
+    module when a ``pkcs11.lib`` object is garbage-collected: two lib objects for one
+    module would pull it away from each other's sessions (and can crash the process).
+    Everything in signsvc -- and the tests -- goes through this registry.
+    """
+    with _PROCESS_LOCK:
+        if path not in _PROCESS_MODULES:
+            _PROCESS_MODULES[path] = Pkcs11Module(path)
+        return _PROCESS_MODULES[path]
+
+
+class Pkcs11Modules:
+    """The process's loaded modules, by path (see ``module_for``)."""
 
     def get(self, path: str) -> Pkcs11Module:
-        with self._lock:
-            if path not in self._mods:
-                self._mods[path] = Pkcs11Module(path)
-            return self._mods[path]
+        return module_for(path)
 
 
 def _config_error(spec: KeySpec, vi: str, en: str) -> ConfigError:

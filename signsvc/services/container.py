@@ -25,6 +25,8 @@ class Services:
     trust_anchors_name: str
     trust_anchors_sha256: str
     close: object = None
+    documents: object = None     # DocumentService (browser signing)
+    sessions: object = None      # SessionService (browser signing)
 
     def shutdown(self) -> None:
         if callable(self.close):

@@ -5,7 +5,9 @@ from asn1crypto import pem, x509
 
 
 def test_token_holds_keys_and_certificates(dev_pki):
-    lib = pkcs11.lib(dev_pki.softhsm_module)
+    from signsvc.adapters.pkcs11_keys import module_for
+
+    lib = module_for(dev_pki.softhsm_module).lib()  # one lib per process (see module_for)
     token = lib.get_token(token_label="signsvc-dev")
     try:
         session = token.open(user_pin=dev_pki.secret("signsvc-dev.pin"))

@@ -98,16 +98,21 @@ def _signed_by_official(dev_pki) -> bytes:
     """A PDF signed by 'Nguyễn Văn An' with the key on his own SoftHSM2 token."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko.sign.pkcs11 import PKCS11SigningContext
-    from pyhanko.config.pkcs11 import PKCS11SignatureConfig, TokenCriteria
+    import pkcs11
+    from pyhanko.sign.pkcs11 import PKCS11Signer
 
-    cfg = PKCS11SignatureConfig(module_path=dev_pki.softhsm_module,
-                                token_criteria=TokenCriteria(label="official-an"),
-                                cert_label="official-an", key_label="official-an",
-                                user_pin=dev_pki.secret("official-an.pin"),
-                                other_certs_to_pull=(), bulk_fetch=False)
+    from signsvc.adapters.pkcs11_keys import module_for
+
+    # pyHanko's PKCS11Signer on a session of the process's one module (see module_for)
+    token = module_for(dev_pki.softhsm_module).lib().get_token(token_label="official-an")
+    try:
+        session = token.open(user_pin=dev_pki.secret("official-an.pin"))
+    except pkcs11.exceptions.UserAlreadyLoggedIn:
+        session = token.open()
     out = io.BytesIO()
-    with PKCS11SigningContext(cfg) as signer:
+    with session:
+        signer = PKCS11Signer(session, cert_label="official-an", key_label="official-an",
+                              other_certs_to_pull=())
         signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(make_pdf())),
                          signers.PdfSignatureMetadata(field_name="Official",
                                                       subfilter=fields.SigSeedSubFilter.PADES),

@@ -1,0 +1,300 @@
+"""Documents awaiting an official's signature and the three-step signing sessions.
+
+Bindings enforced (design/browser-signing.md): the session belongs to the official who
+started it; it is used at most once (atomic claim); it expires (default 5 minutes); the
+certificate at step 3 is the one of step 1; the prepared PDF is byte-for-byte what was
+stored; the document's revision is still the one the session started from (a second
+official finishing on an old revision gets 409); the raw signature verifies over the
+stored signed attributes before anything is embedded. The policy is evaluated at step 1,
+before any hash is handed out. Every step is audited; the signed revision is stored and
+its audit record committed before it is returned.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from asn1crypto import x509
+
+from signsvc import errors
+from signsvc.sessions.model import StoredDocument, StoredSession
+from signsvc.errors import Message, SignsvcError
+from signsvc.keys.model import CertificateInfo, KeyInfo, describe_public_key
+from signsvc.services.audit_service import AuditService
+from signsvc.services.auditing import audit
+from signsvc.services.context import RequestContext
+from signsvc.services.policy_service import PolicyService, decision_audit_details
+from signsvc.signing import deferred
+from signsvc.signing.pdf_input import open_for_signing
+
+ASSIGNERS = ("portal", "clerk", "admin")
+SIGNERS = ("official", "clerk")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class TokenCertificateKey:
+    """The official's token key, as the policy engine sees it (no private key here)."""
+
+    info: KeyInfo
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+    raw_signature_size: int
+
+    @classmethod
+    def of(cls, cert: x509.Certificate, chain: tuple[x509.Certificate, ...]) -> "TokenCertificateKey":
+        algorithm, bits, raw = describe_public_key(cert)
+        info = CertificateInfo.of(cert)
+        return cls(KeyInfo(id=f"token:{info.sha256[:16]}", backend="pkcs11", algorithm=algorithm,
+                           key_size=bits, kind="official", description="USB token",
+                           certificate=info, rsa_padding="pss"), cert, chain, raw)
+
+
+def _load_certificate(b64: Any) -> x509.Certificate:
+    bad = errors.BadRequest(Message("Chứng thư số gửi lên không hợp lệ (cần DER mã hóa base64).",
+                                    "The certificate is not valid (base64 DER expected)."),
+                            parameter="certificate")
+    if not isinstance(b64, str) or len(b64) > 20000:
+        raise bad
+    try:
+        cert = x509.Certificate.load(base64.b64decode(b64, validate=True))
+        cert.native  # parse fully now, not later
+        return cert
+    except (ValueError, TypeError, binascii.Error):
+        raise bad from None
+
+
+class DocumentService:
+    def __init__(self, store: Any, audit_service: AuditService,
+                 is_official: Callable[[str], bool], max_bytes: int) -> None:
+        self._store = store
+        self._audit = audit_service
+        self._is_official = is_official
+        self._max = max_bytes
+
+    def create(self, ctx: RequestContext, data: bytes, title: str, number: str,
+               assignee: str) -> StoredDocument:
+        """A document waiting for ``assignee``'s signature (an official's account)."""
+        sha = hashlib.sha256(data).hexdigest()
+        try:
+            for name, value, limit in (("title", title, 300), ("number", number, 100),
+                                       ("assignee", assignee, 63)):
+                if not value or len(value) > limit:
+                    raise errors.BadRequest(Message(f"Thiếu hoặc quá dài: '{name}'.",
+                                                    f"'{name}' is missing or too long."), parameter=name)
+            if not self._is_official(assignee):
+                raise errors.BadRequest(Message(f"'{assignee}' không phải tài khoản cán bộ ký.",
+                                                f"'{assignee}' is not an official's account."),
+                                        parameter="assignee")
+            pdf = open_for_signing(data)
+        except SignsvcError as exc:
+            audit(self._audit, ctx, "documents:document:rejected", "failure", error_code=exc.code,
+                  input_sha256=sha)
+            raise
+        now = _iso(_now())
+        doc = StoredDocument(id=secrets.token_urlsafe(12), title=title, number=number,
+                             assignee=assignee, created_by=ctx.actor or "", revision=1, sha256=sha,
+                             pages=pdf.pages, state="awaiting", created_at=now, updated_at=now)
+        self._store.add_document(doc, data)
+        audit(self._audit, ctx, "documents:document:created", "success", input_sha256=sha,
+              details={"document_id": doc.id, "assignee": assignee})
+        return doc
+
+    def visible(self, ctx: RequestContext, doc_id: str) -> StoredDocument:
+        """The document if ``ctx`` may see it (its official, its creator, auditors)."""
+        doc = self._store.document(doc_id)
+        if doc is None or not (ctx.actor in (doc.assignee, doc.created_by)
+                               or ctx.role in ("auditor", "admin")):
+            raise errors.NotFound(Message("Không tìm thấy tài liệu.", "Document not found."))
+        return doc
+
+    def content(self, ctx: RequestContext, doc_id: str) -> tuple[StoredDocument, bytes]:
+        doc = self.visible(ctx, doc_id)
+        data = self._store.document_content(doc_id) or b""
+        audit(self._audit, ctx, "documents:document:downloaded", "success", output_sha256=doc.sha256,
+              details={"document_id": doc_id, "revision": doc.revision})
+        return doc, data
+
+    def awaiting(self, ctx: RequestContext) -> list[StoredDocument]:
+        return self._store.documents_for(ctx.actor or "", "awaiting")
+
+
+class SessionService:
+    def __init__(self, store: Any, documents: DocumentService,
+                 policy: PolicyService, audit_service: AuditService, *, timestamper,
+                 intermediates: tuple[x509.Certificate, ...], ttl_seconds: int = 300,
+                 now: Callable[[], datetime] = _now) -> None:
+        self._store = store
+        self._documents = documents
+        self._policy = policy
+        self._audit = audit_service
+        self._ts = timestamper
+        self._intermediates = intermediates
+        self._ttl = ttl_seconds
+        self._now = now
+
+    def _chain_for(self, cert: x509.Certificate) -> tuple[x509.Certificate, ...]:
+        return tuple(c for c in self._intermediates if c.subject == cert.issuer)
+
+    # -- step 1 ---------------------------------------------------------------------------
+    def create(self, ctx: RequestContext, document_id: str, certificate_b64: Any, level: str,
+               eservice: str | None, rsa_padding: str = "pss") -> dict[str, Any]:
+        facts: dict[str, Any] = {}
+        try:
+            doc = self._documents.visible(ctx, document_id)
+            if doc.assignee != ctx.actor:
+                raise errors.Forbidden(Message("Tài liệu này không chờ chữ ký của bạn.",
+                                               "This document is not awaiting your signature."))
+            if rsa_padding not in ("pss", "pkcs1v15"):
+                raise errors.BadRequest(Message("rsa_padding phải là pss hoặc pkcs1v15.",
+                                                "rsa_padding must be pss or pkcs1v15."),
+                                        parameter="rsa_padding")
+            cert = _load_certificate(certificate_b64)
+            key = TokenCertificateKey.of(cert, self._chain_for(cert))
+            facts = {"certificate_sha256": key.info.certificate.sha256,
+                     "certificate_serial": key.info.certificate.serial, "input_sha256": doc.sha256,
+                     "level": level}
+            if not self._store.is_registered(ctx.actor or "", key.info.certificate.sha256):
+                raise errors.CertificateNotRegistered()
+            data = self._store.document_content(doc.id) or b""
+            pdf = open_for_signing(data)
+            token_ctx = RequestContext(ctx.request_id, ctx.actor, ctx.role, ctx.client_address,
+                                       (key.info.id,))
+            decision = self._policy.enforce(token_ctx, self._policy.gather(
+                token_ctx, key, level=level, eservice=self._policy.eservice(eservice),
+                rsa_padding=rsa_padding, pdf=pdf, data=data))
+            prepared = deferred.prepare(pdf, cert, key.chain, level=level,
+                                        field_name=f"Signature{doc.revision}-{secrets.token_hex(3)}",
+                                        prefer_pss=rsa_padding == "pss")
+        except SignsvcError as exc:
+            if "rule" not in exc.extra:
+                audit(self._audit, ctx, "signing:session:rejected", "denied" if exc.status < 500
+                      else "failure", error_code=exc.code, **facts,
+                      details={"document_id": document_id[:64], "step": "prepare"})
+            raise
+        now = self._now()
+        session = StoredSession(
+            id=secrets.token_urlsafe(24), owner=ctx.actor or "", document_id=doc.id,
+            base_revision=doc.revision, base_sha256=doc.sha256, certificate=cert.dump(), level=level,
+            field_name=prepared.field_name, prepared_pdf=prepared.prepared_pdf,
+            prepared_sha256=hashlib.sha256(prepared.prepared_pdf).hexdigest(),
+            document_digest=prepared.document_digest, reserved_start=prepared.reserved_start,
+            reserved_end=prepared.reserved_end, signed_attrs=prepared.signed_attrs,
+            mechanism=prepared.mechanism, state="prepared", created_at=_iso(now),
+            expires_at=_iso(now + timedelta(seconds=self._ttl)), result_sha256=None)
+        self._store.add_session(session)
+        audit(self._audit, ctx, "signing:session:prepared", "success", **facts,
+              details={"session": session.id[:16], "document_id": doc.id,
+                       "hash_to_sign": prepared.hash_to_sign.hex(), **decision_audit_details(decision)})
+        return {
+            "id": session.id, "state": "prepared", "expires_at": session.expires_at,
+            "hash": base64.b64encode(prepared.hash_to_sign).decode(), "hash_algorithm": "sha256",
+            "data_to_sign": base64.b64encode(prepared.signed_attrs).decode(),
+            "signature_algorithm": prepared.signature_algorithm,
+            "pss_salt_length": prepared.pss_salt_length, "level": level,
+            "document": {"id": doc.id, "title": doc.title, "number": doc.number, "pages": doc.pages,
+                         "sha256": doc.sha256, "revision": doc.revision},
+            "policy_warnings": [r.rule for r in decision.warnings],
+        }
+
+    def _owned(self, ctx: RequestContext, session_id: str) -> StoredSession:
+        session = self._store.session(session_id) if isinstance(session_id, str) else None
+        if session is None or session.owner != ctx.actor:
+            if session is not None:
+                audit(self._audit, ctx, "signing:session:rejected", "denied",
+                      error_code="session-not-found", details={"reason": "not the owner",
+                                                                "session": session_id[:16]})
+            raise errors.SessionNotFound()
+        return session
+
+    def status(self, ctx: RequestContext, session_id: str) -> dict[str, Any]:
+        s = self._owned(ctx, session_id)
+        state = s.state
+        if state == "prepared" and s.expires_at <= _iso(self._now()):
+            state = "expired"
+        return {"id": s.id, "state": state, "expires_at": s.expires_at, "document_id": s.document_id,
+                "level": s.level, "result_sha256": s.result_sha256}
+
+    def cancel(self, ctx: RequestContext, session_id: str) -> None:
+        s = self._owned(ctx, session_id)
+        if not self._store.cancel_session(s.id):
+            raise errors.SessionUsed()
+        audit(self._audit, ctx, "signing:session:cancelled", "success",
+              details={"session": s.id[:16], "document_id": s.document_id})
+
+    # -- step 3 ---------------------------------------------------------------------------
+    def complete(self, ctx: RequestContext, session_id: str, signature_b64: Any,
+                 certificate_b64: Any = None) -> tuple[StoredDocument, bytes]:
+        s = self._owned(ctx, session_id)
+        cert = x509.Certificate.load(s.certificate)
+        facts = {"certificate_sha256": hashlib.sha256(s.certificate).hexdigest(),
+                 "certificate_serial": format(cert.serial_number, "X"), "input_sha256": s.base_sha256,
+                 "level": s.level}
+        try:
+            if certificate_b64 is not None and _load_certificate(certificate_b64).dump() != s.certificate:
+                raise errors.CertificateMismatch()
+            try:
+                raw = base64.b64decode(signature_b64, validate=True) if isinstance(signature_b64, str) \
+                    else None
+            except binascii.Error:
+                raw = None
+            if not raw or len(raw) > 1024:
+                raise errors.BadRequest(Message("Thiếu chữ ký (base64).", "The signature (base64) is missing."),
+                                        parameter="signature")
+            if not self._store.claim_session(s.id, _iso(self._now())):
+                current = self._store.session(s.id)
+                if current and current.state == "prepared":
+                    self._store.purge_expired(_iso(self._now()))
+                    raise errors.SessionExpired()
+                raise errors.SessionUsed()
+            if hashlib.sha256(s.prepared_pdf).hexdigest() != s.prepared_sha256:
+                self._store.finish_session(s.id, "rejected")
+                raise errors.PreparedDocumentChanged()
+            doc = self._store.document(s.document_id)
+            if doc is None or doc.revision != s.base_revision:
+                self._store.finish_session(s.id, "rejected")
+                raise errors.StaleRevision()
+            prepared = deferred.PreparedSignature(
+                prepared_pdf=s.prepared_pdf, document_digest=s.document_digest,
+                reserved_start=s.reserved_start, reserved_end=s.reserved_end,
+                signed_attrs=s.signed_attrs, mechanism=s.mechanism, field_name=s.field_name,
+                level=s.level)
+            try:
+                signature = deferred.verify_raw_signature(cert, prepared, raw)
+            except SignsvcError:
+                self._store.finish_session(s.id, "rejected")
+                raise
+            signed = deferred.complete(prepared, cert, self._chain_for(cert), signature, self._ts)
+            sha = hashlib.sha256(signed).hexdigest()
+            if not self._store.advance_document(s.document_id, s.base_revision, signed, sha, "signed"):
+                self._store.finish_session(s.id, "rejected")
+                raise errors.StaleRevision()
+        except SignsvcError as exc:
+            audit(self._audit, ctx, "signing:session:rejected", "denied" if exc.status < 500
+                  else "failure", error_code=exc.code, **facts,
+                  details={"session": s.id[:16], "document_id": s.document_id, "step": "complete"})
+            raise
+        self._store.finish_session(s.id, "completed", sha)
+        audit(self._audit, ctx, "signing:document:signed", "success", output_sha256=sha, **facts,
+              details={"session": s.id[:16], "document_id": s.document_id,
+                       "hash_signed": prepared.hash_to_sign.hex(), "path": "browser-session",
+                       "key_protection": "hardware"})
+        stored = self._store.document(s.document_id)
+        assert stored is not None
+        return stored, signed
+
+    def purge(self) -> int:
+        return self._store.purge_expired(_iso(self._now()))

@@ -1,0 +1,1 @@
+"""Browser signing: documents awaiting an official and three-step signing sessions."""

@@ -1,0 +1,104 @@
+"""/v1/documents and /v1/signing-sessions: the three-step browser signing API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from signsvc.errors import BadRequest, Message
+from signsvc.services.context import RequestContext
+from signsvc.settings import LEVELS
+from signsvc.web.auth import client_required, services
+from signsvc.web.uploads import read_pdf_upload
+
+api_sessions = Blueprint("api_sessions", __name__)
+
+ASSIGNERS = ("portal", "clerk", "admin")
+SIGNERS = ("official", "clerk")
+MAX_JSON = 64 * 1024
+
+
+def _json() -> dict:
+    if request.content_length is not None and request.content_length > MAX_JSON:
+        raise BadRequest(Message("Thân JSON quá lớn.", "The JSON body is too large."))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(Message("Cần thân JSON (application/json).", "A JSON body is required."))
+    return body
+
+
+@api_sessions.post("/documents")
+@client_required(*ASSIGNERS)
+def create_document(ctx: RequestContext):
+    """Upload a document awaiting an official (multipart: file, title, number, assignee)."""
+    svc = services()
+    form = request.form if request.mimetype == "multipart/form-data" else request.args
+    data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
+    doc = svc.documents.create(ctx, data, form.get("title", ""), form.get("number", ""),
+                               form.get("assignee", ""))
+    return jsonify(doc.as_dict()), 201
+
+
+@api_sessions.get("/documents")
+@client_required()
+def awaiting(ctx: RequestContext):
+    return jsonify({"documents": [d.as_dict() for d in services().documents.awaiting(ctx)]})
+
+
+@api_sessions.get("/documents/<doc_id>")
+@client_required()
+def document(ctx: RequestContext, doc_id: str):
+    return jsonify(services().documents.visible(ctx, doc_id).as_dict())
+
+
+@api_sessions.get("/documents/<doc_id>/content")
+@client_required()
+def document_content(ctx: RequestContext, doc_id: str):
+    doc, data = services().documents.content(ctx, doc_id)
+    resp = Response(data, mimetype="application/pdf")
+    resp.headers["X-Document-SHA256"] = doc.sha256
+    resp.headers["X-Document-Revision"] = str(doc.revision)
+    return resp
+
+
+@api_sessions.post("/signing-sessions")
+@client_required(*SIGNERS)
+def create_session(ctx: RequestContext):
+    """Step 1: certificate in; the hash to sign and what is being signed out."""
+    body = _json()
+    level = body.get("level") or services().settings.service.default_level
+    if level not in LEVELS:
+        raise BadRequest(Message(f"Mức chữ ký phải là một trong: {', '.join(LEVELS)}.",
+                                 f"level must be one of: {', '.join(LEVELS)}."), parameter="level")
+    doc_id = body.get("document_id")
+    if not isinstance(doc_id, str) or not doc_id:
+        raise BadRequest(Message("Thiếu document_id.", "document_id is missing."), parameter="document_id")
+    return jsonify(services().sessions.create(ctx, doc_id, body.get("certificate"), level,
+                                              body.get("eservice"),
+                                              body.get("rsa_padding") or "pss")), 201
+
+
+@api_sessions.get("/signing-sessions/<session_id>")
+@client_required()
+def session_status(ctx: RequestContext, session_id: str):
+    return jsonify(services().sessions.status(ctx, session_id))
+
+
+@api_sessions.delete("/signing-sessions/<session_id>")
+@client_required()
+def session_cancel(ctx: RequestContext, session_id: str):
+    services().sessions.cancel(ctx, session_id)
+    return "", 204
+
+
+@api_sessions.post("/signing-sessions/<session_id>/signature")
+@client_required(*SIGNERS)
+def session_signature(ctx: RequestContext, session_id: str):
+    """Step 3: the raw signature in; the signed revision out (only after all checks)."""
+    body = _json()
+    doc, signed = services().sessions.complete(ctx, session_id, body.get("signature"),
+                                               body.get("certificate"))
+    resp = Response(signed, mimetype="application/pdf")
+    resp.headers["X-Document-SHA256"] = doc.sha256
+    resp.headers["X-Document-Revision"] = str(doc.revision)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{doc.id}.pdf"'
+    return resp
