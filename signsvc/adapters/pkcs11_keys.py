@@ -26,7 +26,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.pkcs11 import select_pkcs11_signing_params
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signsvc.adapters.signers import FastPadesAttributes
+from signsvc.signing.cms_attributes import FastPadesAttributes
 from signsvc.adapters.software_keys import _certs_from_file
 from signsvc.errors import ConfigError, Message, SigningFailed, TokenUnavailable
 from signsvc.keys.model import CertificateInfo, KeyInfo, describe_public_key

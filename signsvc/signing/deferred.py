@@ -34,6 +34,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from signsvc.signing.cms_attributes import FastPadesAttributes
 from signsvc.errors import (
     BadRequest, Message, SignatureInvalid, SigningFailed, TimestampUnavailable,
 )
@@ -72,6 +73,10 @@ class PreparedSignature:
         return int(mech["parameters"]["salt_length"].native)
 
 
+class _ExternalSigner(FastPadesAttributes, signers.ExternalSigner):
+    """pyHanko's ExternalSigner with the constant PAdES attributes pre-encoded."""
+
+
 def _reserved(cert: x509.Certificate, chain: tuple[x509.Certificate, ...], level: str) -> int:
     size = CMS_OVERHEAD + len(cert.dump()) + sum(len(c.dump()) for c in chain) \
         + describe_public_key(cert)[2]
@@ -85,9 +90,9 @@ def prepare(pdf: OpenedPdf, cert: x509.Certificate, chain: tuple[x509.Certificat
             location: str | None = None) -> PreparedSignature:
     """Step 1: the prepared incremental update and the signed attributes to be signed."""
     placeholder = describe_public_key(cert)[2]
-    signer = signers.ExternalSigner(cert, SimpleCertificateStore.from_certs(chain),
-                                    signature_value=placeholder, prefer_pss=prefer_pss,
-                                    embed_roots=False)
+    signer = _ExternalSigner(cert, SimpleCertificateStore.from_certs(chain),
+                             signature_value=placeholder, prefer_pss=prefer_pss, embed_roots=False)
+    signer._prepare_constant_attributes(cert)
     meta = signers.PdfSignatureMetadata(field_name=field_name, md_algorithm=DIGEST,
                                         subfilter=fields.SigSeedSubFilter.PADES,
                                         reason=reason, location=location)
