@@ -158,6 +158,10 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         trust_anchors_sha256=trust.sha256,
         close=close,
     )
+    from signsvc.services.extend_service import ExtendService
+    from signsvc.signing.ltv import LtvBuilder
+
+    services.extend = ExtendService(LtvBuilder(timestamper, lt_contexts), audit)
     services.documents, services.sessions = build_workflow(
         settings, audit, policy_service, trust.intermediates, client_store, timestamper)
     return services

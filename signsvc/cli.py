@@ -84,6 +84,26 @@ def cmd_sign(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extend(settings: Settings, args: argparse.Namespace) -> int:
+    """Upgrade the signatures of IN to B-LT/B-LTA, written atomically to OUT."""
+    from signsvc.app import build_services
+
+    services = build_services(settings)
+    try:
+        data = Path(args.input).read_bytes()
+        result = services.extend.extend(_ctx(role="clerk"), data, args.level)
+        out = Path(args.output)
+        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(result.data)
+        tmp.replace(out)
+    finally:
+        services.shutdown()
+    print(f"Đã nâng cấp / extended: {args.output} (level {result.level}, {result.signatures} "
+          f"signature(s), {result.document_timestamps_added} document timestamp(s) added, "
+          f"audit #{result.audit_sequence})")
+    return 0
+
+
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     from signsvc.services.validation_service import ValidationService
     from signsvc.validation.trust import load_trust_anchors
@@ -259,6 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--field")
     s.add_argument("--eservice", choices=("level3", "level4", "copy"))
     s.set_defaults(func=cmd_sign)
+
+    s = sub.add_parser("extend", help="upgrade the signatures of a signed PDF to B-LT or B-LTA")
+    s.add_argument("input")
+    s.add_argument("output")
+    s.add_argument("--level", choices=("B-LT", "B-LTA"), default="B-LT")
+    s.set_defaults(func=cmd_extend)
 
     s = sub.add_parser("verify", help="verify a PDF; exit 0 only for verdict 'valid'")
     s.add_argument("input")

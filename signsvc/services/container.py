@@ -27,6 +27,7 @@ class Services:
     close: object = None
     documents: object = None     # DocumentService (browser signing)
     sessions: object = None      # SessionService (browser signing)
+    extend: object = None        # ExtendService (B-LT / B-LTA upgrades)
 
     def shutdown(self) -> None:
         if callable(self.close):

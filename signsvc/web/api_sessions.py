@@ -102,3 +102,17 @@ def session_signature(ctx: RequestContext, session_id: str):
     resp.headers["X-Document-Revision"] = str(doc.revision)
     resp.headers["Content-Disposition"] = f'attachment; filename="{doc.id}.pdf"'
     return resp
+
+
+@api_sessions.post("/extend")
+@client_required("portal", "clerk")
+def extend(ctx: RequestContext):
+    """Upgrade the signatures of a signed PDF to ?level=B-LT|B-LTA."""
+    svc = services()
+    data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
+    result = svc.extend.extend(ctx, data, request.args.get("level") or "B-LT")
+    resp = Response(result.data, mimetype="application/pdf")
+    resp.headers["X-Signature-Level"] = result.level
+    resp.headers["X-Document-SHA256"] = result.sha256
+    resp.headers["X-Audit-Sequence"] = str(result.audit_sequence)
+    return resp

@@ -23,7 +23,7 @@ def pyhanko_statuses(data: bytes, root: Path, intermediates: list[Path] = ()) ->
     with online revocation checking on the loopback responders."""
     reader = PdfFileReader(io.BytesIO(data))
     out = []
-    for sig in reader.embedded_signatures:
+    for sig in reader.embedded_regular_signatures:
         vc = ValidationContext(trust_roots=[load_cert(root)],
                                other_certs=[load_cert(p) for p in intermediates],
                                allow_fetching=True, revocation_mode="hard-fail")
