@@ -20,7 +20,7 @@ _PDF_BODY = {
 
 def _errors(*codes: int) -> dict[str, Any]:
     texts = {400: "Bad parameter", 401: "Missing or wrong token", 403: "Role or key not allowed",
-             404: "Unknown key", 409: "Agency seal before the official's signature", 413: "Document too large", 415: "Not a PDF upload",
+             404: "Unknown key or not found", 409: "Agency seal before the official's signature", 413: "Document too large", 415: "Not a PDF upload",
              422: "Not a PDF, malformed or encrypted PDF", 503: "Token, TSA or audit log unavailable"}
     return {str(c): {"description": texts[c],
                      "content": {"application/problem+json": {"schema": _PROBLEM}}} for c in codes}
@@ -147,6 +147,38 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Kiểm tra chuỗi băm nhật ký / Verify the audit hash chain",
                 "responses": {"200": {"description": '{"ok", "checked", "first_bad_sequence", ...}'},
                               **_errors(401, 403)}}},
+            "/v1/extend": {"post": {
+                "summary": "Nâng cấp chữ ký lên B-LT/B-LTA / Extend signatures to B-LT or B-LTA",
+                "parameters": [_q("level", "B-LT (default) or B-LTA", schema={"enum": ["B-LT", "B-LTA"]})],
+                "requestBody": _PDF_BODY,
+                "responses": {"200": {"description": "The extended PDF", "content": {"application/pdf": {}}},
+                              **_errors(400, 401, 403, 413, 415, 422, 503)}}},
+            "/v1/documents": {
+                "post": {"summary": "Tài liệu chờ cán bộ ký / A document awaiting an official",
+                         "description": "multipart: file, title, number, assignee (an official's account)",
+                         "responses": {"201": {"description": "the document"}, **_errors(400, 401, 403, 413, 422)}},
+                "get": {"summary": "Tài liệu chờ tôi ký / Documents awaiting me",
+                        "responses": {"200": {"description": "documents"}, **_errors(401)}}},
+            "/v1/documents/{id}": {"get": {"summary": "Thông tin tài liệu / Document metadata",
+                                           "responses": {"200": {"description": "metadata"}, **_errors(401, 404)}}},
+            "/v1/documents/{id}/content": {"get": {"summary": "Bản hiện hành / Current revision (PDF)",
+                                                   "responses": {"200": {"description": "PDF"}, **_errors(401, 404)}}},
+            "/v1/signing-sessions": {"post": {
+                "summary": "Bước 1: chuẩn bị ký / Step 1: prepare",
+                "description": 'JSON {"document_id", "certificate": base64 DER, "level", "eservice", '
+                               '"rsa_padding"} -> hash, hash_algorithm, signature_algorithm, '
+                               'pss_salt_length, data_to_sign, document, expires_at',
+                "responses": {"201": {"description": "the session"}, **_errors(400, 401, 403, 404)}}},
+            "/v1/signing-sessions/{id}": {
+                "get": {"summary": "Trạng thái phiên / Session status",
+                        "responses": {"200": {"description": "status"}, **_errors(401, 404)}},
+                "delete": {"summary": "Hủy phiên / Cancel", "responses": {"204": {"description": "cancelled"},
+                                                                         **_errors(401, 404, 409)}}},
+            "/v1/signing-sessions/{id}/signature": {"post": {
+                "summary": "Bước 3: gắn chữ ký / Step 3: embed the signature",
+                "description": 'JSON {"signature": base64 raw signature, "certificate"?}',
+                "responses": {"200": {"description": "the signed PDF", "content": {"application/pdf": {}}},
+                              **_errors(400, 401, 404, 409, 503)}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/docs": {"get": {"summary": "Human-readable API page", "security": [],
