@@ -27,7 +27,7 @@ from signsvc.agent.pin import PinPrompter, SigningContext
 from signsvc.agent.protocol import (
     ERRORS, MAX_REQUEST_BYTES, PATH_CERTIFICATES, PATH_SIGN, ProtocolError, SignRequest,
     certificates_body, error_body, sign_response_body)
-from signsvc.agent.token import Tokens
+from signsvc.agent.token import Tokens, check_request
 
 log = logging.getLogger("signsvc.agent")
 
@@ -87,6 +87,10 @@ class AgentHandler(BaseHTTPRequestHandler):
                status: int | None = None) -> None:
         self._send(status or ERRORS[slug].status, error_body(slug, detail), origin)
 
+    def handle_expect_100(self) -> bool:
+        """No ``100 Continue`` before the Origin and Host checks have run."""
+        return True
+
     def _gate(self) -> tuple[bool, str | None]:
         """Origin, then Host. Returns (allowed, origin to echo in CORS headers)."""
         origins = self.headers.get_all("Origin") or []
@@ -141,6 +145,10 @@ class AgentHandler(BaseHTTPRequestHandler):
         except ProtocolError as exc:
             self._error(exc.slug, exc.detail, origin)
             return
+        except Exception as exc:
+            log.error("listing failed unexpectedly: %s", type(exc).__name__)
+            self._error("signing-failed", origin=origin)
+            return
         self._send(200, certificates_body(entries), origin)
 
     def do_POST(self) -> None:  # noqa: N802
@@ -152,6 +160,7 @@ class AgentHandler(BaseHTTPRequestHandler):
             return
         try:
             request = SignRequest.from_json(self._read_json())
+            check_request(request)
             found = self.server.tokens.find(request.certificate)
             pin = self.server.prompter.ask(SigningContext(
                 origin=origin or "(no Origin: test mode)", document=request.document,
@@ -161,6 +170,10 @@ class AgentHandler(BaseHTTPRequestHandler):
         except ProtocolError as exc:
             log.info("sign refused: %s", exc.slug)
             self._error(exc.slug, exc.detail, origin, 413 if isinstance(exc, TooLarge) else None)
+            return
+        except Exception as exc:  # an answer, never a dropped connection; no locals logged
+            log.error("sign failed unexpectedly: %s", type(exc).__name__)
+            self._error("signing-failed", origin=origin)
             return
         log.info("signed for %s: %s %r (%s)", origin, request.signature_algorithm,
                  request.document.number, found.token.label)

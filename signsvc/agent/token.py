@@ -279,10 +279,7 @@ class Tokens:
         """Log in with ``pin``, sign ``request.hash`` with the key paired with ``found``,
         close the session; returns the raw signature (RSA: the signature block; ECDSA:
         r‖s as the token gives it), verified against ``request.certificate``."""
-        wanted = x509.load_der_x509_certificate(request.certificate)
-        if KEY_ALGORITHM_FOR[request.signature_algorithm] != _key_algorithm(wanted):
-            raise ProtocolError("bad-request", f"{request.signature_algorithm} does not fit "
-                                f"a {_key_algorithm(wanted)} key")
+        wanted = check_request(request)
         mechanism, param, data = _mechanism(request, wanted)
         tc = found.token
         with self._locks[tc]:
@@ -316,16 +313,31 @@ class Tokens:
         return signature
 
 
+def check_request(request: SignRequest) -> x509.Certificate:
+    """The request's certificate, after checking that the signature algorithm fits its key
+    and that a PSS salt fits its modulus; raises ``ProtocolError('bad-request')``. Done
+    before the PIN is asked for, so a request that cannot succeed prompts nobody."""
+    try:
+        wanted = x509.load_der_x509_certificate(request.certificate)
+    except ValueError:
+        raise ProtocolError("bad-request", "certificate is not a DER X.509 certificate") from None
+    if KEY_ALGORITHM_FOR[request.signature_algorithm] != _key_algorithm(wanted):
+        raise ProtocolError("bad-request", f"{request.signature_algorithm} does not fit "
+                            f"a {_key_algorithm(wanted)} key")
+    key = wanted.public_key()
+    if (request.signature_algorithm == "rsassa_pss" and isinstance(key, rsa.RSAPublicKey)
+            and (request.pss_salt_length or 0) > max_pss_salt_length(key.key_size,
+                                                                     request.hash_algorithm)):
+        raise ProtocolError("bad-request", "pss_salt_length is too large for this key")
+    return wanted
+
+
 def _mechanism(request: SignRequest, cert: x509.Certificate) -> tuple[Mechanism, Any, bytes]:
     """The raw PKCS#11 mechanism, its parameter and the data to give the token."""
     if request.signature_algorithm == "rsassa_pkcs1v15":
         return Mechanism.RSA_PKCS, None, digest_info(request.hash_algorithm, request.hash)
     if request.signature_algorithm == "rsassa_pss":
         salt = request.pss_salt_length
-        key = cert.public_key()
-        assert isinstance(key, rsa.RSAPublicKey) and salt is not None
-        if salt > max_pss_salt_length(key.key_size, request.hash_algorithm):
-            raise ProtocolError("bad-request", "pss_salt_length is too large for this key")
         hash_mech, mgf = _PKCS11_HASH[request.hash_algorithm]
         return Mechanism.RSA_PKCS_PSS, (hash_mech, mgf, salt), request.hash
     return Mechanism.ECDSA, None, request.hash

@@ -211,6 +211,13 @@ def test_signature_algorithm_must_fit_the_key(agents, dev_pki):
     status, _, body = agents["binh"].call("POST", "/sign",
                                           sign_body(der, digest, "sha256", "rsassa_pkcs1v15"))
     assert (status, body["error"]) == (400, "bad-request")  # RSA padding for an EC key
+    der = cert_der(dev_pki, "official-an")
+    status, _, body = agents["both"].call("POST", "/sign", sign_body(
+        der, digest, "sha256", "rsassa_pss", pss_salt_length=223))  # 2048-bit: at most 222
+    assert (status, body["error"]) == (400, "bad-request")
+    status, _, body = agents["both"].call("POST", "/sign", sign_body(
+        der, digest, "sha256", "rsassa_pss", pss_salt_length=222))
+    assert status == 200, body
 
 
 # -- refusals ---------------------------------------------------------------------------
