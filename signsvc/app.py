@@ -140,7 +140,10 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
                                    prior_signatures=prior_signatures(validator, seal_certs),
                                    clock=clock)
 
+    checkpoints = build_checkpoints(settings, audit_store, audit, keys, timestamper, trust)
+
     def close() -> None:
+        checkpoints.stop()
         keys.close()
         audit_store.close()
         if revocation_cache is not None:
@@ -158,6 +161,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         trust_anchors_sha256=trust.sha256,
         close=close,
     )
+    services.checkpoints = checkpoints
     from signsvc.services.extend_service import ExtendService
     from signsvc.signing.ltv import LtvBuilder
 
@@ -192,3 +196,36 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or load_settings()
     services = services or build_services(settings, reloading=reloading)
     return create_web_app(services)
+
+def build_checkpoints(settings: Settings, audit_store: SqliteAuditStore, audit: AuditService,
+                      keys: KeyRegistry, timestamper, trust):
+    """Signed checkpoints of the audit log, in the audit file; the background thread started
+    when ``[audit] checkpoint_key`` names a key (without one they are only checked)."""
+    from signsvc import __version__
+    from signsvc.adapters.checkpoint_signer import CheckpointChecker, CheckpointSigner
+    from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
+    from signsvc.errors import ConfigError, Message
+    from signsvc.services.checkpoint_service import CheckpointService
+
+    cfg = settings.audit
+    signer = None
+    if cfg.checkpoint_key:
+        if timestamper is None:
+            raise ConfigError(Message(
+                "Cấu hình [audit.checkpoint_key]: cần máy chủ cấp dấu thời gian ([timestamp] urls)",
+                "Configuration [audit.checkpoint_key]: checkpoints need a TSA ([timestamp] urls)"))
+        signer = CheckpointSigner(keys.get(cfg.checkpoint_key), timestamper)
+    certs: dict[bytes, None] = {}
+    for cert in (*(signer.certificates() if signer else ()), *trust.intermediates, *trust.anchors):
+        certs.setdefault(cert.dump(), None)
+    service = CheckpointService(
+        audit_store, SqliteCheckpointStore(cfg.path), audit, signer,
+        CheckpointChecker(trust.anchors, trust.intermediates),
+        every_records=cfg.checkpoint_every_records, every_seconds=cfg.checkpoint_every_seconds,
+        export_certificates=list(certs),
+        trust_anchors=[{"subject": a.subject.human_friendly, "sha256": a.sha256.hex()}
+                       for a in trust.anchors],
+        trust_anchors_sha256=trust.sha256,
+        service_info={"name": "signsvc", "version": __version__, "trust_anchors_name": trust.name})
+    service.start()
+    return service

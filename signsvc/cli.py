@@ -202,19 +202,6 @@ def cmd_clients_register_cert(settings: Settings, args: argparse.Namespace) -> i
     return 0
 
 
-def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    result = _audit_service(settings).verify()
-    body = result.as_dict()
-    if body["ok"]:
-        print(f"Chuỗi nhật ký toàn vẹn / audit chain intact: {body['checked']} records")
-    else:
-        print(f"Chuỗi nhật ký bị thay đổi từ bản ghi #{body['first_bad_sequence']} / audit chain "
-              f"broken at sequence {body['first_bad_sequence']}: {body['reason']}")
-    if args.json:
-        print(json.dumps(body, ensure_ascii=False))
-    return 0 if body["ok"] else 1
-
-
 def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
     """check: validate the file; show: print the policy in force; reload: validate, then
     ask the running service (SIGHUP to gunicorn) to load it. A bad file is audited."""
@@ -313,16 +300,17 @@ def build_parser() -> argparse.ArgumentParser:
         policy.add_parser(name, help=text).set_defaults(func=cmd_policy)
 
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="sub", required=True)
-    s = audit.add_parser("verify", help="check the hash chain; exit 1 names the first bad record")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_audit_verify)
+    from signsvc.cli_audit import add_audit_commands
+    add_audit_commands(audit)  # verify [EXPORT], export, checkpoint
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(args.config)
+        # an export is verified offline: no configuration needed (see signsvc.cli_audit)
+        offline = getattr(args, "export_file", None)
+        settings = None if offline else load_settings(args.config)
         return args.func(settings, args)
     except SignsvcError as exc:
         print(f"Lỗi / error [{exc.code}]: {exc.detail}", file=sys.stderr)

@@ -119,6 +119,12 @@ AuditUnavailable = _leaf("AuditUnavailable", "audit-unavailable", 503,
                          "tài liệu nào được trả về.",
                          "The audit log cannot be written; the operation was refused and no "
                          "document was returned.")
+CheckpointUnavailable = _leaf("CheckpointUnavailable", "checkpoint-unavailable", 503,
+                              "Không tạo được điểm kiểm soát / Checkpoint unavailable",
+                              "Không ký hoặc không lấy được dấu thời gian cho điểm kiểm soát "
+                              "nhật ký kiểm toán; vui lòng thử lại sau.",
+                              "The audit checkpoint could not be signed or time-stamped; "
+                              "please retry later.")
 TimestampUnavailable = _leaf("TimestampUnavailable", "timestamp-unavailable", 503,
                              "Không lấy được dấu thời gian / Timestamp unavailable",
                              "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA).",

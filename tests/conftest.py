@@ -110,8 +110,11 @@ def make_settings(state_dir: Path, **overrides: str):
     """The development config with state (audit, clients) under ``state_dir``."""
     from signsvc.settings import load_settings
 
+    # no background checkpoints unless a test asks (audit__checkpoint_key=...): a checkpoint
+    # record appearing mid-test would shift the records other tests count
     env = {**os.environ, "SIGNSVC_SERVICE__STATE_DIR": str(state_dir),
-           "SIGNSVC_AUDIT__PATH": str(state_dir / "audit.sqlite3")}
+           "SIGNSVC_AUDIT__PATH": str(state_dir / "audit.sqlite3"),
+           "SIGNSVC_AUDIT__CHECKPOINT_KEY": ""}
     env.update({f"SIGNSVC_{k.upper()}": v for k, v in overrides.items()})
     return load_settings(REPO / "config" / "signsvc.toml", environ=env)
 

@@ -25,6 +25,7 @@ class Services:
     trust_anchors_name: str
     trust_anchors_sha256: str
     close: object = None
+    checkpoints: object = None   # CheckpointService (signed checkpoints, export)
     documents: object = None     # DocumentService (browser signing)
     sessions: object = None      # SessionService (browser signing)
     extend: object = None        # ExtendService (B-LT / B-LTA upgrades)

@@ -210,4 +210,9 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
         raise _fail("archive.renew_within_days", "must not be negative")
     if sections["audit"].backend != "sqlite":
         raise _fail("audit.backend", "only 'sqlite' is available in this version")
+    audit: AuditSettings = sections["audit"]
+    if audit.checkpoint_key and audit.checkpoint_key not in {k.id for k in keys}:
+        raise _fail("audit.checkpoint_key", f"no key '{audit.checkpoint_key}' in [keys]")
+    if audit.checkpoint_every_records < 1 or audit.checkpoint_every_seconds <= 0:
+        raise _fail("audit", "checkpoint_every_records must be >= 1, checkpoint_every_seconds > 0")
     return Settings(base_dir=base_dir, config_path=cfg_path, keys=keys, **sections)

@@ -48,6 +48,9 @@ class PolicySettings:
 class AuditSettings:
     backend: str = "sqlite"
     path: Path = Path("var/state/audit.sqlite3")
+    checkpoint_key: str = ""                 # [keys.ID] signing checkpoints; "" = none taken
+    checkpoint_every_records: int = 1000     # checkpoint after this many new records ...
+    checkpoint_every_seconds: float = 300.0  # ... or this long after the last, if anything is new
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from flask import Flask, Response, g, request
 
 from signsvc.services.container import Services
 from signsvc.web import problem
+from signsvc.web.api_audit import api_audit
 from signsvc.web.api_sessions import api_sessions
 from signsvc.web.api_v1 import api_v1
 from signsvc.web.ops import ops
@@ -46,5 +47,6 @@ def create_web_app(services: Services) -> Flask:
     problem.install(app)
     app.register_blueprint(ops)
     app.register_blueprint(api_v1, url_prefix="/v1")
+    app.register_blueprint(api_audit, url_prefix="/v1")
     app.register_blueprint(api_sessions, url_prefix="/v1")
     return app

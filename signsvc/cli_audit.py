@@ -1,0 +1,191 @@
+"""``signsvc audit verify [EXPORT]``, ``signsvc audit export``, ``signsvc audit checkpoint``.
+
+``audit verify`` without a file checks the log in the configured database: the hash chain
+and the signed checkpoints (truncation of the tail, a rewritten and re-chained log).
+``audit verify EXPORT`` checks an export offline, on any machine with signsvc installed:
+no database, no network, no key; the trust anchors come from ``--trust`` (files or
+folders of PEM/DER roots) or, failing that, from the local configuration's ``[trust]``.
+
+Exit status: 0 verified, 1 verification failed (each finding printed in Vietnamese and
+English, naming the record or checkpoint), 2 the command could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from signsvc.errors import BadRequest, ConfigError, Message
+
+
+def _quiet_pyhanko() -> None:
+    # pyHanko logs a traceback at WARNING for every untrusted or mismatching signature;
+    # the verdict below says it once, in both languages
+    for name in ("pyhanko.sign.validation.generic_cms", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _trust(args: argparse.Namespace, settings):
+    from signsvc.validation.trust import load_trust_anchors
+
+    if args.trust:
+        return load_trust_anchors("--trust", [Path(p) for p in args.trust], [], False)
+    if settings is None:
+        from signsvc.settings import load_settings
+        try:
+            settings = load_settings(args.config)
+        except ConfigError as exc:
+            raise ConfigError(Message(
+                "Không có chứng thư gốc để kiểm tra: dùng --trust GỐC.pem "
+                f"(cấu hình không đọc được: {exc.message.vi})",
+                "No trust anchors to check with: pass --trust ROOT.pem "
+                f"(the configuration cannot be read: {exc.message.en})")) from None
+    t = settings.trust
+    return load_trust_anchors(t.name, t.anchors, t.intermediates, t.allow_sha1_roots)
+
+
+def _print_result(body: dict[str, Any], ok_line: str, as_json: bool) -> int:
+    if body["ok"]:
+        print(ok_line)
+    else:
+        print(f"KHÔNG HỢP LỆ từ bản ghi #{body['first_bad_sequence']} / NOT VALID from record "
+              f"#{body['first_bad_sequence']}:")
+        for finding in body["findings"]:
+            print(f"- {finding['message']['vi']}")
+            print(f"  {finding['message']['en']}")
+    last = body.get("last_checkpoint")
+    if last:
+        print(f"Điểm kiểm soát cuối / last checkpoint: #{last['index']} tại bản ghi / at record "
+              f"#{last['head_sequence']}, {last['time']}; dấu thời gian / time-stamp "
+              f"{last.get('timestamp_time') or '-'}; chữ ký / signature "
+              f"{ {True: 'hợp lệ / valid', False: 'KHÔNG hợp lệ / NOT valid', None: '-'}[last.get('signature_valid')] }")
+    if as_json:
+        print(json.dumps(body, ensure_ascii=False))
+    return 0 if body["ok"] else 1
+
+
+def cmd_audit_verify(settings, args: argparse.Namespace) -> int:
+    _quiet_pyhanko()
+    if args.export_file:
+        return _verify_export_file(settings, args)
+    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.checkpoint_signer import CheckpointChecker
+    from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
+    from signsvc.services.audit_service import AuditService
+    from signsvc.services.checkpoint_service import CheckpointService
+
+    trust = _trust(args, settings)
+    store = SqliteAuditStore(settings.audit.path)
+    try:
+        service = CheckpointService(store, SqliteCheckpointStore(settings.audit.path),
+                                    AuditService(store), None,
+                                    CheckpointChecker(trust.anchors, trust.intermediates))
+        body = service.verify().as_dict()
+    finally:
+        store.close()
+    return _print_result(
+        body, f"Nhật ký toàn vẹn / audit log intact: {body['checked']} bản ghi / records, "
+              f"{body['checkpoints']} điểm kiểm soát / checkpoints, "
+              f"{body['uncovered_records']} bản ghi sau điểm kiểm soát cuối / records after "
+              f"the last checkpoint", args.json)
+
+
+def _verify_export_file(settings, args: argparse.Namespace) -> int:
+    from signsvc.adapters.checkpoint_signer import CheckpointChecker, certificates_of
+    from signsvc.audit.export import ExportFormatError, certificate_ders, load_export, verify_export
+
+    try:
+        document = load_export(Path(args.export_file).read_bytes())
+    except ExportFormatError as exc:
+        raise BadRequest(Message(f"Tệp không phải bản xuất nhật ký signsvc: {exc}",
+                                 f"The file is not a signsvc audit export: {exc}")) from None
+    trust = _trust(args, settings)
+    checker = CheckpointChecker(trust.anchors, [*trust.intermediates,
+                                                *certificates_of(certificate_ders(document))])
+    result = verify_export(document, checker)
+    body = result.as_dict()
+    claimed = document.get("trust_anchors_sha256")
+    body["trust_anchors_sha256_used"] = trust.sha256
+    body["trust_anchors_match"] = claimed == trust.sha256
+    code = _print_result(
+        body, f"Bản xuất nhật ký hợp lệ / audit export verified: bản ghi / records "
+              f"#{result.first_sequence}–#{result.last_sequence} ({body['checked']}), "
+              f"{body['checkpoints_verified']} điểm kiểm soát đã kiểm tra chữ ký và dấu thời "
+              f"gian / checkpoints with valid signature and time-stamp", args.json)
+    if not result.anchored_start:
+        print(f"Lưu ý: bản xuất bắt đầu từ bản ghi #{result.first_sequence} mà không có điểm "
+              "kiểm soát ngay trước nó / Note: the export starts at record "
+              f"#{result.first_sequence} with no checkpoint just before it (its start is "
+              "not anchored)")
+    if not body["trust_anchors_match"]:
+        print("Lưu ý: bộ chứng thư gốc dùng để kiểm tra khác bộ của máy chủ / Note: the trust "
+              f"anchors used here ({trust.sha256[:16]}…) differ from the server's "
+              f"({str(claimed)[:16]}…)")
+    print("Thu hồi chứng thư không được kiểm tra ngoại tuyến / certificate revocation is not "
+          "checked offline")
+    return code
+
+
+def cmd_audit_export(settings, args: argparse.Namespace) -> int:
+    from signsvc.app import build_services
+    from signsvc.cli import _ctx
+
+    _quiet_pyhanko()
+    services = build_services(settings)
+    try:
+        data, summary = services.checkpoints.export(_ctx(role="auditor"), args.since)
+    finally:
+        services.shutdown()
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        out = "stdout"
+    else:
+        path = Path(args.output)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        out = str(path)
+    print(f"Đã xuất nhật ký / audit log exported: {out}, bản ghi / records "
+          f"#{summary['first_sequence']}–#{summary['last_sequence']} ({summary['records']}), "
+          f"điểm kiểm soát / checkpoint #{summary['checkpoint']}, sha256 {summary['sha256']}",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_audit_checkpoint(settings, args: argparse.Namespace) -> int:
+    from signsvc.app import build_services
+    from signsvc.cli import _ctx
+
+    services = build_services(settings)
+    try:
+        signed = services.checkpoints.create(_ctx())
+    finally:
+        services.shutdown()
+    cp = signed.checkpoint
+    print(f"Điểm kiểm soát / checkpoint #{cp.index}: bản ghi / record #{cp.head_sequence} "
+          f"{cp.head_hash} ({cp.time})")
+    return 0
+
+
+def add_audit_commands(audit) -> None:
+    """The ``audit`` subcommands (``audit`` is the argparse subparsers object)."""
+    s = audit.add_parser("verify", help="check the log (or an export, offline); exit 1 names "
+                                        "the first bad record")
+    s.add_argument("export_file", nargs="?", metavar="EXPORT",
+                   help="an export made by `signsvc audit export`: checked offline")
+    s.add_argument("--trust", action="append", metavar="FILE",
+                   help="trust anchor file or folder (PEM/DER); repeatable; default: [trust]")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_audit_verify)
+    s = audit.add_parser("export", help="export the log with signed checkpoints (JSON)")
+    s.add_argument("--since", help="ISO-8601 date or time: records from then on")
+    s.add_argument("-o", "--output", help="file to write (default: standard output)")
+    s.set_defaults(func=cmd_audit_export)
+    s = audit.add_parser("checkpoint", help="sign and time-stamp the head of the log now")
+    s.set_defaults(func=cmd_audit_checkpoint)
