@@ -145,8 +145,28 @@ def openapi_document() -> dict[str, Any]:
                     **_errors(400, 401, 403)}}},
             "/v1/audit/verify": {"get": {
                 "summary": "Kiểm tra chuỗi băm nhật ký / Verify the audit hash chain",
-                "responses": {"200": {"description": '{"ok", "checked", "first_bad_sequence", ...}'},
+                "description": "The chain, and the log against its signed checkpoints: a truncated "
+                               "tail or a rewritten and re-chained log is named in findings.",
+                "responses": {"200": {"description": '{"ok", "checked", "first_bad_sequence", '
+                                                     '"last_checkpoint", "findings", "messages", ...}'},
                               **_errors(401, 403)}}},
+            "/v1/audit/checkpoints": {"get": {
+                "summary": "Điểm kiểm soát đã ký / Signed checkpoints of the chain head",
+                "parameters": [_q("after_index", "Page on", schema={"type": "integer"}),
+                               _q("limit", "At most 1000", schema={"type": "integer"}),
+                               _q("signatures", "1: add the base64 DER CMS signature and RFC 3161 token")],
+                "responses": {"200": {"description": '{"checkpoints": [...], "enabled", "every_records", '
+                                                     '"every_seconds", "next_after_index"}'},
+                              **_errors(400, 401, 403)}}},
+            "/v1/audit/export": {"get": {
+                "summary": "Xuất nhật ký để kiểm tra ngoại tuyến / Export the log for offline verification",
+                "description": "Records from `since` to a fresh signed checkpoint, the checkpoints with "
+                               "signatures and tokens, certificates and the anchors' hashes (JSON); "
+                               "check it with `signsvc audit verify FILE --trust ROOT.pem`. Audited.",
+                "parameters": [_q("since", "ISO-8601 date or date-time")],
+                "responses": {"200": {"description": "the export (signsvc-audit-export/1)",
+                                      "content": {"application/json": {}}},
+                              **_errors(400, 401, 403, 503)}}},
             "/v1/extend": {"post": {
                 "summary": "Nâng cấp chữ ký lên B-LT/B-LTA / Extend signatures to B-LT or B-LTA",
                 "parameters": [_q("level", "B-LT (default) or B-LTA", schema={"enum": ["B-LT", "B-LTA"]})],
