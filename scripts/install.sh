@@ -14,7 +14,9 @@ mode=dev
 [ "${1:-}" = "--prod" ] && mode=prod
 
 runtime_pkgs=(softhsm2 opensc libnss3-tools poppler-utils ca-certificates)
-dev_pkgs=(python3-venv)
+# chromium: the browser the page tests drive through Playwright (executablePath);
+# Playwright never downloads a browser of its own here
+dev_pkgs=(python3-venv chromium)
 
 need=()
 for p in "${runtime_pkgs[@]}" $( [ "$mode" = dev ] && echo "${dev_pkgs[@]}" ); do

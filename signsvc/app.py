@@ -166,6 +166,9 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     from signsvc.signing.ltv import LtvBuilder
 
     services.extend = ExtendService(LtvBuilder(timestamper, lt_contexts), audit)
+    from signsvc.services.login_service import LoginService
+
+    services.login = LoginService(client_store, audit)
     services.documents, services.sessions = build_workflow(
         settings, audit, policy_service, trust.intermediates, client_store, timestamper)
     return services
@@ -180,7 +183,10 @@ def build_workflow(settings: Settings, audit: AuditService, policy_service: Poli
     store = SqliteWorkflowStore(settings.service.state_dir / "workflow.sqlite3")
     officials = lambda name: any(c.name == name and c.role == "official"  # noqa: E731
                                  for c in client_store.list())
-    documents = DocumentService(store, audit, officials, settings.service.max_document_bytes)
+    from signsvc.adapters.pdf_render import render_page_png
+
+    documents = DocumentService(store, audit, officials, settings.service.max_document_bytes,
+                                render=render_page_png)
     sessions = SessionService(store, documents, policy_service, audit,
                               timestamper=timestamper,
                               intermediates=tuple(intermediates))
@@ -196,6 +202,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or load_settings()
     services = services or build_services(settings, reloading=reloading)
     return create_web_app(services)
+
 
 def build_checkpoints(settings: Settings, audit_store: SqliteAuditStore, audit: AuditService,
                       keys: KeyRegistry, timestamper, trust):

@@ -202,6 +202,25 @@ def cmd_clients_register_cert(settings: Settings, args: argparse.Namespace) -> i
     return 0
 
 
+def cmd_clients_set_password(settings: Settings, args: argparse.Namespace) -> int:
+    """Set the signing-page password of an official's or clerk's account (from stdin when
+    it is not a terminal, else asked twice without echo)."""
+    from signsvc.adapters.clients_sqlite import SqliteClientStore
+    from signsvc.errors import BadRequest, Message
+    from signsvc.services.login_service import LoginService
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Mật khẩu / password: ")
+        if password != getpass.getpass("Nhập lại / again: "):
+            raise BadRequest(Message("Hai lần nhập không khớp.", "The two entries differ."))
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    LoginService(SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3"),
+                 _audit_service(settings)).set_password(_ctx(), args.name, password)
+    print(f"Đã đặt mật khẩu / password set for {args.name}")
+    return 0
+
+
 def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
     """check: validate the file; show: print the policy in force; reload: validate, then
     ask the running service (SIGHUP to gunicorn) to load it. A bad file is audited."""
@@ -288,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--role", required=True, choices=ROLES)
     s.add_argument("--keys", help="comma-separated key ids the client may use")
     s.set_defaults(func=cmd_clients_create)
+    s = clients.add_parser("set-password", help="set the signing-page password (stdin or prompt)")
+    s.add_argument("name")
+    s.set_defaults(func=cmd_clients_set_password)
     s = clients.add_parser("register-cert", help="register an official's certificate (PEM/DER)")
     s.add_argument("name")
     s.add_argument("certificate")

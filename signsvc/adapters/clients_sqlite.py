@@ -19,6 +19,11 @@ CREATE TABLE IF NOT EXISTS clients (
     token_sha256 TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS passwords (
+    name TEXT PRIMARY KEY REFERENCES clients(name),
+    scrypt TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 
@@ -69,6 +74,20 @@ class SqliteClientStore:
         rows = self._conn().execute(
             "SELECT name, role, keys, created_at FROM clients ORDER BY name").fetchall()
         return [self._client(r) for r in rows]
+
+    def set_password_hash(self, name: str, encoded: str) -> None:
+        with self._conn() as conn:
+            conn.execute("INSERT OR REPLACE INTO passwords VALUES (?, ?, ?)",
+                         (name, encoded, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+
+    def password_hash(self, name: str) -> str | None:
+        row = self._conn().execute("SELECT scrypt FROM passwords WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def by_name(self, name: str) -> Client | None:
+        row = self._conn().execute(
+            "SELECT name, role, keys, created_at FROM clients WHERE name = ?", (name,)).fetchone()
+        return self._client(row) if row else None
 
     def check(self) -> None:
         try:

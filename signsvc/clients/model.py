@@ -53,6 +53,29 @@ def validate_client(name: str, role: str, keys: tuple[str, ...], known_keys: set
                                  f"Unknown key(s): {', '.join(unknown)}."))
 
 
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    """scrypt with a random salt; the encoding names its parameters."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, encoded: str | None) -> bool:
+    """True iff ``password`` matches; constant-time; a missing hash still costs one scrypt."""
+    import hmac
+
+    try:
+        _, n, r, p, salt, digest = (encoded or "scrypt$16384$8$1$00$00").split("$")
+        got = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r),
+                             p=int(p))
+    except (ValueError, TypeError):
+        return False
+    return encoded is not None and hmac.compare_digest(got.hex(), digest)
+
+
 class ClientStore(Protocol):
     def create(self, name: str, role: str, keys: tuple[str, ...], token_sha256: str) -> Client:
         """Store a new client; ``BadRequest`` if the name exists."""

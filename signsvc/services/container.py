@@ -29,6 +29,7 @@ class Services:
     documents: object = None     # DocumentService (browser signing)
     sessions: object = None      # SessionService (browser signing)
     extend: object = None        # ExtendService (B-LT / B-LTA upgrades)
+    login: object = None         # LoginService (signing pages)
 
     def shutdown(self) -> None:
         if callable(self.close):

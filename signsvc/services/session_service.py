@@ -79,11 +79,14 @@ def _load_certificate(b64: Any) -> x509.Certificate:
 
 class DocumentService:
     def __init__(self, store: Any, audit_service: AuditService,
-                 is_official: Callable[[str], bool], max_bytes: int) -> None:
+                 is_official: Callable[[str], bool], max_bytes: int,
+                 render: Callable[[bytes], bytes] | None = None) -> None:
         self._store = store
         self._audit = audit_service
         self._is_official = is_official
         self._max = max_bytes
+        self._render = render
+        self._previews: dict[str, bytes] = {}
 
     def create(self, ctx: RequestContext, data: bytes, title: str, number: str,
                assignee: str) -> StoredDocument:
@@ -127,6 +130,19 @@ class DocumentService:
         audit(self._audit, ctx, "documents:document:downloaded", "success", output_sha256=doc.sha256,
               details={"document_id": doc_id, "revision": doc.revision})
         return doc, data
+
+    def preview(self, ctx: RequestContext, doc_id: str) -> bytes:
+        """PNG of the first page of the current revision (cached by its SHA-256)."""
+        doc = self.visible(ctx, doc_id)
+        if self._render is None:
+            raise errors.NotReady()
+        png = self._previews.get(doc.sha256)
+        if png is None:
+            png = self._render(self._store.document_content(doc_id) or b"")
+            if len(self._previews) > 64:
+                self._previews.clear()
+            self._previews[doc.sha256] = png
+        return png
 
     def awaiting(self, ctx: RequestContext) -> list[StoredDocument]:
         return self._store.documents_for(ctx.actor or "", "awaiting")
@@ -186,6 +202,7 @@ class SessionService:
                       details={"document_id": document_id[:64], "step": "prepare"})
             raise
         now = self._now()
+        self._store.purge_expired(_iso(now))  # expired sessions lose their prepared files
         session = StoredSession(
             id=secrets.token_urlsafe(24), owner=ctx.actor or "", document_id=doc.id,
             base_revision=doc.revision, base_sha256=doc.sha256, certificate=cert.dump(), level=level,
@@ -295,6 +312,10 @@ class SessionService:
         stored = self._store.document(s.document_id)
         assert stored is not None
         return stored, signed
+
+    def registered_certificates(self, ctx: RequestContext) -> list[str]:
+        """SHA-256 fingerprints of the certificates registered to the caller."""
+        return [sha for sha, _ in self._store.certificates_of(ctx.actor or "")]
 
     def purge(self) -> int:
         return self._store.purge_expired(_iso(self._now()))

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from signsvc.errors import ConfigError, Message
 from signsvc.settings.model import (
-    LEVELS, ArchiveSettings, AuditSettings, KeySpec, Pkcs11Settings, PolicySettings,
+    LEVELS, ArchiveSettings, AuditSettings, KeySpec, PagesSettings, Pkcs11Settings, PolicySettings,
     RevocationSettings, Secret, ServiceSettings, Settings,
     TimestampSettings, TrustSettings,
 )
@@ -26,6 +26,7 @@ DEFAULT_CONFIG = Path("config/signsvc.toml")
 _SECTIONS = {
     "service": ServiceSettings, "audit": AuditSettings, "trust": TrustSettings,
     "timestamp": TimestampSettings, "pkcs11": Pkcs11Settings, "policy": PolicySettings,
+    "pages": PagesSettings,
     "revocation": RevocationSettings, "archive": ArchiveSettings,
 }
 _KEY_FIELDS = {

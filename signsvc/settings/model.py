@@ -39,6 +39,13 @@ class ServiceSettings:
 
 
 @dataclass(frozen=True)
+class PagesSettings:
+    agent_url: str = "http://127.0.0.1:8987"   # the official's local signing agent
+    cookie_secure: bool = False                # true behind HTTPS (production)
+    session_minutes: int = 480
+
+
+@dataclass(frozen=True)
 class PolicySettings:
     path: Path = Path("config/policy.toml")
     certificate_status_ttl_seconds: float = 300.0
@@ -130,6 +137,7 @@ class Settings:
     pkcs11: Pkcs11Settings
     keys: tuple[KeySpec, ...]
     policy: PolicySettings = PolicySettings()
+    pages: PagesSettings = PagesSettings()
     revocation: RevocationSettings = RevocationSettings()
     archive: ArchiveSettings = ArchiveSettings()
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import uuid
+from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask, Response, g, request
 
@@ -12,18 +16,26 @@ from signsvc.web import problem
 from signsvc.web.api_audit import api_audit
 from signsvc.web.api_sessions import api_sessions
 from signsvc.web.api_v1 import api_v1
+from signsvc.web.pages import pages
 from signsvc.web.ops import ops
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def create_web_app(services: Services) -> Flask:
-    app = Flask("signsvc")
+    app = Flask("signsvc", static_folder=None)
     limit = services.settings.service.max_document_bytes
+    pages_cfg = services.settings.pages
     app.config.update(
         MAX_CONTENT_LENGTH=limit + 64 * 1024,
         MAX_FORM_MEMORY_SIZE=64 * 1024,
         JSON_AS_ASCII=False,
+        SECRET_KEY=_secret_key(services.settings.service.state_dir),
+        SESSION_COOKIE_NAME="signsvc_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=pages_cfg.cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=pages_cfg.session_minutes),
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["signsvc"] = services
@@ -49,4 +61,18 @@ def create_web_app(services: Services) -> Flask:
     app.register_blueprint(api_v1, url_prefix="/v1")
     app.register_blueprint(api_audit, url_prefix="/v1")
     app.register_blueprint(api_sessions, url_prefix="/v1")
+    app.register_blueprint(pages)
     return app
+
+
+def _secret_key(state_dir: Path) -> bytes:
+    """The key that signs login cookies: random, made once, kept in the state folder (0600)."""
+    path = Path(state_dir) / "cookie-secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_bytes(32))
+    return path.read_bytes()

@@ -1,0 +1,186 @@
+"""The officials' signing pages: login, documents awaiting me, sign with my own token.
+
+Login sessions are Flask's signed cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS)
+holding the account name; every state-changing request carries the session's CSRF token
+(form field or ``X-CSRF-Token`` header). The page talks to the official's local agent
+(its origin is the only extra ``connect-src`` of the Content-Security-Policy); the PDF
+stays on the server and the PIN on the official's PC.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from functools import wraps
+from typing import Callable
+
+from flask import (
+    Blueprint, Response, g, jsonify, redirect, render_template, request, session, url_for,
+)
+
+from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError, Unauthenticated
+from signsvc.services.context import RequestContext
+from signsvc.settings import LEVELS
+from signsvc.web.auth import services
+from signsvc.web.i18n import TEXTS
+
+pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+                  static_url_path="/static")
+
+
+def _lang() -> str:
+    lang = request.args.get("lang") or request.cookies.get("lang") or "vi"
+    return lang if lang in TEXTS else "vi"
+
+
+def _csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _check_csrf() -> None:
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+    if not hmac.compare_digest(sent, session.get("csrf", "\0")):
+        raise Forbidden(Message("Phiên làm việc không hợp lệ (CSRF); vui lòng tải lại trang.",
+                                "Invalid page session (CSRF); please reload the page."))
+
+
+def _ctx() -> RequestContext:
+    user = session.get("user")
+    if not user:
+        raise Unauthenticated()
+    return RequestContext(g.request_id, user["name"], user["role"], request.remote_addr,
+                          tuple(user.get("keys", ())))
+
+
+def login_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not session.get("user"):
+            return redirect(url_for("pages.login", next=request.path))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _render(template: str, **kw) -> Response:
+    lang = _lang()
+    resp = Response(render_template(template, t=TEXTS[lang], lang=lang, csrf=_csrf_token(),
+                                    user=session.get("user"), **kw))
+    resp.set_cookie("lang", lang, samesite="Strict", httponly=True,
+                    secure=services().settings.pages.cookie_secure)
+    return resp
+
+
+@pages.after_request
+def _page_headers(resp: Response) -> Response:
+    agent = services().settings.pages.agent_url
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        f"connect-src 'self' {agent}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    resp.headers["X-Frame-Options"] = "DENY"
+    return resp
+
+
+@pages.get("/")
+def index():
+    return redirect(url_for("pages.documents"))
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            _check_csrf()
+            ctx = RequestContext(g.request_id, client_address=request.remote_addr)
+            client = services().login.login(ctx, request.form.get("name", ""),
+                                            request.form.get("password", ""))
+        except SignsvcError as exc:
+            error = exc.message.vi if _lang() == "vi" else exc.message.en
+        else:
+            session.clear()  # a new session identity after login
+            session["user"] = {"name": client.name, "role": client.role, "keys": list(client.keys)}
+            session.permanent = True
+            nxt = request.args.get("next", "")
+            return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//")
+                            else url_for("pages.documents"))
+    return _render("login.html", error=error)
+
+
+@pages.post("/logout")
+def logout():
+    _check_csrf()
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@pages.get("/documents")
+@login_required
+def documents():
+    return _render("documents.html", documents=services().documents.awaiting(_ctx()))
+
+
+@pages.get("/documents/<doc_id>")
+@login_required
+def document(doc_id: str):
+    ctx = _ctx()
+    doc = services().documents.visible(ctx, doc_id)
+    return _render("document.html", doc=doc, agent_url=services().settings.pages.agent_url,
+                   registered=services().sessions.registered_certificates(ctx), levels=LEVELS,
+                   default_level=services().settings.service.default_level)
+
+
+@pages.get("/documents/<doc_id>/page1.png")
+@login_required
+def preview(doc_id: str):
+    resp = Response(services().documents.preview(_ctx(), doc_id), mimetype="image/png")
+    resp.headers["Cache-Control"] = "private, max-age=60"
+    return resp
+
+
+@pages.get("/documents/<doc_id>/download")
+@login_required
+def download(doc_id: str):
+    doc, data = services().documents.content(_ctx(), doc_id)
+    resp = Response(data, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{doc.number or doc.id}.pdf"'.replace("/", "-")
+    return resp
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or (request.content_length or 0) > 64 * 1024:
+        raise BadRequest(Message("Cần thân JSON.", "A JSON body is required."))
+    return body
+
+
+@pages.post("/pages/api/sessions")
+def api_create_session():
+    _check_csrf()
+    ctx = _ctx()
+    body = _json_body()
+    level = body.get("level") or services().settings.service.default_level
+    if level not in LEVELS:
+        raise BadRequest(Message("Mức chữ ký không hợp lệ.", "Unknown signature level."), parameter="level")
+    return jsonify(services().sessions.create(ctx, str(body.get("document_id", "")), body.get("certificate"),
+                                              level, body.get("eservice"),
+                                              body.get("rsa_padding") or "pss")), 201
+
+
+@pages.post("/pages/api/sessions/<session_id>/signature")
+def api_complete(session_id: str):
+    _check_csrf()
+    ctx = _ctx()
+    body = _json_body()
+    doc, signed = services().sessions.complete(ctx, session_id, body.get("signature"))
+    report = services().validation.verify(ctx, signed).as_dict()
+    last = report["signatures"][-1] if report["signatures"] else {}
+    return jsonify({"document_id": doc.id, "revision": doc.revision, "sha256": doc.sha256,
+                    "download": url_for("pages.download", doc_id=doc.id),
+                    "verdict": report["verdict"],
+                    "verdict_text": TEXTS[_lang()].get(f"verdict_{report['verdict']}", report["verdict"]),
+                    "signer": (last.get("signer") or {}).get("common_name"),
+                    "signing_time": last.get("signing_time"), "level": last.get("level"),
+                    "messages": last.get("messages")})
+
