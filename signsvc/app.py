@@ -169,8 +169,11 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     from signsvc.services.login_service import LoginService
 
     services.login = LoginService(client_store, audit)
-    services.documents, services.sessions = build_workflow(
+    services.documents, services.sessions, workflow_store = build_workflow(
         settings, audit, policy_service, trust.intermediates, client_store, timestamper)
+    from signsvc.services.wholefile_service import WholeFileService
+
+    services.whole_file = WholeFileService(workflow_store, services.documents, validator.validate, audit)
     return services
 
 
@@ -191,7 +194,7 @@ def build_workflow(settings: Settings, audit: AuditService, policy_service: Poli
                               timestamper=timestamper,
                               intermediates=tuple(intermediates))
     sessions.purge()
-    return documents, sessions
+    return documents, sessions, store
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None, *,

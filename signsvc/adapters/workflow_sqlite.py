@@ -56,6 +56,16 @@ CREATE TABLE IF NOT EXISTS signing_sessions (
     result_sha256 TEXT
 );
 CREATE INDEX IF NOT EXISTS signing_sessions_expiry ON signing_sessions (state, expires_at);
+CREATE TABLE IF NOT EXISTS whole_file_tickets (
+    token_sha256 TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    base_sha256 TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    downloaded INTEGER NOT NULL DEFAULT 0,
+    uploaded INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS client_certificates (
     client TEXT NOT NULL,
     sha256 TEXT NOT NULL,
@@ -163,6 +173,30 @@ class SqliteWorkflowStore:
         cur = self._exec("UPDATE signing_sessions SET state = 'expired', prepared_pdf = X'' "
                          "WHERE state = 'prepared' AND expires_at <= ?", (now,))
         return cur.rowcount
+
+    # -- whole-file tickets (agents that sign the whole file, VGCA style) -----------------------
+    def add_ticket(self, token_sha256: str, owner: str, document_id: str, revision: int,
+                   base_sha256: str, expires_at: str) -> None:
+        self._exec("INSERT INTO whole_file_tickets (token_sha256, owner, document_id, revision, "
+                   "base_sha256, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   (token_sha256, owner, document_id, revision, base_sha256, expires_at))
+
+    def ticket(self, token_sha256: str) -> dict | None:
+        row = self._exec("SELECT owner, document_id, revision, base_sha256, expires_at, downloaded, "
+                         "uploaded FROM whole_file_tickets WHERE token_sha256 = ?",
+                         (token_sha256,)).fetchone()
+        if not row:
+            return None
+        keys = ("owner", "document_id", "revision", "base_sha256", "expires_at", "downloaded", "uploaded")
+        return dict(zip(keys, row))
+
+    def use_ticket(self, token_sha256: str, column: str, now: str) -> bool:
+        """Atomically mark the ticket's download or upload as used; False if it was not
+        usable (unknown, expired or already used)."""
+        assert column in ("downloaded", "uploaded")
+        cur = self._exec(f"UPDATE whole_file_tickets SET {column} = 1 WHERE token_sha256 = ? AND "
+                         f"{column} = 0 AND expires_at > ?", (token_sha256, now))
+        return cur.rowcount == 1
 
     # -- registered certificates ----------------------------------------------------------------
     def register_certificate(self, client: str, sha256: str, subject: str) -> None:

@@ -30,6 +30,7 @@ class Services:
     sessions: object = None      # SessionService (browser signing)
     extend: object = None        # ExtendService (B-LT / B-LTA upgrades)
     login: object = None         # LoginService (signing pages)
+    whole_file: object = None    # WholeFileService (agents that sign the whole file)
 
     def shutdown(self) -> None:
         if callable(self.close):

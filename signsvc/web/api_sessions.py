@@ -116,3 +116,41 @@ def extend(ctx: RequestContext):
     resp.headers["X-Document-SHA256"] = result.sha256
     resp.headers["X-Audit-Sequence"] = str(result.audit_sequence)
     return resp
+
+
+@api_sessions.post("/documents/<doc_id>/whole-file-tickets")
+@client_required(*SIGNERS)
+def whole_file_tickets(ctx: RequestContext, doc_id: str):
+    """One-time download and upload URLs for an agent that signs the whole file."""
+    return jsonify(services().whole_file.tickets(ctx, doc_id)), 201
+
+
+@api_sessions.get("/whole-file/<ticket>/download")
+def whole_file_download(ticket: str):
+    """The served revision; the one-time ticket in the URL is the credential."""
+    from flask import g
+
+    ctx = RequestContext(g.request_id, client_address=request.remote_addr)
+    return Response(services().whole_file.download(ctx, ticket), mimetype="application/pdf")
+
+
+@api_sessions.post("/whole-file/<ticket>/upload")
+def whole_file_upload(ticket: str):
+    """The signed file (raw body, or multipart ``uploadfile`` as the VGCA agent sends it)."""
+    from flask import g
+
+    svc = services()
+    ctx = RequestContext(g.request_id, client_address=request.remote_addr)
+    limit = svc.settings.service.max_document_bytes
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("uploadfile") or request.files.get("file")
+        if upload is None:
+            raise BadRequest(Message("Thiếu trường 'uploadfile'.", "The 'uploadfile' part is missing."))
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            from signsvc.errors import DocumentTooLarge
+            raise DocumentTooLarge()
+    else:
+        data = read_pdf_upload(request, limit)
+    doc = svc.whole_file.upload(ctx, ticket, data)
+    return jsonify({"Status": 0, "document": doc.as_dict()})
