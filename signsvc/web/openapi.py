@@ -199,6 +199,17 @@ def openapi_document() -> dict[str, Any]:
                 "description": 'JSON {"signature": base64 raw signature, "certificate"?}',
                 "responses": {"200": {"description": "the signed PDF", "content": {"application/pdf": {}}},
                               **_errors(400, 401, 404, 409, 503)}}},
+            "/v1/documents/{id}/whole-file-tickets": {"post": {
+                "summary": "Đường dẫn một lần cho phần mềm ký cả tệp / One-time URLs for whole-file agents",
+                "responses": {"201": {"description": "download_url, upload_url, expires_at"},
+                              **_errors(401, 403, 404)}}},
+            "/v1/whole-file/{ticket}/download": {"get": {
+                "summary": "Tải bản cần ký (một lần) / Download the revision to sign (once)", "security": [],
+                "responses": {"200": {"description": "PDF"}, **_errors(403)}}},
+            "/v1/whole-file/{ticket}/upload": {"post": {
+                "summary": "Tải lên tệp đã ký (một lần) / Upload the signed file (once)", "security": [],
+                "responses": {"200": {"description": "accepted: the new revision"},
+                              **_errors(400, 403, 409, 413, 422)}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/docs": {"get": {"summary": "Human-readable API page", "security": [],
