@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 mode=dev
 [ "${1:-}" = "--prod" ] && mode=prod
 
-runtime_pkgs=(softhsm2 opensc libnss3-tools poppler-utils ca-certificates)
+# fonts-liberation2: Liberation Serif 2.x (metric-compatible with Times New Roman, full
+# Vietnamese coverage; fonts-liberation 1.07 lacks U+1EA0-1EF9) for visible signatures
+runtime_pkgs=(softhsm2 opensc libnss3-tools poppler-utils ca-certificates fonts-liberation2)
 # chromium: the browser the page tests drive through Playwright (executablePath);
 # Playwright never downloads a browser of its own here
 dev_pkgs=(python3-venv chromium)

@@ -126,7 +126,8 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
                                    trust_roots=trust.anchors, intermediates=trust.intermediates)
     lt_contexts = validation_context_factory(trust.anchors, trust.intermediates, fetchers)
     pades = PadesSigner(timestamper, lt_contexts, clock=clock,
-                        fallback=Fallback(timestamp=ts.on_unavailable, revocation=rev.on_unavailable))
+                        fallback=Fallback(timestamp=ts.on_unavailable, revocation=rev.on_unavailable),
+                        appearance=settings.appearance)
     validator = PdfValidator(trust, policy_sha256=policy.sha256, policy_version=policy.version,
                              allow_fetching=settings.trust.allow_fetching,
                              revocation_mode=settings.trust.revocation)
@@ -153,7 +154,8 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         settings=settings,
         audit=audit,
         clients=ClientService(client_store, audit, {k.info.id for k in keys}),
-        signing=SigningService(keys, pades, audit, policy_service),
+        signing=SigningService(keys, pades, audit, policy_service,
+                               images=build_images(settings, keys, audit)),
         policy=policy_service,
         validation=ValidationService(validator, audit),
         readiness=ReadinessService(keys, {"audit": audit_store.check, "clients": client_store.check}),
@@ -239,3 +241,12 @@ def build_checkpoints(settings: Settings, audit_store: SqliteAuditStore, audit: 
         service_info={"name": "signsvc", "version": __version__, "trust_anchors_name": trust.name})
     service.start()
     return service
+
+
+def build_images(settings: Settings, keys, audit):
+    """Registered signature and seal images (visible signatures)."""
+    from signsvc.adapters.images_sqlite import SqliteImageStore
+    from signsvc.services.image_service import ImageService
+
+    return ImageService(SqliteImageStore(settings.service.state_dir / "images.sqlite3"), keys,
+                        audit, settings.appearance)

@@ -324,6 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="sub", required=True)
     from signsvc.cli_audit import add_audit_commands
     add_audit_commands(audit)  # verify [EXPORT], export, checkpoint
+
+    images = sub.add_parser("images", help="signature and seal images").add_subparsers(
+        dest="sub", required=True)
+    from signsvc.cli_images import add_image_commands
+    add_image_commands(images)  # add NAME FILE --kind --key [--diameter-mm], list
     return p
 
 

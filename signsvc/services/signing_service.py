@@ -8,7 +8,7 @@ is audited with its error code; the key is touched only after every check passed
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from signsvc.errors import EncryptedPdf, KeyNotPermitted, SignsvcError
 from signsvc.keys.model import KeyInfo
@@ -41,8 +41,9 @@ class SigningResult:
 
 class SigningService:
     def __init__(self, keys: KeyRegistry, pades: PadesSigner, audit_service: AuditService,
-                 policy: PolicyService) -> None:
+                 policy: PolicyService, images=None) -> None:
         self._keys = keys
+        self.images = images   # ImageService: registered signature/seal images (visible signatures)
         self._pades = pades
         self._audit = audit_service
         self._policy = policy
@@ -101,6 +102,8 @@ class SigningService:
             decision = self._policy.enforce(ctx, self._policy.gather(
                 ctx, key, level=request.level, eservice=eservice, rsa_padding=key.info.rsa_padding,
                 pdf=pdf, data=data))
+            if request.appearance is not None and self.images is not None:
+                request = replace(request, appearance=self.images.resolve(request.appearance, key_id))
             signed = self._pades.sign(pdf, key, request)
         except SignsvcError as exc:
             if "rule" not in exc.extra:  # policy denials were audited with their facts already
@@ -115,6 +118,7 @@ class SigningService:
                                 "level_warnings": ",".join(signed.warnings),
                                 "key_protection": "hardware" if key.info.backend == "pkcs11"
                                 else "software", "strict_pdf": pdf.strict, "eservice": eservice,
+                                **_appearance_details(request),
                                 **decision_audit_details(decision)},
                        **facts)
         return SigningResult(data=signed.data, sha256=signed.sha256, level=signed.level,
@@ -123,3 +127,13 @@ class SigningService:
                              policy_version=decision.policy_version,
                              policy_warnings=tuple(r.rule for r in decision.warnings),
                              level_warnings=signed.warnings)
+
+
+def _appearance_details(request: SignatureRequest) -> dict:
+    """The visible signature's profile and the SHA-256 of the image it drew, if any."""
+    spec = request.appearance
+    if spec is None:
+        return {}
+    ref = spec.resolved_image
+    return {"appearance": spec.profile, "image": ref.name if ref else None,
+            "image_sha256": ref.sha256 if ref else None}

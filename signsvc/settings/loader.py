@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from signsvc.errors import ConfigError, Message
 from signsvc.settings.model import (
-    LEVELS, ArchiveSettings, AuditSettings, KeySpec, PagesSettings, Pkcs11Settings, PolicySettings,
+    LEVELS, AppearanceSettings, ArchiveSettings, AuditSettings, KeySpec, PagesSettings, Pkcs11Settings, PolicySettings,
     RevocationSettings, Secret, ServiceSettings, Settings,
     TimestampSettings, TrustSettings,
 )
@@ -28,6 +28,7 @@ _SECTIONS = {
     "timestamp": TimestampSettings, "pkcs11": Pkcs11Settings, "policy": PolicySettings,
     "pages": PagesSettings,
     "revocation": RevocationSettings, "archive": ArchiveSettings,
+    "appearance": AppearanceSettings,
 }
 _KEY_FIELDS = {
     "backend", "module", "token_label", "key_label", "key_id", "pin_env", "pin_file",
@@ -209,6 +210,15 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
             raise _fail(name, "retries must be 0..5, timeout_seconds > 0, backoff_seconds >= 0")
     if sections["archive"].renew_within_days < 0:
         raise _fail("archive.renew_within_days", "must not be negative")
+    look = sections["appearance"]
+    if len(look.text_color) != 7 or look.text_color[0] != "#" or \
+            any(c not in "0123456789abcdefABCDEF" for c in look.text_color[1:]):
+        raise _fail("appearance.text_color", "must be a colour written #RRGGBB")
+    if not 10 <= look.seal_diameter_mm <= 80 or min(look.corner_width_mm, look.corner_height_mm) <= \
+            look.corner_inset_mm or look.corner_inset_mm < 0 or look.image_max_bytes <= 0 or \
+            look.image_max_side <= 0:
+        raise _fail("appearance", "seal_diameter_mm must be 10..80 mm, the corner box larger than "
+                                  "its inset, the image limits positive")
     if sections["audit"].backend != "sqlite":
         raise _fail("audit.backend", "only 'sqlite' is available in this version")
     audit: AuditSettings = sections["audit"]

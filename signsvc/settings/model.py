@@ -97,6 +97,22 @@ class ArchiveSettings:
 
 
 @dataclass(frozen=True)
+class AppearanceSettings:
+    """Visible signatures (Decree 30/2020, App. I). ``font_path``: Liberation Serif 2
+    (fonts-liberation2, metric-compatible with Times New Roman) unless the agency supplies
+    Times New Roman; ``text_color`` black by default (blue is also in use: unresolved)."""
+
+    font_path: Path = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+    text_color: str = "#000000"
+    seal_diameter_mm: float = 40.0          # default when a seal image has none of its own
+    corner_width_mm: float = 90.0           # the top-right margin box of page 1 (VS-5, VS-6)
+    corner_height_mm: float = 25.0
+    corner_inset_mm: float = 5.0            # stamp distance from the page's top and right edges
+    image_max_bytes: int = 1024 * 1024
+    image_max_side: int = 1600              # pixels, each dimension
+
+
+@dataclass(frozen=True)
 class Pkcs11Settings:
     softhsm2_conf: Path | None = None
     sessions_per_key: int = 2
@@ -140,6 +156,7 @@ class Settings:
     pages: PagesSettings = PagesSettings()
     revocation: RevocationSettings = RevocationSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    appearance: AppearanceSettings = AppearanceSettings()
 
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)

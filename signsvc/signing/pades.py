@@ -24,6 +24,9 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from signsvc.errors import BadRequest, Message, SignsvcError, SigningFailed, TimestampUnavailable
 from signsvc.keys.model import CertificateInfo, SigningKey
 from signsvc.settings import LEVELS
+from signsvc.settings.model import AppearanceSettings
+from signsvc.signing.appearance.spec import AppearanceSpec
+from signsvc.signing.appearance.visible import plan_visible
 from signsvc.signing.clock import ClockMonitor
 from signsvc.signing.ltv import LONG_TERM, Fallback, LtvBuilder, complete_levels, plan_levels
 from signsvc.signing.pdf_input import OpenedPdf
@@ -44,6 +47,7 @@ class SignatureRequest:
     location: str | None = None
     field_name: str | None = None
     eservice: str | None = None        # level3 | level4 | copy (policy profile)
+    appearance: AppearanceSpec | None = None   # visible signature (Decree 30/2020, App. I)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class PadesSigner:
 
     def __init__(self, timestamper: TimeStamper | None,
                  validation_context_factory=None, clock: ClockMonitor | None = None,
-                 fallback: Fallback = Fallback()) -> None:
+                 fallback: Fallback = Fallback(),
+                 appearance: AppearanceSettings = AppearanceSettings()) -> None:
         """``validation_context_factory()`` returns a fresh ``ValidationContext`` for B-LT/B-LTA;
         ``clock`` is told the genTime of every signature timestamp obtained; ``fallback``
         says whether a TSA or OCSP/CRL outage fails the request or lowers the level."""
@@ -83,6 +88,7 @@ class PadesSigner:
         self._vc_factory = validation_context_factory
         self._clock = clock
         self._fallback = fallback
+        self._appearance = appearance
         self._ltv = LtvBuilder(timestamper, validation_context_factory) \
             if validation_context_factory is not None else None
 
@@ -102,6 +108,9 @@ class PadesSigner:
         plan = plan_levels(request.level, self._fallback, self._timestamper, self._ltv, key)
         needs_ts = plan.level != "B-B"
         field_name = request.field_name or _next_field_name(pdf)
+        visible = plan_visible(pdf, request.appearance, self._appearance, key.certificate,
+                               field_name, request.field_name is not None) \
+            if request.appearance is not None else None
         meta = signers.PdfSignatureMetadata(
             field_name=field_name,
             md_algorithm=DIGEST,
@@ -109,8 +118,9 @@ class PadesSigner:
             reason=request.reason,
             location=request.location,
         )
-        pdf_signer = signers.PdfSigner(meta, key.signer,
-                                       timestamper=self._timestamper if needs_ts else None)
+        timestamper = self._timestamper if needs_ts else None
+        pdf_signer = visible.pdf_signer(meta, key.signer, timestamper) if visible is not None \
+            else signers.PdfSigner(meta, key.signer, timestamper=timestamper)
         out = io.BytesIO()
         try:
             pdf_signer.sign_pdf(pdf.writer, output=out,
@@ -134,7 +144,8 @@ class PadesSigner:
                 self._clock.observe(gen_time)
         return SignedDocument(
             data=data, sha256=hashlib.sha256(data).hexdigest(), level=level,
-            field_name=field_name, certificate=key.info.certificate, signing_time=None,
+            field_name=field_name, certificate=key.info.certificate,
+            signing_time=visible.signing_time if visible is not None else None,
             requested_level=request.level, warnings=warnings)
 
 

@@ -9,7 +9,9 @@ from flask import Blueprint, Response, jsonify, request
 from signsvc.errors import BadRequest, Message, SignsvcError
 from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
+from signsvc.signing.appearance.spec import PROFILES
 from signsvc.signing.pades import SignatureRequest
+from signsvc.web.appearance_params import APPEARANCE_PARAMS, parse_appearance
 from signsvc.web.auth import client_required, services
 from signsvc.web.uploads import read_pdf_upload
 
@@ -19,8 +21,8 @@ SIGN_ROLES = ("portal", "clerk")
 AUDIT_ROLES = ("auditor", "admin")
 _FIELD_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _TEXT_MAX = 200
-#: appearance profiles come with the visible-signature work; none is offered yet
-KNOWN_PROFILES: tuple[str, ...] = ()
+#: visible-signature profiles (Decree 30/2020, App. I); see signsvc.web.appearance_params
+KNOWN_PROFILES: tuple[str, ...] = PROFILES
 
 
 def _bad(param: str, vi: str, en: str) -> BadRequest:
@@ -47,14 +49,15 @@ def _sign_request(args) -> tuple[str, SignatureRequest]:
     if profile and profile not in KNOWN_PROFILES:
         raise _bad("profile", f"Không có mẫu hiển thị chữ ký '{profile}'.",
                    f"There is no appearance profile '{profile}'.")
-    known = {"key", "level", "reason", "location", "field", "profile", "eservice"}
+    known = {"key", "level", "reason", "location", "field", "profile", "eservice"} | APPEARANCE_PARAMS
     unknown = sorted(set(args) - known)
     if unknown:
         raise _bad(unknown[0], f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
                    f"Unsupported parameter(s): {', '.join(unknown)}.")
     return key_id, SignatureRequest(level=level, reason=args.get("reason") or None,
                                     location=args.get("location") or None, field_name=field,
-                                    eservice=args.get("eservice") or None)
+                                    eservice=args.get("eservice") or None,
+                                    appearance=parse_appearance(args))
 
 
 @api_v1.get("/keys")

@@ -31,6 +31,23 @@ def _q(name: str, desc: str, required: bool = False, schema: dict | None = None)
             "schema": schema or {"type": "string"}}
 
 
+_APPEARANCE_PARAMS = [
+    _q("page", "Page number (from 1) for rect"),
+    _q("rect", "x1,y1,x2,y2 in PDF points (origin bottom left)"),
+    _q("anchor", "Text on the page; the box is centred on it (official: the name line)"),
+    _q("anchor_position", "above (default) | below the anchor"),
+    _q("size", "width,height in points of the box placed at an anchor"),
+    _q("over_field", "seal: the official's signed field whose image the seal covers"),
+    _q("image", "official, seal: name of an image registered for this key"),
+    _q("doc_number", "attachment: the parent document's number and symbol"),
+    _q("copy_kind", "copy", schema={"enum": ["sao-y", "sao-luc", "trich-sao"]}),
+    _q("agency", "copy, text, vgca-compat: agency name (default: the certificate's O)"),
+    _q("name", "official: name line under the image; text: signer (default: certificate CN)"),
+    _q("email", "vgca-compat: e-mail line"),
+    _q("lines", "text, vgca-compat: comma list of signer, email, agency, time"),
+]
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 description of /v1 and the operational endpoints."""
     return {
@@ -103,7 +120,11 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_q("key", "Key id", True),
                                _q("level", "Signature level", schema={"enum": ["B-B", "B-T", "B-LT", "B-LTA"]}),
                                _q("reason", "Reason (≤200 chars)"), _q("location", "Location (≤200 chars)"),
-                               _q("field", "Signature field name"), _q("profile", "Appearance profile"),
+                               _q("field", "Signature field name (an existing empty field: placement)"),
+                               _q("profile", "Visible signature (Decree 30/2020, App. I)", schema={
+                                   "enum": ["official", "seal", "attachment", "copy", "text",
+                                            "vgca-compat"]}),
+                               *_APPEARANCE_PARAMS,
                                _q("eservice", "E-service profile for the policy",
                                   schema={"enum": ["level3", "level4", "copy"]})],
                 "requestBody": _PDF_BODY,
