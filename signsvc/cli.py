@@ -329,6 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="sub", required=True)
     from signsvc.cli_images import add_image_commands
     add_image_commands(images)  # add NAME FILE --kind --key [--diameter-mm], list
+
+    archive = sub.add_parser("archive", help="stored archives (B-LTA)").add_subparsers(
+        dest="sub", required=True)
+    from signsvc.cli_archive import add_archive_commands
+    add_archive_commands(archive)  # renew DIR
     return p
 
 

@@ -35,6 +35,11 @@ class ExtendService:
         self._ltv = ltv
         self._audit = audit_service
 
+    @property
+    def ltv(self) -> LtvBuilder:
+        """The builder (shared with ``signsvc archive renew``)."""
+        return self._ltv
+
     def extend(self, ctx: RequestContext, data: bytes, level: str) -> ExtendResult:
         sha_in = hashlib.sha256(data).hexdigest()
         try:

@@ -157,6 +157,31 @@ class LtvBuilder:
         after refreshing the DSS for the last one (renewal)."""
         return asyncio.run(self._complete(data, level, self._vc_factory(), only_last=False))
 
+    def renew(self, data: bytes) -> LtvResult:
+        """A new archive timestamp for ``data`` (archive renewal).
+
+        When a document timestamp already comes after the last signature, only the DSS for
+        that timestamp's TSA chain is refreshed before the new timestamp: the signers'
+        validation data is already in the DSS under that timestamp, and their certificates
+        may have expired or been revoked since, which must not stop a renewal. Otherwise
+        (no archive timestamp yet, or a signature after it) this is ``extend(data, "B-LTA")``."""
+        return asyncio.run(self._renew(data, self._vc_factory()))
+
+    async def _renew(self, data: bytes, vc: ValidationContext) -> LtvResult:
+        reader = _open(data)
+        sigs = reader.embedded_regular_signatures
+        if not sigs:
+            raise NotSigned()
+        doc_ts = reader.embedded_timestamp_signatures
+        if not doc_ts or doc_ts[-1].signed_revision < max(s.signed_revision for s in sigs):
+            return await self._complete(data, "B-LTA", vc, only_last=False)
+        paths = await _paths_for(doc_ts[-1].signed_data, vc, ("TSA", "TSA"), with_timestamps=False,
+                                 eku={"time_stamping"})
+        data, written = self._write_dss(data, paths, vc)
+        data = await self._document_timestamp(data, vc)
+        return LtvResult(data=data, level="B-LTA", signatures=len(sigs), document_timestamps_added=1,
+                         dss_written=written)
+
     async def _complete(self, data: bytes, level: str, vc: ValidationContext, *,
                         only_last: bool) -> LtvResult:
         if level not in LONG_TERM:
