@@ -1,0 +1,111 @@
+"""TSA responses are checked before use: a token with a wrong nonce or a wrong message
+imprint (really signed by the test TSA, for a tampered request) is rejected, that TSA is not
+retried, and the next TSA is tried; a replayed token is rejected too."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import urllib.request
+
+import pytest
+from asn1crypto import tsp
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
+from signsvc.signing.tsa import FailoverTimeStamper, TsaOptions
+from tests.conftest import build_api
+from tests.support.loopback import serve
+from tests.support.pdfs import make_pdf
+from tests.support.validate import load_cert
+
+TSA_PATH = "/signsvc-dev/tsa/tsa"
+REPLY = "application/timestamp-reply"
+
+
+def _real_tsa(body: bytes) -> bytes:
+    req = urllib.request.Request(f"http://127.0.0.1:9180{TSA_PATH}", data=body, method="POST",
+                                 headers={"Content-Type": "application/timestamp-query"})
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=10) as resp:
+        return resp.read()
+
+
+def _wrong_nonce(body: bytes) -> bytes:
+    req = tsp.TimeStampReq.load(body)
+    req["nonce"] = req["nonce"].native + 1
+    return _real_tsa(req.dump())
+
+
+def _wrong_imprint(body: bytes) -> bytes:
+    req = tsp.TimeStampReq.load(body)
+    imprint = req["message_imprint"]
+    req["message_imprint"] = {"hash_algorithm": imprint["hash_algorithm"],
+                              "hashed_message": hashlib.sha256(b"another document").digest()}
+    return _real_tsa(req.dump())
+
+
+_replayed: list[bytes] = []
+
+
+def _replay(body: bytes) -> bytes:
+    """The first answer it got, for every later request."""
+    if not _replayed:
+        _replayed.append(_real_tsa(body))
+    return _replayed[0]
+
+
+def _tampering(tamper):
+    return serve(lambda method, path, body: (200, REPLY, tamper(body)))
+
+
+def _stamper(dev_pki, *urls: str) -> FailoverTimeStamper:
+    return FailoverTimeStamper(TsaOptions(urls=urls, retries=2, backoff_seconds=0.01),
+                               [load_cert(dev_pki.cert("root"))], [load_cert(dev_pki.cert("interm"))])
+
+
+@pytest.mark.parametrize("tamper, reason", [(_wrong_nonce, "nonce mismatch"),
+                                            (_wrong_imprint, "message imprint mismatch")],
+                         ids=["nonce", "imprint"])
+def test_tampered_token_rejected_and_next_tsa_used(responders, dev_pki, tamper, reason):
+    digest = hashlib.sha256(b"the document").digest()
+    with _tampering(tamper) as bad:
+        stamper = _stamper(dev_pki, bad.url, f"{responders}{TSA_PATH}")
+        token = asyncio.run(stamper.async_timestamp(digest, "sha256"))
+        assert stamper.last_attempts == [(bad.url, f"rejected: {reason}"), (f"{responders}{TSA_PATH}", "ok")]
+        assert len(bad.requests) == 1                    # a TSA that answers wrongly is not retried
+        tst = token["content"]["encap_content_info"]["content"].parsed
+        assert tst["message_imprint"]["hashed_message"].native == digest
+
+        alone = _stamper(dev_pki, bad.url)
+        with pytest.raises(TimestampRequestError, match=reason):
+            asyncio.run(alone.async_timestamp(digest, "sha256"))
+
+
+def test_replayed_token_rejected(responders, dev_pki):
+    _replayed.clear()
+    with _tampering(_replay) as bad:
+        stamper = _stamper(dev_pki, bad.url)
+        asyncio.run(stamper.async_timestamp(hashlib.sha256(b"first").digest(), "sha256"))
+        with pytest.raises(TimestampRequestError, match="nonce mismatch"):
+            asyncio.run(stamper.async_timestamp(hashlib.sha256(b"second").digest(), "sha256"))
+
+
+def test_signing_fails_over_from_a_tampering_tsa(responders, dev_pki, tmp_path):
+    with _tampering(_wrong_nonce) as bad:
+        api = build_api(tmp_path, timestamp__urls=f'["{bad.url}/tsa", "{responders}{TSA_PATH}"]')
+        try:
+            resp = api.client.post("/v1/sign", query_string={"key": "agency-seal", "level": "B-T"},
+                                   data=make_pdf(), headers=api.headers(
+                                       "portal", **{"Content-Type": "application/pdf"}))
+            assert resp.status_code == 200, resp.get_json()
+            assert resp.headers["X-Signature-Level"] == "B-T"
+            assert bad.count("/tsa") >= 1
+        finally:
+            api.services.shutdown()
+        api = build_api(tmp_path / "only-bad", timestamp__urls=f'["{bad.url}/tsa"]')
+        try:
+            resp = api.client.post("/v1/sign", query_string={"key": "agency-seal", "level": "B-T"},
+                                   data=make_pdf(), headers=api.headers(
+                                       "portal", **{"Content-Type": "application/pdf"}))
+            assert resp.status_code == 503 and resp.get_json()["code"] == "timestamp-unavailable"
+        finally:
+            api.services.shutdown()
