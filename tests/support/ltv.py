@@ -68,6 +68,11 @@ def future_validation_passes(data: bytes, root: x509.Certificate, when: datetime
                              index: int = 0) -> bool:
     """pyHanko's future-validation helper (ETSI LTA algorithm at ``when``, no fetching,
     revocation data required for every certificate): does signature ``index`` pass?"""
+    return future_validation(data, root, when, index).ades_subindic is AdESPassed.OK
+
+
+def future_validation(data: bytes, root: x509.Certificate, when: datetime, index: int = 0):
+    """The full result of pyHanko's future-validation helper (see ``future_validation_passes``)."""
     reader = PdfFileReader(io.BytesIO(data))
     rule = RevocationCheckingRule.CRL_OR_OCSP_REQUIRED
     spec = PdfSignatureValidationSpec(SignatureValidationSpec(
@@ -75,6 +80,25 @@ def future_validation_passes(data: bytes, root: x509.Certificate, when: datetime
             trust_manager=SimpleTrustManager.build(trust_roots=[root]),
             revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(rule, rule),
                                               retroactive_revinfo=True))))
-    sig = reader.embedded_regular_signatures[index]
-    result = asyncio.run(simulate_future_ades_lta_validation(sig, spec, when))
-    return result.ades_subindic is AdESPassed.OK
+    return asyncio.run(simulate_future_ades_lta_validation(reader.embedded_regular_signatures[index],
+                                                           spec, when))
+
+
+def validates_from_dss_at(data: bytes, cert: x509.Certificate, root: x509.Certificate,
+                          moment: datetime, eku: set[str] | None = None) -> bool:
+    """Does ``cert`` validate at ``moment`` with nothing but the DSS of ``data`` (its
+    certificates, OCSP responses and CRLs), no fetching, revocation data required?"""
+    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+
+    reader = PdfFileReader(io.BytesIO(data))
+    dss = DocumentSecurityStore.read_dss(reader)
+    vc = ValidationContext(
+        trust_roots=[root], other_certs=[x509.Certificate.load(r.get_object().data) for r in dss.certs.values()],
+        ocsps=[ocsp.OCSPResponse.load(r.get_object().data) for r in dss.ocsps],
+        crls=[crl.CertificateList.load(r.get_object().data) for r in dss.crls],
+        allow_fetching=False, revocation_mode="hard-fail", moment=moment)
+    try:
+        asyncio.run(CertificateValidator(cert, validation_context=vc).async_validate_usage(set(), eku))
+    except Exception:
+        return False
+    return True
