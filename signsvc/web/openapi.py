@@ -21,9 +21,31 @@ _PDF_BODY = {
 def _errors(*codes: int) -> dict[str, Any]:
     texts = {400: "Bad parameter", 401: "Missing or wrong token", 403: "Role or key not allowed",
              404: "Unknown key or not found", 409: "Agency seal before the official's signature", 413: "Document too large", 415: "Not a PDF upload",
-             422: "Not a PDF, malformed or encrypted PDF", 503: "Token, TSA or audit log unavailable"}
+             422: "Not a PDF, malformed or encrypted PDF; extend: not-signed, signature-not-extendable "
+                  "(revoked, untrusted or expired signer)",
+             503: "token-unavailable, timestamp-unavailable (no TSA answered correctly), "
+                  "revocation-unavailable (no OCSP/CRL for B-LT/B-LTA; no document returned) or "
+                  "audit-unavailable"}
     return {str(c): {"description": texts[c],
                      "content": {"application/problem+json": {"schema": _PROBLEM}}} for c in codes}
+
+
+_SIGNATURE_WARNINGS = {
+    "description": "Set only when the document was signed at a lower level than asked, as "
+                   "[timestamp]/[revocation] on_unavailable = \"downgrade\" allows (audited): "
+                   "comma-separated timestamp-unavailable (no TSA: B-B), revocation-unavailable "
+                   "(no OCSP/CRL: B-T). X-Signature-Level is the level actually made.",
+    "schema": {"type": "string"}}
+
+
+def _level_headers(*extra: str) -> dict[str, Any]:
+    h = {"X-Signature-Level": {"description": "The level the document now carries",
+                               "schema": {"enum": ["B-B", "B-T", "B-LT", "B-LTA"]}},
+         "X-Document-SHA256": {"schema": {"type": "string"}},
+         "X-Audit-Sequence": {"schema": {"type": "string"}}}
+    if "warnings" in extra:
+        h["X-Signature-Warnings"] = _SIGNATURE_WARNINGS
+    return h
 
 
 def _q(name: str, desc: str, required: bool = False, schema: dict | None = None) -> dict:
@@ -130,7 +152,9 @@ def openapi_document() -> dict[str, Any]:
                 "requestBody": _PDF_BODY,
                 "responses": {"200": {"description": "The signed PDF; headers X-Signature-Level, "
                                                      "X-Document-SHA256, X-Audit-Sequence, "
-                                                     "X-Policy-SHA256, X-Policy-Warnings",
+                                                     "X-Policy-SHA256, X-Policy-Warnings, "
+                                                     "X-Signature-Warnings",
+                                      "headers": _level_headers("warnings"),
                                       "content": {"application/pdf": {}}},
                               **_errors(400, 401, 403, 404, 409, 413, 415, 422, 503)}}},
             "/v1/policy": {"get": {
@@ -192,7 +216,12 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Nâng cấp chữ ký lên B-LT/B-LTA / Extend signatures to B-LT or B-LTA",
                 "parameters": [_q("level", "B-LT (default) or B-LTA", schema={"enum": ["B-LT", "B-LTA"]})],
                 "requestBody": _PDF_BODY,
-                "responses": {"200": {"description": "The extended PDF", "content": {"application/pdf": {}}},
+                "description": "Roles: portal, clerk. Every signature keeps verifying (incremental "
+                               "updates only). A signature without a signature timestamp first gets a "
+                               "document timestamp as its time proof. On a B-LTA document, B-LTA adds "
+                               "a new archive timestamp (renewal). Never downgrades: an outage is 503.",
+                "responses": {"200": {"description": "The extended PDF", "headers": _level_headers(),
+                                      "content": {"application/pdf": {}}},
                               **_errors(400, 401, 403, 413, 415, 422, 503)}}},
             "/v1/documents": {
                 "post": {"summary": "Tài liệu chờ cán bộ ký / A document awaiting an official",
