@@ -16,7 +16,8 @@ from typing import Any, Mapping
 
 from signsvc.errors import ConfigError, Message
 from signsvc.settings.model import (
-    LEVELS, AppearanceSettings, ArchiveSettings, AuditSettings, KeySpec, PagesSettings, Pkcs11Settings, PolicySettings,
+    LEVELS, AppearanceSettings, ArchiveSettings, AuditSettings, KeySpec, PagesSettings,
+    Pkcs11Settings, PolicySettings,
     RevocationSettings, Secret, ServiceSettings, Settings,
     TimestampSettings, TrustSettings,
 )

@@ -109,7 +109,7 @@ class AppearanceSettings:
     corner_height_mm: float = 25.0
     corner_inset_mm: float = 5.0            # stamp distance from the page's top and right edges
     image_max_bytes: int = 1024 * 1024
-    image_max_side: int = 1600              # pixels, each dimension
+    image_max_side: int = 1200              # pixels, each dimension
 
 
 @dataclass(frozen=True)

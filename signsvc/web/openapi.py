@@ -157,6 +157,24 @@ def openapi_document() -> dict[str, Any]:
                                       "headers": _level_headers("warnings"),
                                       "content": {"application/pdf": {}}},
                               **_errors(400, 401, 403, 404, 409, 413, 415, 422, 503)}}},
+            "/v1/images": {
+                "post": {"summary": "Đăng ký ảnh chữ ký/con dấu / Register a signature or seal image "
+                                    "(admin)",
+                         "description": "PNG, 8-bit with alpha and some transparency, within the "
+                                        "[appearance] limits; bound to one key (a seal only to an "
+                                        "agency-seal key); never replaced.",
+                         "parameters": [_q("name", "Image name", True),
+                                        _q("kind", "signature | seal", True,
+                                           schema={"enum": ["signature", "seal"]}),
+                                        _q("key", "Key id", True),
+                                        _q("diameter_mm", "seal: physical diameter in mm")],
+                         "requestBody": {"required": True, "content": {"image/png": {}}},
+                         "responses": {"201": {"description": "name, kind, key, sha256, width, "
+                                                              "height, diameter_mm"},
+                                       **_errors(400, 401, 403, 404, 415, 422)}},
+                "get": {"summary": "Các ảnh đã đăng ký / Registered images (admin, auditor)",
+                        "responses": {"200": {"description": "images (no image bytes)"},
+                                      **_errors(401, 403)}}},
             "/v1/policy": {"get": {
                 "summary": "Chính sách đang áp dụng / The policy in force (admin, auditor)",
                 "responses": {"200": {"description": "version, sha256, rules, text"},

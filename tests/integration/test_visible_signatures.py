@@ -63,6 +63,20 @@ def _lines(text: str) -> list[str]:
     return [line for line in text.replace("\x0c", "").splitlines() if line.strip()]
 
 
+def _words(tmp_path: Path, data: bytes) -> list[tuple[float, float, float, float, str]]:
+    """Every word pdftotext finds on page 1: (x1, y1, x2, y2) in PDF points, and its text."""
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    f = tmp_path / "words.pdf"
+    f.write_bytes(data)
+    html = subprocess.run(["pdftotext", "-q", "-bbox", "-f", "1", "-l", "1", str(f), "-"],
+                          capture_output=True, check=True).stdout
+    return [(float(w.get("xMin")), 842 - float(w.get("yMax")), float(w.get("xMax")),
+             842 - float(w.get("yMin")), w.text)
+            for w in ET.fromstring(html).iter("{http://www.w3.org/1999/xhtml}word")]
+
+
 def _anchor_rect(tmp_path: Path, data: bytes, words: str):
     import subprocess
     import xml.etree.ElementTree as ET
@@ -100,6 +114,11 @@ def test_attachment_stamp_top_right_two_lines_10pt_black_nfc(vapi, dev_pki, tmp_
     assert re.match(r"^/[A-Z]{6}\+", str(font["/DescendantFonts"][0].get_object()["/BaseFont"]))
     lines = _lines(pdftotext(out, tmp_path, rect))
     assert lines[0] == unicodedata.normalize("NFC", number) == "Số 45/QĐ-UBND"
+    # glyph advances in thousandths of an em: the drawn line spans the width it was laid
+    # out for (pyHanko's own engine would draw Liberation Serif about twice as wide)
+    drawn = [w for w in _words(tmp_path, out) if w[4] in lines]
+    assert len(drawn) == 2 and all(w[0] == pytest.approx(rect[0] + 2, abs=0.5) for w in drawn)
+    assert max(w[2] for w in drawn) == pytest.approx(rect[2] - 2, abs=1.0)
     assert len(lines) == 2 and ISO_VN.match(lines[1])
     # VS-8: the page time is the claimed signing time, and the TSA's within a second
     (claimed,) = signing_times(out)
@@ -325,3 +344,46 @@ def test_text_colour_is_configurable(dev_pki, responders, tmp_path):
             {b"0.1216 0.2471 0.6667"}
     finally:
         a.services.shutdown()
+
+
+def test_images_api_admin_only_validated_and_listed(vapi):
+    from tests.support.appearance import png_bytes, seal_png
+
+    def post(who, data, ctype="image/png", **q):
+        return vapi.client.post("/v1/images", query_string=q, data=data,
+                                headers=vapi.headers(who, **{"Content-Type": ctype}))
+
+    assert post("clerk-all", seal_png(), name="s1", kind="seal", key="agency-seal").status_code == 403
+    opaque = png_bytes(8, 8, lambda x, y: (0, 0, 0, 255))
+    resp = post("admin", opaque, name="s1", kind="seal", key="agency-seal")
+    assert resp.status_code == 422 and "trong suốt" in resp.get_json()["detail_vi"]
+    assert post("admin", seal_png(), "image/jpeg", name="s1", kind="seal",
+                key="agency-seal").status_code == 415
+    resp = post("admin", seal_png(), name="seal-api", kind="seal", key="agency-seal",
+                diameter_mm="42")
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert body["sha256"] == hashlib.sha256(seal_png()).hexdigest() and body["diameter_mm"] == 42
+    again = post("admin", seal_png(), name="seal-api", kind="seal", key="agency-seal")
+    assert again.status_code == 400 and "không bị thay thế" in again.get_json()["detail_vi"]
+    listed = vapi.client.get("/v1/images", headers=vapi.headers("auditor")).get_json()["images"]
+    assert {"seal-api", "seal-ubnd", "sig-an"} <= {i["name"] for i in listed}
+    assert all("png" not in i for i in listed)
+    events = vapi.services.audit.list(action="appearance:image:registered")
+    assert events[-1].input_sha256 == body["sha256"]
+    assert vapi.services.audit.list(action="appearance:image:rejected")
+
+
+def test_rotated_page_is_refused(vapi):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    w = IncrementalPdfFileWriter(io.BytesIO(vc.TEMPLATE))
+    page_ref, _ = w.find_page_for_modification(0)
+    page = page_ref.get_object()
+    page[generic.NameObject("/Rotate")] = generic.NumberObject(90)
+    w.update_container(page)
+    out = io.BytesIO()
+    w.write(out)
+    resp = _sign(vapi, "agency-seal", out.getvalue(), profile="attachment", doc_number="1/TB")
+    assert resp.status_code == 422 and "trang xoay" in resp.get_json()["detail_vi"]

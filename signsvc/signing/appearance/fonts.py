@@ -9,6 +9,8 @@ import threading
 from pathlib import Path
 
 import uharfbuzz as hb
+from pyhanko.pdf_utils import generic as _generic
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 
 from signsvc.errors import Message
 from signsvc.signing.appearance.errors import AppearanceError
@@ -66,9 +68,6 @@ class Measurer:
 # TrueType font with 2048 units per em (Times New Roman, Liberation Serif) is drawn with
 # its letters about twice as far apart. The engine below makes HarfBuzz and every metric
 # work in thousandths; the glyphs, subset and ToUnicode map are pyHanko's.
-
-from pyhanko.pdf_utils import generic as _generic  # noqa: E402
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator  # noqa: E402
 
 
 class ThousandthsGlyphAccumulator(GlyphAccumulator):

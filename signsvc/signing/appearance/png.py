@@ -8,6 +8,7 @@ a PDF image XObject and its ``/SMask`` need them.
 
 from __future__ import annotations
 
+import functools
 import struct
 import zlib
 from dataclasses import dataclass
@@ -116,7 +117,10 @@ def _chunks(data: bytes):
     raise _bad("Tệp PNG bị cắt cụt (thiếu IEND).", "The PNG file is truncated (no IEND).")
 
 
-def decode(data: bytes, max_bytes: int = 2 * 1024 * 1024, max_side: int = 2000) -> PngImage:
+@functools.lru_cache(maxsize=8)
+def decode(data: bytes, max_bytes: int = 1024 * 1024, max_side: int = 1200) -> PngImage:
+    """Validated pixels of ``data``. Unfiltering is pure Python (a 1200 x 1200 Paeth-filtered
+    image takes seconds), so each process keeps the last few decoded images."""
     width, height, colour = inspect(data, max_bytes, max_side)
     idat = b"".join(body for ctype, body in _chunks(data) if ctype == b"IDAT")
     try:

@@ -172,7 +172,7 @@ def plan_visible(pdf, spec: AppearanceSpec, settings: AppearanceSettings, certif
             parameter="rect")
     box = pl.page_box(reader, pdf.pages, page + 1)
     pl.check_inside(box, rect)
-    if box.rotate and spec.profile not in CORNER_PROFILES:
+    if box.rotate:
         raise placement_error("Chưa hỗ trợ chữ ký hiển thị trên trang xoay.",
                               "Visible signatures on rotated pages are not supported yet.",
                               parameter="page")
