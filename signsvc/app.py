@@ -173,6 +173,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     services.login = LoginService(client_store, audit)
     services.documents, services.sessions, workflow_store = build_workflow(
         settings, audit, policy_service, trust.intermediates, client_store, timestamper)
+    services.sessions.use_appearance(services.signing.images, settings.appearance)
     from signsvc.services.wholefile_service import WholeFileService
 
     services.whole_file = WholeFileService(workflow_store, services.documents, validator.validate, audit)

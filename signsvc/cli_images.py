@@ -23,7 +23,15 @@ def cmd_images_add(settings: Settings, args: argparse.Namespace) -> int:
 
     services = build_services(settings)
     try:
-        stored = services.signing.images.add(_ctx(), args.name, args.kind, args.key,
+        owner = args.key
+        if args.official:
+            client = services.clients.find(args.official)
+            if client.role != "official":
+                from signsvc.errors import BadRequest, Message
+                raise BadRequest(Message(f"'{args.official}' không phải tài khoản người ký (official).",
+                                         f"'{args.official}' is not an official's account."))
+            owner = f"official:{client.name}"
+        stored = services.signing.images.add(_ctx(), args.name, args.kind, owner,
                                              Path(args.file).read_bytes(), args.diameter_mm)
     finally:
         services.shutdown()
@@ -55,8 +63,10 @@ def add_image_commands(images) -> None:
     s.add_argument("name", help="image name, used as ?image= on /v1/sign")
     s.add_argument("file", help="PNG file, 8-bit with an alpha channel")
     s.add_argument("--kind", required=True, choices=("signature", "seal"))
-    s.add_argument("--key", required=True, help="the key id the image is drawn with "
-                                                "(a seal: an agency-seal key)")
+    who = s.add_mutually_exclusive_group(required=True)
+    who.add_argument("--key", help="the key id the image is drawn with (a seal: an agency-seal key)")
+    who.add_argument("--official", help="an official's client name: the image they draw when "
+                                        "signing with their own token (browser signing)")
     s.add_argument("--diameter-mm", type=float, help="seal: physical diameter (default "
                                                      "[appearance] seal_diameter_mm)")
     s.set_defaults(func=cmd_images_add)

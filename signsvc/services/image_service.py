@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 KINDS = ("signature", "seal")
 PROFILE_KIND = {"official": "signature", "seal": "seal"}
+#: images of officials who sign with their own token are bound to ``official:CLIENT``
+OFFICIAL_PREFIX = "official:"
 
 
 class ImageService:
@@ -51,14 +53,23 @@ class ImageService:
             if kind not in KINDS:
                 raise BadRequest(Message("Loại ảnh là signature hoặc seal.",
                                          "The image kind is signature or seal."), parameter="kind")
-            key = self._keys.get(key_id)
-            if kind == "seal" and key.info.kind != "agency-seal":
+            if key_id.startswith(OFFICIAL_PREFIX):
+                # an official signing with their own token (browser signing): no key here
+                if kind != "signature" or not _NAME.match(key_id[len(OFFICIAL_PREFIX):]):
+                    raise BadRequest(Message(
+                        "Chỉ ảnh chữ ký cá nhân được gắn với tài khoản người ký.",
+                        "Only a personal signature image may be bound to an official's account."),
+                        parameter="key")
+                key_kind = "official"
+            else:
+                key_kind = self._keys.get(key_id).info.kind
+            if kind == "seal" and key_kind != "agency-seal":
                 raise BadRequest(Message(
                     f"Ảnh con dấu chỉ được gắn với khóa con dấu cơ quan; khóa '{key_id}' là "
-                    f"loại '{key.info.kind}'.",
+                    f"loại '{key_kind}'.",
                     f"A seal image may only be bound to an agency-seal key; '{key_id}' is of "
-                    f"kind '{key.info.kind}'."), parameter="key")
-            if kind == "signature" and key.info.kind == "agency-seal":
+                    f"kind '{key_kind}'."), parameter="key")
+            if kind == "signature" and key_kind == "agency-seal":
                 raise BadRequest(Message(
                     "Ảnh chữ ký cá nhân không được gắn với khóa con dấu cơ quan.",
                     "A personal signature image may not be bound to an agency-seal key."),

@@ -161,14 +161,22 @@ class SessionService:
         self._intermediates = intermediates
         self._ttl = ttl_seconds
         self._now = now
+        self._images = None          # visible signatures: ImageService, AppearanceSettings
+        self._look = None
+
+    def use_appearance(self, images, settings) -> None:
+        """Let officials draw a visible signature (``appearance`` at step 1)."""
+        self._images, self._look = images, settings
 
     def _chain_for(self, cert: x509.Certificate) -> tuple[x509.Certificate, ...]:
         return tuple(c for c in self._intermediates if c.subject == cert.issuer)
 
     # -- step 1 ---------------------------------------------------------------------------
     def create(self, ctx: RequestContext, document_id: str, certificate_b64: Any, level: str,
-               eservice: str | None, rsa_padding: str = "pss") -> dict[str, Any]:
+               eservice: str | None, rsa_padding: str = "pss",
+               appearance=None) -> dict[str, Any]:
         facts: dict[str, Any] = {}
+        look: dict[str, Any] = {}
         try:
             doc = self._documents.visible(ctx, document_id)
             if doc.assignee != ctx.actor:
@@ -192,9 +200,18 @@ class SessionService:
             decision = self._policy.enforce(token_ctx, self._policy.gather(
                 token_ctx, key, level=level, eservice=self._policy.eservice(eservice),
                 rsa_padding=rsa_padding, pdf=pdf, data=data))
+            field_name = f"Signature{doc.revision}-{secrets.token_hex(3)}"
+            visible = None
+            if appearance is not None and self._images is not None:
+                from signsvc.signing.appearance.visible import plan_visible
+
+                spec = self._images.resolve(appearance, f"official:{ctx.actor}")
+                visible = plan_visible(pdf, spec, self._look, cert, field_name, False)
+                look = {"appearance": spec.profile,
+                        "image_sha256": visible.image_sha256}
             prepared = deferred.prepare(pdf, cert, key.chain, level=level,
-                                        field_name=f"Signature{doc.revision}-{secrets.token_hex(3)}",
-                                        prefer_pss=rsa_padding == "pss")
+                                        field_name=field_name,
+                                        prefer_pss=rsa_padding == "pss", visible=visible)
         except SignsvcError as exc:
             if "rule" not in exc.extra:
                 audit(self._audit, ctx, "signing:session:rejected", "denied" if exc.status < 500
@@ -215,7 +232,8 @@ class SessionService:
         self._store.add_session(session)
         audit(self._audit, ctx, "signing:session:prepared", "success", **facts,
               details={"session": session.id[:16], "document_id": doc.id,
-                       "hash_to_sign": prepared.hash_to_sign.hex(), **decision_audit_details(decision)})
+                       "hash_to_sign": prepared.hash_to_sign.hex(), **look,
+                       **decision_audit_details(decision)})
         return {
             "id": session.id, "state": "prepared", "expires_at": session.expires_at,
             "hash": base64.b64encode(prepared.hash_to_sign).decode(), "hash_algorithm": "sha256",

@@ -87,8 +87,9 @@ def _reserved(cert: x509.Certificate, chain: tuple[x509.Certificate, ...], level
 
 def prepare(pdf: OpenedPdf, cert: x509.Certificate, chain: tuple[x509.Certificate, ...], *,
             level: str, field_name: str, prefer_pss: bool, reason: str | None = None,
-            location: str | None = None) -> PreparedSignature:
-    """Step 1: the prepared incremental update and the signed attributes to be signed."""
+            location: str | None = None, visible=None) -> PreparedSignature:
+    """Step 1: the prepared incremental update and the signed attributes to be signed.
+    ``visible``: a ``VisiblePlan`` (signsvc.signing.appearance.visible) to draw, or None."""
     placeholder = describe_public_key(cert)[2]
     signer = _ExternalSigner(cert, SimpleCertificateStore.from_certs(chain),
                              signature_value=placeholder, prefer_pss=prefer_pss, embed_roots=False)
@@ -96,7 +97,8 @@ def prepare(pdf: OpenedPdf, cert: x509.Certificate, chain: tuple[x509.Certificat
     meta = signers.PdfSignatureMetadata(field_name=field_name, md_algorithm=DIGEST,
                                         subfilter=fields.SigSeedSubFilter.PADES,
                                         reason=reason, location=location)
-    pdf_signer = signers.PdfSigner(meta, signer)
+    pdf_signer = visible.pdf_signer(meta, signer, None) if visible is not None \
+        else signers.PdfSigner(meta, signer)
 
     async def run():
         prep, _tbs, output = await pdf_signer.async_digest_doc_for_signing(

@@ -1,7 +1,8 @@
 """/v1/images: signature images of officials and seal images of agencies (administrators).
 
 ``POST /v1/images?name=&kind=signature|seal&key=&diameter_mm=`` with the PNG as the body
-(``Content-Type: image/png``) registers an image for one key; ``GET /v1/images`` lists
+(``Content-Type: image/png``) registers an image for one key (or ``key=official:CLIENT``
+for an official who signs with their own token); ``GET /v1/images`` lists
 them (no image bytes). Validation and audit are the image service's.
 """
 
@@ -38,9 +39,12 @@ def add_image(ctx: RequestContext):
         if not math.isfinite(diameter):
             raise BadRequest(Message("'diameter_mm' phải là một số (mm).",
                                      "'diameter_mm' must be a number (mm)."), parameter="diameter_mm")
+    key = request.args.get("key", "")
+    if key.startswith("official:") and svc.clients.find(key[len("official:"):]).role != "official":
+        raise BadRequest(Message("Tài khoản này không phải của người ký (official).",
+                                 "This account is not an official's."), parameter="key")
     stored = svc.signing.images.add(ctx, request.args.get("name", ""),
-                                    request.args.get("kind", ""), request.args.get("key", ""),
-                                    data, diameter)
+                                    request.args.get("kind", ""), key, data, diameter)
     return jsonify(stored.as_dict()), 201
 
 

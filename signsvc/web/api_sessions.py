@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 from signsvc.errors import BadRequest, Message
 from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
+from signsvc.web.appearance_params import parse_appearance
 from signsvc.web.auth import client_required, services
 from signsvc.web.uploads import read_pdf_upload
 
@@ -72,9 +73,17 @@ def create_session(ctx: RequestContext):
     doc_id = body.get("document_id")
     if not isinstance(doc_id, str) or not doc_id:
         raise BadRequest(Message("Thiếu document_id.", "document_id is missing."), parameter="document_id")
+    look = body.get("appearance")
+    if look is not None and (not isinstance(look, dict) or "profile" not in look or
+                             not all(isinstance(v, str) for v in look.values())):
+        raise BadRequest(Message("'appearance' là một đối tượng có 'profile', mọi giá trị là chuỗi.",
+                                 "'appearance' is an object with 'profile', every value a string."),
+                         parameter="appearance")
     return jsonify(services().sessions.create(ctx, doc_id, body.get("certificate"), level,
                                               body.get("eservice"),
-                                              body.get("rsa_padding") or "pss")), 201
+                                              body.get("rsa_padding") or "pss",
+                                              appearance=parse_appearance(look)
+                                              if look is not None else None)), 201
 
 
 @api_sessions.get("/signing-sessions/<session_id>")

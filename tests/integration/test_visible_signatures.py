@@ -329,6 +329,9 @@ def test_cli_images_add_and_list(dev_pki, tmp_path):
     wrong = run("add", "sig", str(tmp_path / "sig.png"), "--kind", "signature", "--key",
                 "agency-seal")
     assert wrong.returncode == 2 and "khóa con dấu cơ quan" in wrong.stderr
+    nobody = run("add", "sig-x", str(tmp_path / "sig.png"), "--kind", "signature", "--official",
+                 "khong-co-ai")
+    assert nobody.returncode == 2 and "Không có máy khách" in nobody.stderr
     listed = json.loads(run("list", "--json").stdout)
     assert [(i["name"], i["sha256"], i["diameter_mm"]) for i in listed] == [("seal-cli", sha, 38.0)]
 
@@ -387,3 +390,46 @@ def test_rotated_page_is_refused(vapi):
     w.write(out)
     resp = _sign(vapi, "agency-seal", out.getvalue(), profile="attachment", doc_number="1/TB")
     assert resp.status_code == 422 and "trang xoay" in resp.get_json()["detail_vi"]
+
+
+# -- browser signing: the official's own token draws the visible signature ----------------
+
+from tests.integration.test_signing_sessions import (  # noqa: E402
+    _attach_pki, finish, flow, new_document, start, token_sign,
+)
+
+__all__ = ["_attach_pki", "flow"]
+
+
+def test_browser_session_draws_the_officials_image(flow, dev_pki, tmp_path):
+    from signsvc.services.context import RequestContext
+    from tests.support.appearance import signature_png
+
+    admin = RequestContext(request_id="t", actor="tests", role="admin")
+    flow.services.signing.images.add(admin, "an-sig", "signature", "official:an", signature_png())
+    doc = new_document(flow, assignee="an")
+    look = {"profile": "official", "anchor": "signsvc test document", "anchor_position": "below",
+            "image": "an-sig", "name": "Nguyễn Văn An"}
+    # another official's image is not theirs to draw
+    refused = start(flow, "an", doc, "official-an", level="B-B",
+                    appearance={**look, "image": "khong-co"})
+    assert refused.status_code == 422 and refused.get_json()["code"] == "appearance-invalid"
+    assert start(flow, "an", doc, "official-an", appearance={"profile": 3}).status_code == 400
+    resp = start(flow, "an", doc, "official-an", level="B-T", appearance=look)
+    assert resp.status_code == 201, resp.get_json()
+    session = resp.get_json()
+    done = finish(flow, "an", session, token_sign(dev_pki, "official-an", session))
+    assert done.status_code == 200, done.get_json()
+    signed = done.data
+    name = session.get("field_name") or PdfFileReader(io.BytesIO(signed)).embedded_signatures[0].field_name
+    _, rect, _ = widget(signed, name)
+    text = _words(tmp_path, signed)
+    anchor = next(w for w in text if w[4] == "signsvc")
+    assert rect[3] <= anchor[1]                                   # below the anchor
+    assert "Nguyễn Văn An" in pdftotext(signed, tmp_path, rect)
+    image_rect_in_page(signed, name)
+    _valid(signed, dev_pki, 1)
+    _pdfsig_valid(signed, dev_pki, tmp_path, 1)
+    prepared = flow.services.audit.list(action="signing:session:prepared")[-1]
+    assert prepared.details["appearance"] == "official"
+    assert prepared.details["image_sha256"] == hashlib.sha256(signature_png()).hexdigest()
