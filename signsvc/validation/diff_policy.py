@@ -13,13 +13,20 @@ and no annotation removed, where every new annotation is a fresh object and eith
 
 pyHanko's widget binding (``SigFieldCreationRule(approve_widget_bindings=True)``) rejects
 a page that gained both a signature widget and a markup annotation since the signed
-revision, so this policy turns that binding off and does it here instead. Everything
-else is pyHanko's default policy; anything not approved stays unexplained ("other").
+revision, so this policy turns that binding off and does it here instead.
+
+``SignedValueFieldRule`` replaces pyHanko's ``GenericFieldModificationRule``: filling a
+field that was empty when the document was signed is form filling, but changing the
+value or the appearance of a field that was already filled (the value the signer saw and
+signed) is not (the "replace" shadow attack): it stays unexplained.
+
+Everything else is pyHanko's default policy; anything not approved stays unexplained
+("other").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import HistoricalResolver, RawPdfPath
@@ -35,6 +42,7 @@ from pyhanko.sign.diff_analysis import (
     StandardDiffPolicy,
 )
 from pyhanko.sign.diff_analysis.commons import compare_dicts
+from pyhanko.sign.diff_analysis.form_rules_api import FieldComparisonContext, FieldComparisonSpec, FormUpdate
 from pyhanko.sign.diff_analysis.rules_api import RelativeContext
 
 MARKUP_SUBTYPES = frozenset({
@@ -169,12 +177,72 @@ class AnnotationAdditionRule(QualifiedWhitelistRule):
                 yield level, ReferenceUpdate(dep)
 
 
+def _filled(value: generic.PdfObject | None) -> bool:
+    """A field value someone could have read: not absent, null, empty or ``/Off``."""
+    if value is None:
+        return False
+    value = value.get_object()
+    if isinstance(value, generic.NullObject):
+        return False
+    if isinstance(value, generic.TextStringObject):
+        return str(value) != ""
+    if isinstance(value, generic.ByteStringObject):
+        return bytes(value) != b""
+    if isinstance(value, generic.NameObject):
+        return value != "/Off"
+    if isinstance(value, generic.ArrayObject):
+        return len(value) > 0
+    return True
+
+
+def _plain(value: generic.PdfObject | None, depth: int = 0) -> object:
+    """A comparable rendering of ``value`` with references resolved (streams by their
+    dictionary and encoded bytes); bounded in depth."""
+    if value is None or depth > 8:
+        return None
+    obj = value.get_object()
+    if isinstance(obj, generic.StreamObject):
+        return ("stream", _plain(generic.DictionaryObject(dict(obj)), depth + 1), bytes(obj.encoded_data))
+    if isinstance(obj, generic.DictionaryObject):
+        return tuple(sorted((str(k), _plain(obj.raw_get(k), depth + 1)) for k in obj
+                            if k not in ("/Parent", "/P")))
+    if isinstance(obj, generic.ArrayObject):
+        return tuple(_plain(obj.raw_get(i), depth + 1) for i in range(len(obj)))
+    return (type(obj).__name__, str(obj))
+
+
+def _shown(field: generic.DictionaryObject) -> tuple[object, object]:
+    """The field's value and the appearances of the field and its widgets."""
+    appearances = [_plain(field.raw_get("/AP")) if "/AP" in field else None]
+    kids = field.get("/Kids")
+    if isinstance(kids, generic.ArrayObject):
+        for i in range(min(len(kids), 64)):
+            kid = kids[i]
+            if isinstance(kid, generic.DictionaryObject) and "/T" not in kid:
+                appearances.append(_plain(kid.raw_get("/AP")) if "/AP" in kid else None)
+    value = _plain(field.raw_get("/V")) if "/V" in field else None
+    return value, tuple(appearances)
+
+
+class SignedValueFieldRule(GenericFieldModificationRule):
+    """pyHanko's rule for non-signature fields, except that a field filled in the signed
+    revision must keep its value and appearance."""
+
+    def check_form_field(self, fq_name: str, spec: FieldComparisonSpec,
+                         context: FieldComparisonContext) -> Iterable[tuple[ModificationLevel, FormUpdate]]:
+        if spec.field_type != "/Sig" and spec.old_field_ref and spec.new_field_ref:
+            old, new = spec.old_field, spec.new_field
+            if _filled(old.raw_get("/V") if "/V" in old else None) and _shown(old) != _shown(new):
+                return  # the signed value was overwritten: not form filling
+        yield from super().check_form_field(fq_name, spec, context)
+
+
 DIFF_POLICY = StandardDiffPolicy(
     global_rules=[*DEFAULT_DIFF_POLICY.global_rules, AnnotationAdditionRule()],
     form_rule=FormUpdatingRule(field_rules=[
         SigFieldCreationRule(approve_widget_bindings=False),
         SigFieldModificationRule(),
-        GenericFieldModificationRule(),
+        SignedValueFieldRule(),
     ]),
 )
 """pyHanko's default policy, with signature widget binding done by ``AnnotationAdditionRule``."""

@@ -98,6 +98,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "The document has no digital signature."),
     "doc_timestamp_invalid": ("Dấu thời gian tài liệu {field} không hợp lệ.",
                               "The document timestamp {field} is not valid."),
+    "dss_over_limit": ("{count} mục dữ liệu kiểm tra (DSS) vượt quá giới hạn giải nén và đã bị bỏ qua; không thể xác định đầy đủ.",
+                       "{count} validation data entries (DSS) exceed the decompression limits and were skipped; validation is incomplete."),
     "doc_timestamp_untrusted": ("Dấu thời gian tài liệu {field} do đơn vị cấp dấu thời gian chưa tin cậy cấp.",
                                 "The document timestamp {field} was issued by an untrusted timestamping authority."),
 }

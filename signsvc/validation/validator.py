@@ -70,7 +70,11 @@ class PdfValidator:
             if backend is not None:
                 await backend.close()
         verdict = document_verdict(signatures, timestamps)
+        if doc.evidence.over_limit and verdict in ("valid", "valid_modified_after"):
+            verdict = "indeterminate"  # hostile validation data: not everything could be read
         found = [messages.text(f"verdict_{verdict}")]
+        if doc.evidence.over_limit:
+            found.append(messages.text("dss_over_limit", count=str(doc.evidence.over_limit)))
         for ts in timestamps:
             if not (ts.timestamp.intact and ts.timestamp.signature_valid):
                 found.append(messages.text("doc_timestamp_invalid", field=ts.field))
