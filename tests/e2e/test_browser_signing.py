@@ -123,7 +123,10 @@ def test_official_signs_in_the_browser(site, page, dev_pki, tmp_path):
     assert page.inner_text("#doc-title") == "Giấy phép xây dựng số 45"
     assert page.inner_text("#doc-number") == "45/GPXD-UBND"
     assert page.inner_text("#doc-sha256") == doc["sha256"]
-    assert page.eval_on_selector("#page1", "img => img.naturalWidth") > 100  # the rendered page 1
+    # the rendered page 1 (the click does not wait for images: wait until it has loaded)
+    page.wait_for_function("() => { const i = document.getElementById('page1'); return i && i.complete; }",
+                           timeout=30000)
+    assert page.eval_on_selector("#page1", "img => img.naturalWidth") > 100
     page.select_option("#level", "B-T")
     page.click("#sign")
     page.wait_for_selector("#download", timeout=60000)
