@@ -178,6 +178,8 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
 
     services.whole_file = WholeFileService(workflow_store, services.documents, validator.validate, audit)
     return services
+    services.reports = build_reports(settings, services.validation, audit, keys, pades,
+                                     timestamper, trust)
 
 
 def build_workflow(settings: Settings, audit: AuditService, policy_service: PolicyService,
@@ -246,6 +248,36 @@ def build_checkpoints(settings: Settings, audit_store: SqliteAuditStore, audit: 
 
 def build_images(settings: Settings, keys, audit):
     """Registered signature and seal images (visible signatures)."""
+def build_reports(settings: Settings, validation: ValidationService, audit: AuditService,
+                  keys: KeyRegistry, pades: PadesSigner, timestamper, trust):
+    """Filed reports: laid out with the appearance font, signed by ``[reports] key``
+    (B-T when a TSA is configured); without that key, no PDF reports."""
+    from signsvc import __version__
+    from signsvc.adapters.reports_sqlite import SqliteReportStore
+    from signsvc.errors import ConfigError, Message
+    from signsvc.reports.layout import render_pdf
+    from signsvc.reports.model import Anchor, ReportIssuer
+    from signsvc.reports.signing import ReportSigner
+    from signsvc.services.report_service import ReportService
+
+    cfg = settings.reports
+    font = settings.appearance.font_path
+    signer = None
+    if cfg.key:
+        if not font.is_file():
+            raise ConfigError(Message(
+                f"Cấu hình [reports]: không có tệp phông chữ {font} ([appearance] font_path)",
+                f"Configuration [reports]: the font file {font} does not exist ([appearance] font_path)"))
+        signer = ReportSigner(keys.get(cfg.key), pades, timestamped=timestamper is not None)
+    issuer = ReportIssuer(tool="signsvc", version=__version__, trust_name=trust.name,
+                          trust_sha256=trust.sha256,
+                          anchors=tuple(Anchor(a.subject.human_friendly, a.sha256.hex())
+                                        for a in trust.anchors))
+    store = SqliteReportStore(settings.service.state_dir / "reports.sqlite3", cfg.keep_minutes * 60)
+    return ReportService(validation, audit, issuer, lambda report, who: render_pdf(report, who, font),
+                         signer, store)
+
+
     from signsvc.adapters.images_sqlite import SqliteImageStore
     from signsvc.services.image_service import ImageService
 

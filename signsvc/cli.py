@@ -104,7 +104,34 @@ def cmd_extend(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify_with_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Verify IN and write its signed PDF report to ``--report`` (atomically; audited)."""
+    from signsvc.app import build_services
+
+    services = build_services(settings)
+    try:
+        data = Path(args.input).read_bytes()
+        if len(data) > settings.service.max_document_bytes:
+            from signsvc.errors import DocumentTooLarge
+            raise DocumentTooLarge()
+        body, issued = services.reports.verify_pdf(_ctx(), data)
+        out = Path(args.report)
+        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(issued.data)
+        tmp.replace(out)  # never a half-written report
+    finally:
+        services.shutdown()
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    print(f"Kết luận / verdict: {body['verdict']}  ({args.input})")
+    print(f"Báo cáo PDF đã ký / signed PDF report: {args.report} (level {issued.level}, key "
+          f"{issued.key_id}, sha256 {issued.sha256}, audit #{issued.audit_sequence})")
+    return 0 if body["verdict"] == "valid" else 1
+
+
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    if args.report:
+        return _verify_with_report(settings, args)
     from signsvc.services.validation_service import ValidationService
     from signsvc.validation.trust import load_trust_anchors
     from signsvc.validation.validator import PdfValidator
@@ -295,6 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("verify", help="verify a PDF; exit 0 only for verdict 'valid'")
     s.add_argument("input")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--report", metavar="OUT.pdf",
+                   help="also write the signed PDF report (signed by [reports] key)")
     s.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("keys", help="list the configured keys")

@@ -184,6 +184,20 @@ SignatureInvalid = _leaf("SignatureInvalid", "signature-invalid", 400,
                          "The signature does not verify under the certificate over the prepared content.")
 NotReady = _leaf("NotReady", "not-ready", 503, "Dịch vụ chưa sẵn sàng / Not ready",
                  "Dịch vụ chưa sẵn sàng.", "The service is not ready.")
+NotAcceptable = _leaf("NotAcceptable", "not-acceptable", 406,
+                      "Định dạng trả về không được hỗ trợ / Not acceptable",
+                      "Báo cáo chỉ có ở dạng application/json, text/html hoặc application/pdf "
+                      "(tiêu đề Accept).",
+                      "The report is available only as application/json, text/html or "
+                      "application/pdf (Accept header).")
+ReportUnavailable = _leaf("ReportUnavailable", "report-unavailable", 503,
+                          "Không lập được báo cáo PDF / PDF report unavailable",
+                          "Không lập được báo cáo PDF có ký số; vui lòng thử lại sau.",
+                          "The signed PDF report could not be produced; please retry later.")
+ReportNotFound = _leaf("ReportNotFound", "report-not-found", 404,
+                       "Không tìm thấy báo cáo / Report not found",
+                       "Không tìm thấy báo cáo này hoặc báo cáo đã hết hạn; hãy kiểm tra lại tài liệu.",
+                       "This report does not exist or has expired; verify the document again.")
 
 
 @dataclass(frozen=True)

@@ -134,14 +134,15 @@ class SqliteAuditStore:
     def records(self, after_sequence: int = 0, *, since: str | None = None,
                 until: str | None = None, actor: str | None = None,
                 action: str | None = None, document_sha256: str | None = None,
-                limit: int | None = None) -> list[AuditRecord]:
+                limit: int | None = None, key_id: str | None = None) -> list[AuditRecord]:
         """Matching records after ``after_sequence``, oldest first (see the port)."""
         if type(after_sequence) is not int or (limit is not None and
                                                (type(limit) is not int or limit < 0)):
             raise ValueError("after_sequence and limit must be ints, limit not negative")
         where, params = ["sequence > ?"], [after_sequence]
         for clause, value in (("time >= ?", since), ("time < ?", until),
-                              ("actor = ?", actor), ("action = ?", action)):
+                              ("actor = ?", actor), ("action = ?", action),
+                              ("key_id = ?", key_id)):
             if value is not None:
                 where.append(clause)
                 params.append(value)

@@ -43,12 +43,13 @@ class AuditStore(Protocol):
         action: str | None = None,
         document_sha256: str | None = None,
         limit: int | None = None,
+        key_id: str | None = None,
     ) -> list[AuditRecord]:
         """Records with ``sequence > after_sequence`` matching every filter given, oldest first.
 
         ``since`` (inclusive) and ``until`` (exclusive) are times in the stored
         format (``audit.events.parse_time`` normalises others); ``document_sha256``
-        matches the input or the output hash; ``limit`` caps the count.
+        matches the input or the output hash; ``key_id`` the key used; ``limit`` caps the count.
         """
         ...
 

@@ -42,12 +42,12 @@ class AuditService:
     def list(self, *, after_sequence: int = 0, since: str | datetime | None = None,
              until: str | datetime | None = None, actor: str | None = None,
              action: str | None = None, document_sha256: str | None = None,
-             limit: int | None = None) -> builtins.list[AuditRecord]:
+             limit: int | None = None, key_id: str | None = None) -> builtins.list[AuditRecord]:
         """Records after ``after_sequence`` matching every filter given, oldest first.
 
         ``since`` is inclusive and ``until`` exclusive; both may be ISO-8601 dates or
         date-times (naive ones are UTC). ``document_sha256`` matches the input or the
-        output hash. ``limit`` defaults to 100 and is capped at 1000; page on with the
+        output hash; ``key_id`` the key used. ``limit`` defaults to 100 and is capped at 1000; page on with the
         last sequence returned as ``after_sequence``. Bad parameters raise
         ``BadRequest`` naming the parameter.
         """
@@ -74,7 +74,8 @@ class AuditService:
                            "document_sha256 must be a hex SHA-256 digest.")
         return self._store.records(after_sequence, since=bounds["since"], until=bounds["until"],
                                    actor=actor, action=action, document_sha256=document_sha256,
-                                   limit=min(limit, MAX_LIMIT))
+                                   limit=min(limit, MAX_LIMIT),
+                                   **({"key_id": key_id} if key_id is not None else {}))
 
     def verify(self) -> ChainVerification:
         """Stream every stored record through ``verify_chain`` (constant memory).

@@ -31,6 +31,7 @@ class Services:
     extend: object = None        # ExtendService (B-LT / B-LTA upgrades)
     login: object = None         # LoginService (signing pages)
     whole_file: object = None    # WholeFileService (agents that sign the whole file)
+    reports: object = None       # ReportService (signed PDF reports, auditor's page)
 
     def shutdown(self) -> None:
         if callable(self.close):

@@ -1,4 +1,5 @@
-"""Password login for the signing pages (officials, clerks); audited either way."""
+"""Password login for the signing pages (officials, clerks) and the auditor's pages;
+audited either way."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
 
-PAGE_ROLES = ("official", "clerk")
+PAGE_ROLES = ("official", "clerk", "auditor")   # auditors: signsvc.web.pages_auditor
 MIN_PASSWORD = 12
 
 

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from signsvc.errors import ConfigError, Message
 from signsvc.settings.model import (
     LEVELS, AppearanceSettings, ArchiveSettings, AuditSettings, KeySpec, PagesSettings,
-    Pkcs11Settings, PolicySettings,
+    Pkcs11Settings, PolicySettings, ReportsSettings,
     RevocationSettings, Secret, ServiceSettings, Settings,
     TimestampSettings, TrustSettings,
 )
@@ -30,6 +30,7 @@ _SECTIONS = {
     "pages": PagesSettings,
     "revocation": RevocationSettings, "archive": ArchiveSettings,
     "appearance": AppearanceSettings,
+    "reports": ReportsSettings,
 }
 _KEY_FIELDS = {
     "backend", "module", "token_label", "key_label", "key_id", "pin_env", "pin_file",
@@ -227,4 +228,9 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
         raise _fail("audit.checkpoint_key", f"no key '{audit.checkpoint_key}' in [keys]")
     if audit.checkpoint_every_records < 1 or audit.checkpoint_every_seconds <= 0:
         raise _fail("audit", "checkpoint_every_records must be >= 1, checkpoint_every_seconds > 0")
+    reports: ReportsSettings = sections["reports"]
+    if reports.key and reports.key not in {k.id for k in keys}:
+        raise _fail("reports.key", f"no key '{reports.key}' in [keys] to sign the PDF reports")
+    if not 1 <= reports.keep_minutes <= 24 * 60:
+        raise _fail("reports.keep_minutes", "must be 1..1440")
     return Settings(base_dir=base_dir, config_path=cfg_path, keys=keys, **sections)

@@ -113,6 +113,16 @@ class AppearanceSettings:
 
 
 @dataclass(frozen=True)
+@dataclass(frozen=True)
+class ReportsSettings:
+    """Filed verification reports (PDF). ``key``: the ``[keys.ID]`` that signs them (B-T
+    when a TSA is configured); "" = no PDF reports. ``keep_minutes``: how long a report
+    shown on the auditor's page stays downloadable."""
+
+    key: str = ""
+    keep_minutes: int = 60
+
+
 class Pkcs11Settings:
     softhsm2_conf: Path | None = None
     sessions_per_key: int = 2
@@ -158,5 +168,6 @@ class Settings:
     archive: ArchiveSettings = ArchiveSettings()
     appearance: AppearanceSettings = AppearanceSettings()
 
+    reports: ReportsSettings = ReportsSettings()
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)

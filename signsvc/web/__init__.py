@@ -18,6 +18,7 @@ from signsvc.web.api_images import api_images
 from signsvc.web.api_sessions import api_sessions
 from signsvc.web.api_v1 import api_v1
 from signsvc.web.pages import pages
+from signsvc.web.pages_auditor import auditor
 from signsvc.web.ops import ops
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -64,6 +65,7 @@ def create_web_app(services: Services) -> Flask:
     app.register_blueprint(api_images, url_prefix="/v1")
     app.register_blueprint(api_sessions, url_prefix="/v1")
     app.register_blueprint(pages)
+    app.register_blueprint(auditor)
     return app
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
-from signsvc.errors import BadRequest, Message, SignsvcError
+from signsvc.errors import BadRequest, Message, NotAcceptable, SignsvcError
 from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
 from signsvc.signing.appearance.spec import PROFILES
 from signsvc.signing.pades import SignatureRequest
 from signsvc.web.appearance_params import APPEARANCE_PARAMS, parse_appearance
 from signsvc.web.auth import client_required, services
+from signsvc.web.pages_auditor import report_helpers
 from signsvc.web.uploads import read_pdf_upload
 
 api_v1 = Blueprint("api_v1", __name__)
@@ -92,17 +93,59 @@ def sign(ctx: RequestContext):
     return resp
 
 
+REPORT_FORMATS = ("application/json", "text/html", "application/pdf")
+
+
+def _report_format() -> str:
+    """The report format the ``Accept`` header asks for (JSON when it names none, or
+    ``*/*``); ``NotAcceptable`` when it names only others."""
+    if not request.headers.get("Accept", "").strip():
+        return "application/json"
+    best = request.accept_mimetypes.best_match(REPORT_FORMATS)
+    if best is None:
+        raise NotAcceptable()
+    return best
+
+
+def _report_lang() -> str:
+    lang = request.args.get("lang") or request.accept_languages.best_match(("vi", "en")) or "vi"
+    return lang if lang in ("vi", "en") else "vi"
+
+
 @api_v1.post("/verify")
 @client_required()
 def verify(ctx: RequestContext):
+    """The validation report: JSON (default), the HTML page (``Accept: text/html``) or the
+    signed PDF report (``Accept: application/pdf``, audited as ``reports:report:issued``)."""
     svc = services()
     try:
+        wanted = _report_format()
         data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
     except SignsvcError as exc:
         svc.validation.reject(ctx, exc)
         raise
-    report = svc.validation.verify(ctx, data)
-    return jsonify(report.as_dict())
+    if wanted == "application/pdf":
+        report, issued = svc.reports.verify_pdf(ctx, data)
+        resp = Response(issued.data, mimetype="application/pdf")
+        resp.headers["Content-Disposition"] = \
+            f'attachment; filename="bao-cao-{issued.document_sha256[:16]}.pdf"'
+        resp.headers["X-Document-SHA256"] = issued.document_sha256
+        resp.headers["X-Report-SHA256"] = issued.sha256
+        resp.headers["X-Signature-Level"] = issued.level
+        resp.headers["X-Audit-Sequence"] = str(issued.audit_sequence)
+        resp.headers["X-Verdict"] = issued.verdict
+    else:
+        report = svc.reports.verify(ctx, data)
+        if wanted == "text/html":
+            lang = _report_lang()
+            resp = Response(render_template("auditor_report_page.html", report=report, lang=lang,
+                                            issuer=svc.reports.issuer, **report_helpers(lang)),
+                            mimetype="text/html")
+            resp.headers["Content-Language"] = lang
+        else:
+            resp = jsonify(report)
+    resp.headers["Vary"] = "Accept, Accept-Language"
+    return resp
 
 
 def _int_arg(name: str, default: int | None) -> int | None:
@@ -124,7 +167,7 @@ def audit_events(ctx: RequestContext):
         since=request.args.get("since") or None, until=request.args.get("until") or None,
         actor=request.args.get("actor") or None, action=request.args.get("action") or None,
         document_sha256=request.args.get("document_sha256") or None,
-        limit=_int_arg("limit", None))
+        limit=_int_arg("limit", None), key_id=request.args.get("key") or None)
     body = {"events": [r.as_dict() for r in records],
             "next_after_sequence": records[-1].sequence if records else None}
     return jsonify(body)

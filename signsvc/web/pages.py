@@ -103,8 +103,8 @@ def login():
             session["user"] = {"name": client.name, "role": client.role, "keys": list(client.keys)}
             session.permanent = True
             nxt = request.args.get("next", "")
-            return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//")
-                            else url_for("pages.documents"))
+            home = url_for("auditor.verify_form") if client.role == "auditor" else url_for("pages.documents")
+            return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else home)
     return _render("login.html", error=error)
 
 
