@@ -32,16 +32,27 @@ def _names(cert: x509.Certificate) -> tuple[str, str]:
         return cert.subject.human_friendly, cert.issuer.human_friendly
 
 
+_EDWARDS_BITS = {"ed25519": 256, "ed448": 456}
+
+
+def _key_size(public_key) -> int | None:
+    """Bits of the key (RFC 8032 sizes for EdDSA, whose key asn1crypto cannot size);
+    ``None`` when unknown. Never raises."""
+    if public_key.algorithm in _EDWARDS_BITS:
+        return _EDWARDS_BITS[public_key.algorithm]
+    try:
+        return public_key.bit_size
+    except Exception:  # asn1crypto fails in odd ways on unusual keys (UnboundLocalError, ...)
+        return None
+
+
 def signer_info(cert: x509.Certificate) -> SignerInfo:
     """The facts a report shows about ``cert``: names (CN, O, OU, UID such as ``CMND:``/
     ``CCCD:``/``MST:``), serial in hex, SHA-256, validity period and key; never raises for
     an unusual but parseable certificate."""
     subject = cert.subject
     public_key = cert.public_key
-    try:
-        key_size: int | None = public_key.bit_size
-    except (ValueError, KeyError, TypeError, NotImplementedError):
-        key_size = None
+    key_size = _key_size(public_key)
     subject_str, issuer_str = _names(cert)
     return SignerInfo(
         subject=subject_str,

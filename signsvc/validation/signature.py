@@ -16,9 +16,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from asn1crypto import cms, x509
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
+from pyhanko.sign.general import find_unique_cms_attribute
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -182,6 +184,43 @@ def _needs_time_check(status: PdfSignatureStatus) -> bool:
     return _problem(status) in TIME_BOUND_PROBLEMS and horizon is not None and ts.timestamp < horizon
 
 
+def _digest_checkable(emb: EmbeddedPdfSignature) -> bool:
+    """Whether signsvc can hash the byte range with the signer's digest algorithm and the
+    CMS holds a messageDigest to compare with."""
+    try:
+        return (emb.md_algorithm in algorithms.SUPPORTED_DIGEST and bool(emb.signer_info["signed_attrs"])
+                and emb.signed_data["encap_content_info"]["content"].native is None)
+    except (KeyError, ValueError, TypeError):
+        return False
+
+
+def _content_intact(emb: EmbeddedPdfSignature) -> bool:
+    """The byte range digest equals the signed messageDigest (False when not checkable)."""
+    if not _digest_checkable(emb):
+        return False
+    try:
+        signed = find_unique_cms_attribute(emb.signer_info["signed_attrs"], "message_digest").native
+        return emb.compute_digest() == signed
+    except Exception:  # a missing or repeated attribute, an odd digest: not shown to be intact
+        return False
+
+
+def _pss_salt_mismatch(emb: EmbeddedPdfSignature, status: PdfSignatureStatus):
+    """For an intact RSA-PSS signature whose value does not verify with its declared salt
+    length but does with another one: the ``pss_salt_mismatch`` message; else ``None``."""
+    if status.valid or not status.intact or status.pkcs7_signature_mechanism != "rsassa_pss":
+        return None
+    try:
+        public_key = load_der_public_key(status.signing_cert.public_key.dump())
+        declared = emb.signer_info["signature_algorithm"]["parameters"]["salt_length"].native
+    except Exception:
+        return None
+    used = algorithms.pss_salt_used(emb.signer_info, public_key)
+    if used is None or used == declared:
+        return None
+    return messages.text("pss_salt_mismatch", declared=str(declared), used=str(used))
+
+
 class _Check:
     """The state of one signature check (kept small: one instance per signature)."""
 
@@ -207,11 +246,10 @@ class _Check:
         base = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
                      weaknesses=weak)
         unsupported = algorithms.unsupported(emb.signer_info)
-        if unsupported is not None:
-            facts = self._with_integrity(replace(
-                base, unsupported=messages.text("unsupported_algorithm", algorithm=unsupported),
-                sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE"), _integrity_without_status(entry, self.doc))
-            return self._report(facts, cert, level)
+        cannot_check = (messages.text("unsupported_algorithm", algorithm=unsupported) if unsupported is not None
+                        else algorithms.pss_inconsistency(emb.signer_info, cert))
+        if cannot_check is not None:
+            return self._cannot_check(base, cannot_check, cert, level)
         vc = self.setup.context(evidence, self.backend)
         try:
             status = await _validate(emb, vc)
@@ -220,7 +258,20 @@ class _Check:
                             sub_indication_hint=exc.ades_subindication.name if exc.ades_subindication else None)
             return self._report(self._with_integrity(facts, _integrity_without_status(entry, self.doc)),
                                 cert, level)
+        salt = _pss_salt_mismatch(emb, status)
+        if salt is not None:
+            return self._cannot_check(base, salt, status.signing_cert, level)
         return self._report(await self._facts(status, vc, evidence, base), status.signing_cert, level)
+
+    def _cannot_check(self, base: Facts, reason, cert: x509.Certificate | None, level: str) -> SignatureReport:
+        """INDETERMINATE with ``reason``: the signature value is not checked, but whether the
+        signed content is unchanged still is (a digest mismatch is a real failure)."""
+        facts = replace(base, intact=_content_intact(self.entry.embedded), unsupported=reason,
+                        sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE")
+        if not facts.intact and _digest_checkable(self.entry.embedded):
+            facts = replace(facts, unsupported=None, sub_indication_hint=None)  # HASH_FAILURE
+        return self._report(self._with_integrity(facts, _integrity_without_status(self.entry, self.doc)),
+                            cert, level)
 
     async def _facts(self, status: PdfSignatureStatus, vc: ValidationContext, evidence: Evidence,
                      base: Facts) -> Facts:
