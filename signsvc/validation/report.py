@@ -138,6 +138,8 @@ class SignatureReport:
     flags: tuple[str, ...] = ()          # e.g. "NotTimestamped" (VAL-2)
     revocation_time: datetime | None = None
     validation_time: datetime | None = None
+    revision: int | None = None                        # 1 = original; see RevisionReport
+    byte_range: tuple[int, int, int, int] | None = None  # the /ByteRange as in the file
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -157,6 +159,8 @@ class SignatureReport:
             "flags": list(self.flags),
             "revocation_time": vn_time(self.revocation_time),
             "validation_time": vn_time(self.validation_time),
+            "revision": self.revision,
+            "byte_range": list(self.byte_range) if self.byte_range is not None else None,
         }
 
 
@@ -168,10 +172,84 @@ class DocumentTimestampReport:
     timestamp: TimestampInfo
     coverage: str
     modifications: str
+    revision: int | None = None
+    byte_range: tuple[int, int, int, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"field": self.field, **self.timestamp.as_dict(), "coverage": self.coverage,
-                "modifications": self.modifications}
+                "modifications": self.modifications, "revision": self.revision,
+                "byte_range": list(self.byte_range) if self.byte_range is not None else None}
+
+
+@dataclass(frozen=True)
+class AddedAnnotation:
+    """An annotation that appeared in a revision: its page (1-based), its subtype without
+    the slash (``Widget``, ``FreeText``…) and, for a widget, its form field's name."""
+
+    page: int | None
+    subtype: str | None
+    field: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"page": self.page, "subtype": self.subtype, "field": self.field}
+
+
+@dataclass(frozen=True)
+class RevisionAdded:
+    """What one revision added, compared with the previous one (the original document
+    is described whole). ``fields``: form fields added, filled or otherwise changed
+    (value, widget or appearance). ``content_streams``: page content streams that are new,
+    rewritten or newly attached to a page. ``other_objects``: objects written in the
+    revision that are none of those (nor the catalog, page tree, form, signature
+    dictionaries, appearance streams of the listed items, DSS, document information
+    dictionary, xref or object streams).
+    ``truncated``: a cap on pages, annotations, fields or DSS entries was hit, so the
+    lists may be incomplete. ``pages_removed`` and ``page_count`` are additions to the
+    agreed shape."""
+
+    pages: int = 0
+    annotations: tuple[AddedAnnotation, ...] = ()
+    fields: tuple[str, ...] = ()
+    content_streams: int = 0
+    dss: bool = False
+    other_objects: int = 0
+    truncated: bool = False
+    pages_removed: int = 0
+    page_count: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pages": self.pages, "annotations": [a.as_dict() for a in self.annotations],
+                "fields": list(self.fields), "content_streams": self.content_streams,
+                "dss": self.dss, "other_objects": self.other_objects, "truncated": self.truncated,
+                "pages_removed": self.pages_removed, "page_count": self.page_count}
+
+
+@dataclass(frozen=True)
+class RevisionReport:
+    """One revision of the file (1 = the original document). ``end_offset`` is the byte
+    length of the file up to and including this revision's ``%%EOF`` (and the end of line
+    after it); ``sha256`` is the hash of those bytes. ``signatures`` and
+    ``document_timestamps`` name the fields whose signed range ends with this revision.
+    ``analysed`` is false when the revision was beyond the caps or unreadable: ``added``
+    is then empty and the summary says why."""
+
+    number: int
+    end_offset: int
+    sha256: str
+    signatures: tuple[str, ...]
+    document_timestamps: tuple[str, ...]
+    added: RevisionAdded
+    summary_vi: str
+    summary_en: str
+    analysed: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "end_offset": self.end_offset, "sha256": self.sha256,
+                "signatures": list(self.signatures),
+                "document_timestamps": list(self.document_timestamps),
+                "added": self.added.as_dict(),
+                "summary": {"vi": self.summary_vi, "en": self.summary_en},
+                "analysed": self.analysed}
 
 
 @dataclass(frozen=True)
@@ -186,6 +264,7 @@ class ValidationReport:
     messages: Messages = Messages()
     validated_at: datetime | None = None
     policy_version: str | None = None
+    revisions: tuple[RevisionReport, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -199,4 +278,5 @@ class ValidationReport:
             "document_timestamps": [t.as_dict() for t in self.document_timestamps],
             "messages": self.messages.as_dict(),
             "validated_at": vn_time(self.validated_at),
+            "revisions": [r.as_dict() for r in self.revisions],
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
@@ -20,6 +21,7 @@ from .doctimestamp import check_document_timestamp
 from .evidence import document_evidence
 from .pdfread import open_pdf, signature_entries
 from .report import DocumentInfo, Messages, ValidationReport
+from .revisions import byte_range, covered_revision, revision_ends, revision_view
 from .signature import DocumentFacts, check_signature
 from .trust import TrustAnchors
 from .verdict import document_verdict
@@ -69,6 +71,13 @@ class PdfValidator:
         finally:
             if backend is not None:
                 await backend.close()
+        ends = revision_ends(reader, data)
+        sig_entries = [e for e in entries if e.kind == "signature"]
+        ts_entries = [e for e in entries if e.kind == "timestamp"]
+        signatures = [replace(s, revision=covered_revision(e, ends), byte_range=byte_range(e))
+                      for s, e in zip(signatures, sig_entries)]
+        timestamps = [replace(t, revision=covered_revision(e, ends), byte_range=byte_range(e))
+                      for t, e in zip(timestamps, ts_entries)]
         verdict = document_verdict(signatures, timestamps)
         if doc.evidence.over_limit and verdict in ("valid", "valid_modified_after"):
             verdict = "indeterminate"  # hostile validation data: not everything could be read
@@ -93,4 +102,5 @@ class PdfValidator:
             messages=Messages(vi=tuple(m.vi for m in found), en=tuple(m.en for m in found)),
             validated_at=started,
             policy_version=self._policy_version,
+            revisions=revision_view(reader, data, entries),
         )
