@@ -174,6 +174,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     services.documents, services.sessions, workflow_store = build_workflow(
         settings, audit, policy_service, trust.intermediates, client_store, timestamper)
     services.sessions.use_appearance(services.signing.images, settings.appearance)
+    services.sessions.use_ltv(services.extend.ltv)
     from signsvc.services.wholefile_service import WholeFileService
 
     services.whole_file = WholeFileService(workflow_store, services.documents, validator.validate, audit)
@@ -197,7 +198,8 @@ def build_workflow(settings: Settings, audit: AuditService, policy_service: Poli
                                 render=render_page_png)
     sessions = SessionService(store, documents, policy_service, audit,
                               timestamper=timestamper,
-                              intermediates=tuple(intermediates))
+                              intermediates=tuple(intermediates),
+                              ttl_seconds=settings.pages.signing_session_seconds)
     sessions.purge()
     return documents, sessions, store
 

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from asn1crypto import x509
 
 from signsvc import errors
+from signsvc.sessions import layout
 from signsvc.sessions.model import StoredDocument, StoredSession
 from signsvc.errors import Message, SignsvcError
 from signsvc.keys.model import CertificateInfo, KeyInfo, describe_public_key
@@ -35,6 +36,10 @@ from signsvc.signing.pdf_input import open_for_signing
 
 ASSIGNERS = ("portal", "clerk", "admin")
 SIGNERS = ("official", "clerk")
+LONG_TERM = ("B-LT", "B-LTA")
+#: what the official's agent may report when step 2 failed (signsvc.agent.protocol.ERRORS)
+AGENT_FAILURES = ("pin-incorrect", "pin-cancelled", "pin-locked", "token-not-present",
+                  "certificate-not-found", "signing-failed")
 
 
 def _now() -> datetime:
@@ -80,13 +85,13 @@ def _load_certificate(b64: Any) -> x509.Certificate:
 class DocumentService:
     def __init__(self, store: Any, audit_service: AuditService,
                  is_official: Callable[[str], bool], max_bytes: int,
-                 render: Callable[[bytes], bytes] | None = None) -> None:
+                 render: Callable[[bytes, int], bytes] | None = None) -> None:
         self._store = store
         self._audit = audit_service
         self._is_official = is_official
         self._max = max_bytes
         self._render = render
-        self._previews: dict[str, bytes] = {}
+        self._previews: dict[tuple[str, int], bytes] = {}
 
     def create(self, ctx: RequestContext, data: bytes, title: str, number: str,
                assignee: str) -> StoredDocument:
@@ -131,18 +136,37 @@ class DocumentService:
               details={"document_id": doc_id, "revision": doc.revision})
         return doc, data
 
-    def preview(self, ctx: RequestContext, doc_id: str) -> bytes:
-        """PNG of the first page of the current revision (cached by its SHA-256)."""
+    def preview(self, ctx: RequestContext, doc_id: str, page: int = 1) -> bytes:
+        """PNG of ``page`` (1-based) of the current revision, rendered by pdftoppm (bounded
+        in time by the renderer); cached by (SHA-256, page), at most 64 images kept. A page
+        the document does not have is 404."""
         doc = self.visible(ctx, doc_id)
         if self._render is None:
             raise errors.NotReady()
-        png = self._previews.get(doc.sha256)
+        if not 1 <= page <= doc.pages:
+            raise errors.NotFound(Message(f"Tài liệu không có trang {page} (có {doc.pages} trang).",
+                                          f"The document has no page {page} (it has {doc.pages})."))
+        png = self._previews.get((doc.sha256, page))
         if png is None:
-            png = self._render(self._store.document_content(doc_id) or b"")
-            if len(self._previews) > 64:
+            png = self._render(self._store.document_content(doc_id) or b"", page)
+            if len(self._previews) >= 64:
                 self._previews.clear()
-            self._previews[doc.sha256] = png
+            self._previews[(doc.sha256, page)] = png
         return png
+
+    def page_layout(self, ctx: RequestContext, doc_id: str, page: int) -> dict[str, Any]:
+        """The box of ``page`` as its preview shows it (PDF points), to turn a click on the
+        preview into a signature rectangle; 404 for a page the document does not have."""
+        doc = self.visible(ctx, doc_id)
+        if not 1 <= page <= doc.pages:
+            raise errors.NotFound(Message(f"Tài liệu không có trang {page} (có {doc.pages} trang).",
+                                          f"The document has no page {page} (it has {doc.pages})."))
+        return layout.page_layout(self._store.document_content(doc_id) or b"", doc.pages, page).as_dict()
+
+    def empty_fields(self, ctx: RequestContext, doc_id: str) -> list[dict[str, Any]]:
+        """The document's empty, visible signature fields (name, page, rectangle)."""
+        self.visible(ctx, doc_id)
+        return [f.as_dict() for f in layout.empty_fields(self._store.document_content(doc_id) or b"")]
 
     def awaiting(self, ctx: RequestContext) -> list[StoredDocument]:
         return self._store.documents_for(ctx.actor or "", "awaiting")
@@ -163,6 +187,13 @@ class SessionService:
         self._now = now
         self._images = None          # visible signatures: ImageService, AppearanceSettings
         self._look = None
+        self._ltv = None             # B-LT / B-LTA: signsvc.signing.ltv.LtvBuilder
+
+    def use_ltv(self, ltv) -> None:
+        """Allow B-LT and B-LTA: the signer's chain and revocation data are checked at step 1
+        (before any hash is handed out) and embedded (DSS, and for B-LTA a document
+        timestamp) at step 3."""
+        self._ltv = ltv
 
     def use_appearance(self, images, settings) -> None:
         """Let officials draw a visible signature (``appearance`` at step 1)."""
@@ -174,7 +205,11 @@ class SessionService:
     # -- step 1 ---------------------------------------------------------------------------
     def create(self, ctx: RequestContext, document_id: str, certificate_b64: Any, level: str,
                eservice: str | None, rsa_padding: str = "pss",
-               appearance=None) -> dict[str, Any]:
+               appearance=None, field: str | None = None) -> dict[str, Any]:
+        """Step 1. ``appearance``: an ``AppearanceSpec`` (visible signature, placed by page
+        + rectangle, anchor, ...); ``field``: the name of an existing empty signature field
+        to sign (drawn with ``appearance``, or the signer/agency/time text when None).
+        Returns the hash to sign and what is being signed; nothing is stored on error."""
         facts: dict[str, Any] = {}
         look: dict[str, Any] = {}
         try:
@@ -200,15 +235,31 @@ class SessionService:
             decision = self._policy.enforce(token_ctx, self._policy.gather(
                 token_ctx, key, level=level, eservice=self._policy.eservice(eservice),
                 rsa_padding=rsa_padding, pdf=pdf, data=data))
-            field_name = f"Signature{doc.revision}-{secrets.token_hex(3)}"
+            if field is not None and (not isinstance(field, str) or not layout.FIELD_NAME.match(field)):
+                raise errors.BadRequest(Message(
+                    "Tên trường chữ ký chỉ gồm chữ, số, '_', '.', '-' (tối đa 64).",
+                    "A field name uses letters, digits, '_', '.', '-' (64 at most)."), parameter="field")
+            field_name = field or f"Signature{doc.revision}-{secrets.token_hex(3)}"
+            if field is not None and appearance is None:
+                from signsvc.signing.appearance.spec import AppearanceSpec
+
+                appearance = AppearanceSpec(profile="text")
             visible = None
             if appearance is not None and self._images is not None:
                 from signsvc.signing.appearance.visible import plan_visible
 
                 spec = self._images.resolve(appearance, f"official:{ctx.actor}")
-                visible = plan_visible(pdf, spec, self._look, cert, field_name, False)
-                look = {"appearance": spec.profile,
-                        "image_sha256": visible.image_sha256}
+                visible = plan_visible(pdf, spec, self._look, cert, field_name, field is not None)
+                look = {"appearance": spec.profile, "image_sha256": visible.image_sha256,
+                        "page": visible.page + 1,
+                        "rect": ",".join(f"{v:.2f}" for v in visible.rect),
+                        **({"field": field} if field else {})}
+            if level in LONG_TERM:
+                if self._ltv is None:
+                    raise errors.BadRequest(Message(
+                        f"Dịch vụ chưa được cấu hình để ký mức {level}.",
+                        f"The service is not configured for level {level}."), parameter="level")
+                self._ltv.signer_context(cert, key.chain)  # revoked/untrusted/no OCSP: stop now
             prepared = deferred.prepare(pdf, cert, key.chain, level=level,
                                         field_name=field_name,
                                         prefer_pss=rsa_padding == "pss", visible=visible)
@@ -263,12 +314,25 @@ class SessionService:
         return {"id": s.id, "state": state, "expires_at": s.expires_at, "document_id": s.document_id,
                 "level": s.level, "result_sha256": s.result_sha256}
 
-    def cancel(self, ctx: RequestContext, session_id: str) -> None:
+    def cancel(self, ctx: RequestContext, session_id: str, reason: str | None = None) -> None:
+        """End an unused session. ``reason``: why the official's side gave up, as its agent
+        reported it (one of ``AGENT_FAILURES``; recorded as reported, not verified)."""
         s = self._owned(ctx, session_id)
+        if reason is not None and reason not in AGENT_FAILURES:
+            raise errors.BadRequest(Message(f"Lý do không hợp lệ; dùng một trong: {', '.join(AGENT_FAILURES)}.",
+                                            f"Unknown reason; use one of: {', '.join(AGENT_FAILURES)}."),
+                                    parameter="reason")
         if not self._store.cancel_session(s.id):
             raise errors.SessionUsed()
-        audit(self._audit, ctx, "signing:session:cancelled", "success",
-              details={"session": s.id[:16], "document_id": s.document_id})
+        if reason is None:
+            audit(self._audit, ctx, "signing:session:cancelled", "success",
+                  details={"session": s.id[:16], "document_id": s.document_id})
+        else:
+            audit(self._audit, ctx, "signing:session:rejected", "denied", error_code=reason,
+                  certificate_sha256=hashlib.sha256(s.certificate).hexdigest(),
+                  input_sha256=s.base_sha256, level=s.level,
+                  details={"session": s.id[:16], "document_id": s.document_id, "step": "sign",
+                           "reported_by": "agent"})
 
     # -- step 3 ---------------------------------------------------------------------------
     def complete(self, ctx: RequestContext, session_id: str, signature_b64: Any,
@@ -312,7 +376,15 @@ class SessionService:
             except SignsvcError:
                 self._store.finish_session(s.id, "rejected")
                 raise
-            signed = deferred.complete(prepared, cert, self._chain_for(cert), signature, self._ts)
+            try:
+                signed = deferred.complete(prepared, cert, self._chain_for(cert), signature, self._ts)
+                if s.level in LONG_TERM and self._ltv is not None:
+                    chain = self._chain_for(cert)
+                    signed = self._ltv.complete(signed, s.level,
+                                                self._ltv.signer_context(cert, chain)).data
+            except SignsvcError:
+                self._store.finish_session(s.id, "rejected")
+                raise
             sha = hashlib.sha256(signed).hexdigest()
             if not self._store.advance_document(s.document_id, s.base_revision, signed, sha, "signed"):
                 self._store.finish_session(s.id, "rejected")

@@ -210,6 +210,8 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
             raise _fail(f"{name}.on_unavailable", "must be 'fail' or 'downgrade'")
         if sec.retries < 0 or sec.retries > 5 or sec.timeout_seconds <= 0 or sec.backoff_seconds < 0:
             raise _fail(name, "retries must be 0..5, timeout_seconds > 0, backoff_seconds >= 0")
+    if not 1 <= sections["pages"].signing_session_seconds <= 3600:
+        raise _fail("pages.signing_session_seconds", "must be 1..3600")
     if sections["archive"].renew_within_days < 0:
         raise _fail("archive.renew_within_days", "must not be negative")
     look = sections["appearance"]

@@ -43,6 +43,7 @@ class PagesSettings:
     agent_url: str = "http://127.0.0.1:8987"   # the official's local signing agent
     cookie_secure: bool = False                # true behind HTTPS (production)
     session_minutes: int = 480
+    signing_session_seconds: int = 300         # how long step 1's hash may be signed
 
 
 @dataclass(frozen=True)

@@ -157,8 +157,13 @@ def pss_salt_used(signer_info: cms.SignerInfo, public_key) -> int | None:
 
 def weaknesses(signer_info: cms.SignerInfo, cert: x509.Certificate | None) -> list[Message]:
     """VAL-5 warnings: a SHA-1/MD5 digest or an RSA key under 2048 bits."""
-    found: list[Message] = []
     digests = {signer_info["digest_algorithm"]["algorithm"].native, _signature_hash(signer_info)}
+    return weak_messages(digests, cert)
+
+
+def weak_messages(digests: set[str | None], cert: x509.Certificate | None) -> list[Message]:
+    """VAL-5 warnings for these digest algorithms and the certificate's RSA key size."""
+    found: list[Message] = []
     for weak in sorted(d for d in digests if d in WEAK_DIGESTS):
         found.append(messages.text("weak_digest", algorithm=weak.upper().replace("SHA", "SHA-")))
     if cert is not None and cert.public_key.algorithm == "rsa":

@@ -43,6 +43,7 @@ _PROBLEM_MESSAGES = {
     "CRYPTO_CONSTRAINTS_FAILURE_NO_POE": "crypto_constraints",
     "NO_POE": "no_poe",
     "NO_SIGNING_CERTIFICATE_FOUND": "no_signing_certificate",
+    "SIG_CRYPTO_FAILURE": "crypto_failure",
 }
 _MODIFICATION_MESSAGES = {"form_filling": "modified_form_filling",
                           "annotations": "modified_annotations", "other": "modified_other"}

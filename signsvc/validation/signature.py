@@ -28,13 +28,13 @@ from pyhanko.sign.validation.status import ModificationInfo, PdfSignatureStatus,
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
-from . import algorithms, certinfo, messages, revocation
+from . import algorithms, certinfo, legacy, messages, revocation
 from .context import SIGNER_KEY_USAGE, TrustSetup
 from .decision import Facts, decide
 from .diff_policy import DIFF_POLICY
 from .evidence import Evidence, signature_evidence
 from .pdfread import SignatureEntry
-from .report import SignatureReport, TimestampInfo
+from .report import AlgorithmInfo, SignatureReport, TimestampInfo
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +238,8 @@ class _Check:
         entry = self.entry
         emb = entry.embedded
         if emb is None:
+            if entry.problem == "unsupported_subfilter" and entry.subfilter in legacy.SUBFILTERS:
+                return self._legacy()
             return self._report(self._unparsed_facts(), None, "none")
         cert = _signer_cert(emb)
         evidence = self.evidence()
@@ -315,6 +317,29 @@ class _Check:
         return replace(facts, coverage=integrity.coverage, modifications=integrity.modifications,
                        modifications_permitted=integrity.permitted, trailing_data=integrity.trailing)
 
+    def _legacy(self) -> SignatureReport:
+        """``adbe.pkcs7.sha1`` / ``adbe.x509.rsa_sha1``: integrity and signature value checked
+        by ``legacy``; being SHA-1 they end INDETERMINATE (weak algorithm, VAL-5) at best."""
+        entry = self.entry
+        result = legacy.check_legacy(entry.sig_object, self.doc.data)
+        base = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
+                     extra=(messages.text("legacy_subfilter", subfilter=entry.subfilter.lstrip("/")),))
+        if result.problem is not None:
+            facts = replace(base, parse_failure=result.problem)
+        elif result.unsupported is not None:
+            facts = replace(base, unsupported=messages.text("unsupported_algorithm", algorithm=result.unsupported),
+                            sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE")
+        else:
+            weak = algorithms.weak_messages({"sha1", result.algorithm.digest}, result.cert)
+            facts = replace(base, intact=result.intact, valid=result.valid, problem="CRYPTO_CONSTRAINTS_FAILURE",
+                            weaknesses=tuple(weak))
+            if result.value_broken:
+                facts = replace(facts, processing_error="signature value", sub_indication_hint="SIG_CRYPTO_FAILURE")
+        integrity = _integrity_without_status(entry, self.doc)
+        if result.full_file and integrity.coverage == "entire_revision":
+            integrity = replace(integrity, coverage="entire_file")
+        return self._report(self._with_integrity(facts, integrity), result.cert, "none", result.algorithm)
+
     def _unparsed_facts(self) -> Facts:
         entry = self.entry
         base = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry))
@@ -324,7 +349,8 @@ class _Check:
             base = replace(base, parse_failure=entry.reason or "?")
         return self._with_integrity(base, _integrity_without_status(entry, self.doc))
 
-    def _report(self, facts: Facts, cert: x509.Certificate | None, level: str) -> SignatureReport:
+    def _report(self, facts: Facts, cert: x509.Certificate | None, level: str,
+                algorithm: AlgorithmInfo | None = None) -> SignatureReport:
         decision = decide(facts)
         emb = self.entry.embedded
         return SignatureReport(
@@ -337,7 +363,7 @@ class _Check:
             indication=decision.indication, sub_indication=decision.sub_indication,
             messages=decision.messages, modifications_permitted=facts.modifications_permitted,
             trailing_data=facts.trailing_data,
-            algorithm=algorithms.describe(emb.signer_info) if emb is not None else None,
+            algorithm=algorithms.describe(emb.signer_info) if emb is not None else algorithm,
             flags=decision.flags, revocation_time=facts.revoked_at or facts.revoked_later_at,
             validation_time=self.checked_at,
         )

@@ -21,6 +21,7 @@ from flask import (
 from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError, Unauthenticated
 from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
+from signsvc.web.appearance_params import parse_appearance
 from signsvc.web.auth import services
 from signsvc.web.i18n import TEXTS
 
@@ -125,18 +126,38 @@ def documents():
 @login_required
 def document(doc_id: str):
     ctx = _ctx()
-    doc = services().documents.visible(ctx, doc_id)
-    return _render("document.html", doc=doc, agent_url=services().settings.pages.agent_url,
-                   registered=services().sessions.registered_certificates(ctx), levels=LEVELS,
-                   default_level=services().settings.service.default_level)
+    svc = services()
+    doc = svc.documents.visible(ctx, doc_id)
+    mine = doc.state == "awaiting" and ctx.actor == doc.assignee
+    return _render("document.html", doc=doc, agent_url=svc.settings.pages.agent_url,
+                   registered=svc.sessions.registered_certificates(ctx), levels=LEVELS,
+                   default_level=svc.settings.service.default_level, mine=mine,
+                   fields=svc.documents.empty_fields(ctx, doc_id) if mine else [],
+                   images=_signature_images(ctx.actor or "") if mine else [])
+
+
+def _signature_images(account: str) -> list[str]:
+    """Names of the signature images registered to this official (``official:NAME``)."""
+    images = getattr(services().signing, "images", None)
+    if images is None:
+        return []
+    return [i.name for i in images.list() if i.kind == "signature" and i.key_id == f"official:{account}"]
 
 
 @pages.get("/documents/<doc_id>/page1.png")
+@pages.get("/documents/<doc_id>/pages/<int:number>.png")
 @login_required
-def preview(doc_id: str):
-    resp = Response(services().documents.preview(_ctx(), doc_id), mimetype="image/png")
+def preview(doc_id: str, number: int = 1):
+    resp = Response(services().documents.preview(_ctx(), doc_id, number), mimetype="image/png")
     resp.headers["Cache-Control"] = "private, max-age=60"
     return resp
+
+
+@pages.get("/documents/<doc_id>/pages/<int:number>.json")
+@login_required
+def page_layout(doc_id: str, number: int):
+    """The page's box in PDF points (what its preview shows), for the placement chooser."""
+    return jsonify(services().documents.page_layout(_ctx(), doc_id, number))
 
 
 @pages.get("/documents/<doc_id>/download")
@@ -163,9 +184,32 @@ def api_create_session():
     level = body.get("level") or services().settings.service.default_level
     if level not in LEVELS:
         raise BadRequest(Message("Mức chữ ký không hợp lệ.", "Unknown signature level."), parameter="level")
+    look = body.get("appearance")
+    if look is not None and (not isinstance(look, dict) or "profile" not in look or
+                             not all(isinstance(v, str) for v in look.values())):
+        raise BadRequest(Message("'appearance' là một đối tượng có 'profile', mọi giá trị là chuỗi.",
+                                 "'appearance' is an object with 'profile', every value a string."),
+                         parameter="appearance")
+    field = body.get("field")
+    if field is not None and not isinstance(field, str):
+        raise BadRequest(Message("'field' là tên một trường chữ ký.", "'field' is a signature field name."),
+                         parameter="field")
     return jsonify(services().sessions.create(ctx, str(body.get("document_id", "")), body.get("certificate"),
                                               level, body.get("eservice"),
-                                              body.get("rsa_padding") or "pss")), 201
+                                              body.get("rsa_padding") or "pss",
+                                              appearance=parse_appearance(look) if look is not None else None,
+                                              field=field or None)), 201
+
+
+@pages.post("/pages/api/sessions/<session_id>/cancel")
+def api_cancel(session_id: str):
+    """The page gives up a session (step 2 failed on the official's PC); ``reason`` is the
+    agent's error code, recorded in the audit log as reported."""
+    _check_csrf()
+    ctx = _ctx()
+    reason = _json_body().get("reason")
+    services().sessions.cancel(ctx, session_id, reason if isinstance(reason, str) else None)
+    return "", 204
 
 
 @pages.post("/pages/api/sessions/<session_id>/signature")

@@ -1,9 +1,10 @@
 """End to end in a real browser: headless Debian Chromium driven by Playwright, the signing
 page served by signsvc, the official's token (SoftHSM2) behind a real signsvc-agent.
 
-login → choose the document → sign (the agent signs the hash) → download; the downloaded
-PDF verifies with pyHanko and pdfsig. Also: the agent not running and a certificate not
-registered are explained in plain Vietnamese.
+login → choose the document → look at its pages → place the signature box on page 1 →
+sign (the agent signs the hash) → download; the downloaded PDF carries the widget where it
+was placed and verifies with pyHanko and pdfsig. The errors people meet are in
+test_browser_signing_errors.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
 from signsvc.services.context import RequestContext
 from tests.conftest import REPO, build_api
+from tests.support.appearance import pdftotext, widget
 from tests.support.pdfs import make_pdf
 from tests.support.tools import pdfsig, require_tool
 from tests.support.validate import load_cert, pyhanko_statuses
@@ -37,13 +39,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_agent(tmp: Path, port: int, origin: str, dev_pki) -> subprocess.Popen:
+def start_agent(tmp: Path, port: int, origin: str, dev_pki, label: str = "official-an",
+                pin: str | None = None) -> subprocess.Popen:
+    """signsvc-agent in headless mode for the SoftHSM2 token ``label`` (its own PIN unless
+    ``pin`` is given)."""
+    tmp.mkdir(parents=True, exist_ok=True)
     config = tmp / "agent.toml"
     config.write_text(
         f'[server]\nport = {port}\nallowed_origins = ["{origin}"]\n'
-        f'[[tokens]]\nmodule = "{dev_pki.softhsm_module}"\nlabel = "official-an"\n'
+        f'[[tokens]]\nmodule = "{dev_pki.softhsm_module}"\nlabel = "{label}"\n'
         '[pin]\nmode = "env"\nenv_var = "SIGNSVC_E2E_PIN"\nunsafe_headless = true\n')
-    env = {**os.environ, "SIGNSVC_E2E_PIN": dev_pki.secret("official-an.pin")}
+    env = {**os.environ, "SIGNSVC_E2E_PIN": pin if pin is not None else dev_pki.secret(f"{label}.pin")}
     log = (tmp / "agent.log").open("wb")
     proc = subprocess.Popen([AGENT, "--config", str(config)], env=env, stdout=log,
                             stderr=subprocess.STDOUT, cwd=REPO)
@@ -57,8 +63,21 @@ def start_agent(tmp: Path, port: int, origin: str, dev_pki) -> subprocess.Popen:
     raise AssertionError("agent did not start")
 
 
+def restart_agent(site: dict, dev_pki, name: str, **kw) -> None:
+    """Stop the site's agent and start another one on the same port."""
+    site["agent"].terminate()
+    site["agent"].wait(timeout=10)
+    site["agent"] = start_agent(site["tmp"] / name, site["agent_port"], site["origin"], dev_pki, **kw)
+
+
 @pytest.fixture
-def site(tmp_path, dev_pki, responders):
+def site_overrides() -> dict:
+    """Extra settings of the service (tests parametrize this)."""
+    return {}
+
+
+@pytest.fixture
+def site(tmp_path, dev_pki, responders, site_overrides):
     """signsvc (werkzeug, threaded) + agent on loopback; an official with a password, a
     registered certificate and a document awaiting him."""
     from werkzeug.serving import make_server
@@ -66,13 +85,15 @@ def site(tmp_path, dev_pki, responders):
     require_tool("chromium")
     web_port, agent_port = free_port(), free_port()
     origin = f"http://127.0.0.1:{web_port}"
-    api = build_api(tmp_path / "state", PAGES__AGENT_URL=f"http://127.0.0.1:{agent_port}")
+    api = build_api(tmp_path / "state", PAGES__AGENT_URL=f"http://127.0.0.1:{agent_port}",
+                    **site_overrides)
     setup = RequestContext("e2e", "tests", "admin")
-    api.services.clients.create("an", "official", (), setup)
+    _, api.tokens["an"] = api.services.clients.create("an", "official", (), setup)
     api.services.login.set_password(setup, "an", PASSWORD)
     SqliteWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
         "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
     import io
+
     doc = api.client.post("/v1/documents", data={
         "file": (io.BytesIO(make_pdf(2, text="GIAY PHEP XAY DUNG")), "d.pdf"),
         "title": "Giấy phép xây dựng số 45", "number": "45/GPXD-UBND", "assignee": "an"},
@@ -81,7 +102,10 @@ def site(tmp_path, dev_pki, responders):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     agent = start_agent(tmp_path, agent_port, origin, dev_pki)
-    yield {"origin": origin, "api": api, "doc": doc, "agent": agent, "tmp": tmp_path}
+    site = {"origin": origin, "api": api, "doc": doc, "agent": agent, "tmp": tmp_path,
+            "agent_port": agent_port}
+    yield site
+    agent = site["agent"]
     agent.terminate()
     agent.wait(timeout=10)
     server.shutdown()
@@ -123,10 +147,29 @@ def test_official_signs_in_the_browser(site, page, dev_pki, tmp_path):
     assert page.inner_text("#doc-title") == "Giấy phép xây dựng số 45"
     assert page.inner_text("#doc-number") == "45/GPXD-UBND"
     assert page.inner_text("#doc-sha256") == doc["sha256"]
-    # the rendered page 1 (the click does not wait for images: wait until it has loaded)
-    page.wait_for_function("() => { const i = document.getElementById('page1'); return i && i.complete; }",
-                           timeout=30000)
-    assert page.eval_on_selector("#page1", "img => img.naturalWidth") > 100
+    # the rendered pages: page 2, then back to page 1 (the click does not wait for images)
+    wait_preview(page, 1)
+    page.fill("#page", "2")
+    page.dispatch_event("#page", "change")
+    wait_preview(page, 2)
+    assert page.get_attribute("#preview", "src").endswith("/pages/2.png")
+    page.fill("#page", "1")
+    page.dispatch_event("#page", "change")
+    wait_preview(page, 1)
+    # nothing placed yet: signing asks for a position first
+    page.click("#sign")
+    page.wait_for_function("document.getElementById('status').dataset.code === 'placement-missing'")
+    assert "Chưa chọn vị trí chữ ký" in page.inner_text("#status")
+    # click on the preview at 60 % across, 80 % down: a 170 x 85 pt box centred there
+    shown = page.locator("#preview").bounding_box()
+    page.mouse.click(shown["x"] + 0.6 * shown["width"], shown["y"] + 0.8 * shown["height"])
+    chosen = tuple(float(page.input_value(f"#rect-{c}")) for c in ("x1", "y1", "x2", "y2"))
+    centre = (0.6 * 595, 842 - 0.8 * 842)
+    pt_per_px = 595 / shown["width"]
+    assert abs((chosen[0] + chosen[2]) / 2 - centre[0]) < 2 * pt_per_px
+    assert abs((chosen[1] + chosen[3]) / 2 - centre[1]) < 2 * pt_per_px
+    assert (chosen[2] - chosen[0], chosen[3] - chosen[1]) == pytest.approx((170, 85), abs=0.11)
+    assert page.is_visible("#box")
     page.select_option("#level", "B-T")
     page.click("#sign")
     page.wait_for_selector("#download", timeout=60000)
@@ -148,6 +191,10 @@ def test_official_signs_in_the_browser(site, page, dev_pki, tmp_path):
     assert status.intact and status.valid and status.trusted
     assert status.signing_cert.subject.native["common_name"] == "Nguyễn Văn An (TEST ONLY)"
     assert status.timestamp_validity is not None and status.timestamp_validity.valid
+    # the widget is on page 1 where the official put it, and shows the signer's name
+    _, rect, _ = widget(data, sig.field_name)
+    assert rect == pytest.approx(chosen, abs=0.06)
+    assert "Nguyễn Văn An" in pdftotext(data, tmp_path, rect)
     (ps,) = pdfsig(path, dev_pki.nssdb)
     assert ps.signature_valid and ps.certificate_trusted
     # the English switch
@@ -155,24 +202,8 @@ def test_official_signs_in_the_browser(site, page, dev_pki, tmp_path):
     assert "Documents awaiting my signature" in page.inner_text("h1")
 
 
-def test_errors_people_meet_are_explained(site, page, dev_pki):
-    origin, doc = site["origin"], site["doc"]
-    login(page, origin)
-    # the agent is not running
-    site["agent"].terminate()
-    site["agent"].wait(timeout=10)
-    page.goto(f"{origin}/documents/{doc['id']}")
-    page.click("#sign")
-    page.wait_for_function("document.getElementById('status').textContent.length > 60")
-    assert "Chưa chạy phần mềm ký số" in page.inner_text("#status")
-    # the agent runs, but the certificate on the token is not registered to this account
-    store = SqliteWorkflowStore(site["tmp"] / "state" / "workflow.sqlite3")
-    db = store._conn()
-    db.execute("DELETE FROM client_certificates WHERE client = 'an'")
-    agent_port = int(site["api"].services.settings.pages.agent_url.rsplit(":", 1)[1])
-    (site["tmp"] / "b").mkdir()
-    site["agent"] = start_agent(site["tmp"] / "b", agent_port, origin, dev_pki)
-    page.goto(f"{origin}/documents/{doc['id']}")
-    page.click("#sign")
-    page.wait_for_function("document.getElementById('status').className === 'error'")
-    assert "chưa được đăng ký cho tài khoản" in page.inner_text("#status")
+def wait_preview(page, number: int) -> None:
+    """Until the preview shows page ``number``, fully loaded, with its layout known."""
+    page.wait_for_function(
+        "n => { const i = document.getElementById('preview'); return i && i.dataset.page === String(n)"
+        " && i.complete && i.naturalWidth > 100; }", arg=number, timeout=30000)

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 
 from asn1crypto import algos, cms, core
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
@@ -171,6 +171,8 @@ def x509_rsa_sha1(data: bytes, wild: WildSigner, *, corrupt_value: bool = False,
     cert_der = wild.cert.public_bytes(serialization.Encoding.DER)
 
     def contents(digest: bytes) -> bytes:
+        if isinstance(wild.key, ec.EllipticCurvePrivateKey):  # not RSA: what some tools write anyway
+            return core.OctetString(wild.key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA1())))).dump()
         value = bytearray(_pkcs1_sha1(wild, digest))
         if corrupt_value:
             value[5] ^= 0x01
