@@ -16,7 +16,7 @@ from typing import Callable
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from signsvc.errors import BadRequest, Message, SignsvcError
+from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError
 from signsvc.reports import texts as report_texts
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import services
@@ -58,7 +58,10 @@ def auditor_required(view: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         if not session.get("user"):
             return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
-        services().clients.require_role(_ctx(), AUDITOR_ROLES, f"page:{request.endpoint}")
+        try:
+            services().clients.require_role(_ctx(), AUDITOR_ROLES, f"page:{request.endpoint}")
+        except Forbidden as exc:
+            return _render("auditor_forbidden.html", status=403, error=exc)
         return view(*args, **kwargs)
     return wrapper
 
@@ -92,8 +95,6 @@ def _page_headers(resp: Response) -> Response:
 
 @auditor.errorhandler(SignsvcError)
 def _problem_page(error: SignsvcError) -> Response:
-    if error.status == 403:
-        return _render("auditor_forbidden.html", status=403, error=error)
     return _render("auditor_problem.html", status=error.status, error=error)
 
 
