@@ -190,15 +190,37 @@ def openapi_document() -> dict[str, Any]:
                               **_errors(400, 401, 403, 404, 413, 415)}}},
             "/v1/verify": {"post": {
                 "summary": "Xác thực chữ ký PDF / Verify a PDF's signatures",
+                "description": "Content negotiation with `Accept`: `application/json` (default, also "
+                               "for `*/*` or no header) the report; `text/html` the report page "
+                               "(Vietnamese; `?lang=en` or `Accept-Language: en` for English); "
+                               "`application/pdf` the filed report: Vietnamese then English, naming "
+                               "the tool version, the policy SHA-256 and version, the trust anchors "
+                               "(name, SHA-256 of the set, each anchor's subject and SHA-256) and the "
+                               "validation time, signed by `[reports] key` (B-T when a TSA is "
+                               "configured) and audited as `reports:report:issued` (document SHA-256 "
+                               "in, report SHA-256 out); 503 `report-unavailable` without a report "
+                               "key (audited `reports:report:failed`). Any other `Accept`: 406 "
+                               "`not-acceptable`.",
+                "parameters": [_q("lang", "text/html only: vi (default) or en")],
                 "requestBody": _PDF_BODY,
-                "responses": {"200": {"description": "Validation report", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/ValidationReport"}}}},
+                "responses": {"200": {
+                    "description": "Validation report (JSON), report page (HTML) or signed PDF report; "
+                                   "PDF: headers X-Document-SHA256, X-Report-SHA256, X-Signature-Level, "
+                                   "X-Verdict, X-Audit-Sequence",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ValidationReport"}},
+                        "text/html": {"schema": {"type": "string"}},
+                        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                    "406": {"description": "not-acceptable: Accept names no report format",
+                            "content": {"application/problem+json": {
+                                "schema": {"$ref": "#/components/schemas/Problem"}}}},
                     **_errors(401, 413, 415, 422, 503)}}},
             "/v1/audit/events": {"get": {
                 "summary": "Nhật ký kiểm toán / Audit records (auditor, admin)",
                 "parameters": [_q("since", "ISO 8601, inclusive"), _q("until", "ISO 8601, exclusive"),
                                _q("actor", "Client name"), _q("action", "Action tag"),
                                _q("document_sha256", "Input or output SHA-256"),
+                               _q("key", "Key id used"),
                                _q("after_sequence", "Page after this sequence", schema={"type": "integer"}),
                                _q("limit", "At most 1000", schema={"type": "integer"})],
                 "responses": {"200": {"description": "records, oldest first", "content": {
