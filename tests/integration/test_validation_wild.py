@@ -319,12 +319,14 @@ def test_verify_endpoint_reports_wild_signatures(wild_api, pki, make, indication
 
 
 def test_pdfsig_agrees_where_it_supports_the_algorithm(pki, tmp_path):
-    """poppler 22.12 with NSS: RSA-PSS, P-384 and SHA3 are recorded in the report
-    (see README); here the RSA-PSS and P-384 files must be valid and trusted."""
+    """poppler 22.12 with NSS verifies RSA-PSS, P-384 and adbe.pkcs7.sha1 (an independent
+    check that the hand-made legacy CMS is right); it does not support brainpool, EdDSA,
+    SHA-3 or adbe.x509.rsa_sha1 (README, "Signatures from other software")."""
     nssdb = pki.nssdb(tmp_path / "nss")
     for name, data in {
         "pss": W.sign(PDF, pki.signers["rsa"].pyhanko(prefer_pss=True)),
         "p384": W.sign(PDF, pki.signers["p384"].pyhanko(), md_algorithm="sha384"),
+        "pkcs7-sha1": W.pkcs7_sha1(PDF, pki.signers["rsa"]),
     }.items():
         path = tmp_path / f"{name}.pdf"
         path.write_bytes(data)
