@@ -158,7 +158,7 @@ def test_official_signs_in_the_browser(site, page, dev_pki, tmp_path):
     wait_preview(page, 1)
     # nothing placed yet: signing asks for a position first
     page.click("#sign")
-    page.wait_for_function("document.getElementById('status').dataset.code === 'placement-missing'")
+    page.wait_for_function("() => document.getElementById('status').dataset.code === 'placement-missing'")
     assert "Chưa chọn vị trí chữ ký" in page.inner_text("#status")
     # click on the preview at 60 % across, 80 % down: a 170 x 85 pt box centred there
     shown = page.locator("#preview").bounding_box()
