@@ -73,7 +73,7 @@ ERRORS: dict[str, ErrorKind] = {e.slug: e for e in (
     ErrorKind("not-found", 404,
               "Không có chức năng này.",
               "No such endpoint."),
-    ErrorKind("signing-failed", 500,
+    ErrorKind("token-failed", 500,
               "Token không ký được. Hãy rút token ra, cắm lại và thử lại.",
               "The token could not sign. Remove and reinsert the token, then try again."),
 )}

@@ -147,7 +147,7 @@ class AgentHandler(BaseHTTPRequestHandler):
             return
         except Exception as exc:
             log.error("listing failed unexpectedly: %s", type(exc).__name__)
-            self._error("signing-failed", origin=origin)
+            self._error("token-failed", origin=origin)
             return
         self._send(200, certificates_body(entries), origin)
 
@@ -173,7 +173,7 @@ class AgentHandler(BaseHTTPRequestHandler):
             return
         except Exception as exc:  # an answer, never a dropped connection; no locals logged
             log.error("sign failed unexpectedly: %s", type(exc).__name__)
-            self._error("signing-failed", origin=origin)
+            self._error("token-failed", origin=origin)
             return
         log.info("signed for %s: %s %r (%s)", origin, request.signature_algorithm,
                  request.document.number, found.token.label)

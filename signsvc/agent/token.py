@@ -175,7 +175,7 @@ class Tokens:
         try:
             return self._libs[tc.module].get_token(token_label=tc.label)
         except p11e.MultipleTokensReturned:
-            raise ProtocolError("signing-failed", "several tokens carry the same label") from None
+            raise ProtocolError("token-failed", "several tokens carry the same label") from None
 
     @contextlib.contextmanager
     def _session(self, tc: TokenConfig, pin: str | None = None) -> Iterator[Any]:
@@ -306,10 +306,10 @@ class Tokens:
                                     f"({type(exc).__name__})") from None
             except p11e.PKCS11Error as exc:
                 log.warning("token %r: signing failed (%s)", tc.label, type(exc).__name__)
-                raise ProtocolError("signing-failed", type(exc).__name__) from None
+                raise ProtocolError("token-failed", type(exc).__name__) from None
         if not verify_raw_signature(wanted, request, signature):
             log.error("token %r: the signature does not verify under the certificate", tc.label)
-            raise ProtocolError("signing-failed", "the token's key does not match the certificate")
+            raise ProtocolError("token-failed", "the token's key does not match the certificate")
         return signature
 
 

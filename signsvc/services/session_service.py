@@ -39,7 +39,7 @@ SIGNERS = ("official", "clerk")
 LONG_TERM = ("B-LT", "B-LTA")
 #: what the official's agent may report when step 2 failed (signsvc.agent.protocol.ERRORS)
 AGENT_FAILURES = ("pin-incorrect", "pin-cancelled", "pin-locked", "token-not-present",
-                  "certificate-not-found", "signing-failed")
+                  "certificate-not-found", "token-failed")
 
 
 def _now() -> datetime:

@@ -153,7 +153,7 @@
   const AGENT_ERRORS = {
     "token-not-present": "err-token", "pin-incorrect": "err-pin", "pin-cancelled": "err-pin-cancelled",
     "pin-locked": "err-pin-locked", "origin-not-allowed": "err-origin", "host-not-allowed": "err-origin",
-    "certificate-not-found": "err-cert-not-on-token", "signing-failed": "err-token-failed"
+    "certificate-not-found": "err-cert-not-on-token", "token-failed": "err-token-failed"
   };
   // server code -> message key (problem+json `code`)
   const SERVER_ERRORS = {
@@ -165,7 +165,7 @@
   };
   // what the server may be told when step 2 failed (audited as the agent reported it)
   const REPORTED = ["pin-incorrect", "pin-cancelled", "pin-locked", "token-not-present",
-                    "certificate-not-found", "signing-failed"];
+                    "certificate-not-found", "token-failed"];
 
   async function agentCall(method, path, body) {
     let response;
