@@ -240,10 +240,12 @@ class SessionService:
                     "Tên trường chữ ký chỉ gồm chữ, số, '_', '.', '-' (tối đa 64).",
                     "A field name uses letters, digits, '_', '.', '-' (64 at most)."), parameter="field")
             field_name = field or f"Signature{doc.revision}-{secrets.token_hex(3)}"
-            if field is not None and appearance is None:
+            if field is not None:
+                from signsvc.signing.appearance.placement import existing_field
                 from signsvc.signing.appearance.spec import AppearanceSpec
 
-                appearance = AppearanceSpec(profile="text")
+                existing_field(pdf.writer.prev, field)   # there, empty and visible, else 422
+                appearance = appearance or AppearanceSpec(profile="text")
             visible = None
             if appearance is not None and self._images is not None:
                 from signsvc.signing.appearance.visible import plan_visible

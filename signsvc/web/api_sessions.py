@@ -79,11 +79,16 @@ def create_session(ctx: RequestContext):
         raise BadRequest(Message("'appearance' là một đối tượng có 'profile', mọi giá trị là chuỗi.",
                                  "'appearance' is an object with 'profile', every value a string."),
                          parameter="appearance")
+    field = body.get("field")
+    if field is not None and not isinstance(field, str):
+        raise BadRequest(Message("'field' là tên một trường chữ ký.", "'field' is a signature field name."),
+                         parameter="field")
     return jsonify(services().sessions.create(ctx, doc_id, body.get("certificate"), level,
                                               body.get("eservice"),
                                               body.get("rsa_padding") or "pss",
                                               appearance=parse_appearance(look)
-                                              if look is not None else None)), 201
+                                              if look is not None else None,
+                                              field=field or None)), 201
 
 
 @api_sessions.get("/signing-sessions/<session_id>")
