@@ -178,9 +178,15 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     from signsvc.services.wholefile_service import WholeFileService
 
     services.whole_file = WholeFileService(workflow_store, services.documents, validator.validate, audit)
-    return services
     services.reports = build_reports(settings, services.validation, audit, keys, pades,
                                      timestamper, trust)
+    from signsvc.services.batch_service import BatchService
+
+    services.batch = BatchService(validator.validate, audit, lambda: policy_service.policy,
+                                  max_files=settings.service.batch_max_files,
+                                  max_total_bytes=settings.service.batch_max_bytes,
+                                  max_document_bytes=settings.service.max_document_bytes)
+    return services
 
 
 def build_workflow(settings: Settings, audit: AuditService, policy_service: PolicyService,
@@ -248,8 +254,6 @@ def build_checkpoints(settings: Settings, audit_store: SqliteAuditStore, audit: 
     return service
 
 
-def build_images(settings: Settings, keys, audit):
-    """Registered signature and seal images (visible signatures)."""
 def build_reports(settings: Settings, validation: ValidationService, audit: AuditService,
                   keys: KeyRegistry, pades: PadesSigner, timestamper, trust):
     """Filed reports: laid out with the appearance font, signed by ``[reports] key``
@@ -280,6 +284,8 @@ def build_reports(settings: Settings, validation: ValidationService, audit: Audi
                          signer, store)
 
 
+def build_images(settings: Settings, keys, audit):
+    """Registered signature and seal images (visible signatures)."""
     from signsvc.adapters.images_sqlite import SqliteImageStore
     from signsvc.services.image_service import ImageService
 

@@ -130,6 +130,13 @@ def _verify_with_report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    if args.batch:
+        from signsvc.cli_batch import cmd_verify_batch
+        return cmd_verify_batch(settings, args)
+    if args.input is None:
+        from signsvc.errors import BadRequest, Message
+        raise BadRequest(Message("Thiếu tệp cần kiểm tra (hoặc dùng --batch TỆP...).",
+                                 "No file to verify (or use --batch FILE...)."))
     if args.report:
         return _verify_with_report(settings, args)
     from signsvc.services.validation_service import ValidationService
@@ -320,7 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_extend)
 
     s = sub.add_parser("verify", help="verify a PDF; exit 0 only for verdict 'valid'")
-    s.add_argument("input")
+    s.add_argument("input", nargs="?")
+    s.add_argument("--batch", nargs="+", metavar="FILE_OR_DIR",
+                   help="incoming documents: accept/return each by the intake rules; "
+                        "exit 0 only if all are accepted")
     s.add_argument("--json", action="store_true")
     s.add_argument("--report", metavar="OUT.pdf",
                    help="also write the signed PDF report (signed by [reports] key)")

@@ -12,7 +12,12 @@ from typing import Any
 
 from signsvc.errors import Message
 from signsvc.policy.facts import SigningFacts
+from signsvc.policy.intake import INTAKE_RULES
 from signsvc.policy.rules import CATALOGUE
+
+ALL_RULES = {**CATALOGUE, **INTAKE_RULES}  # signing rules, and intake rules (evaluated by intake.py)
+INTAKE_ONLY = Message("Luật này áp dụng khi tiếp nhận văn bản đến, không áp dụng khi ký.",
+                      "This rule applies to incoming documents at intake, not to signing.")
 
 LEVELS = ("deny", "warn", "info")
 
@@ -36,8 +41,8 @@ class Policy:
     def as_dict(self) -> dict[str, Any]:
         return {"version": self.version, "sha256": self.sha256,
                 "default_eservice": self.default_eservice,
-                "rules": [{"id": r.id, "family": CATALOGUE[r.id].family, "level": r.level,
-                           "title": {"vi": CATALOGUE[r.id].title.vi, "en": CATALOGUE[r.id].title.en},
+                "rules": [{"id": r.id, "family": ALL_RULES[r.id].family, "level": r.level,
+                           "title": {"vi": ALL_RULES[r.id].title.vi, "en": ALL_RULES[r.id].title.en},
                            "params": r.params} for r in self.rules]}
 
 
@@ -90,6 +95,10 @@ class Decision:
 def evaluate(policy: Policy, facts: SigningFacts) -> Decision:
     results = []
     for rule in policy.rules:
+        if rule.id not in CATALOGUE:  # an intake rule (signsvc.policy.intake): not about signing
+            spec = ALL_RULES[rule.id]
+            results.append(RuleResult(rule.id, spec.family, rule.level, "skip", INTAKE_ONLY, {}))
+            continue
         spec = CATALOGUE[rule.id]
         outcome, message, evaluated = spec.check(facts, rule.params)
         results.append(RuleResult(rule.id, spec.family, rule.level, outcome, message, evaluated))

@@ -13,8 +13,9 @@ import tomllib
 from typing import Any, Iterable
 
 from signsvc.errors import ConfigError, Message
-from signsvc.policy.engine import LEVELS, ConfiguredRule, Policy
-from signsvc.policy.rules import CATALOGUE, LEVEL_ORDER
+from signsvc.policy.engine import ALL_RULES, LEVELS, ConfiguredRule, Policy
+from signsvc.policy.intake import check_params as check_intake_params
+from signsvc.policy.rules import LEVEL_ORDER
 
 TOP_KEYS = {"version", "default_eservice", "rules"}
 ESERVICES = ("level3", "level4", "copy")
@@ -83,11 +84,11 @@ def parse_policy(text: str, known_keys: Iterable[str]) -> Policy:
     rules = []
     for rule_id, body in rules_raw.items():
         header = _line_of(text, rf"^\s*\[\s*rules\.\"?{re.escape(rule_id)}\"?\s*\]")
-        if rule_id not in CATALOGUE:
+        if rule_id not in ALL_RULES:
             raise _err(header, f"luật không tồn tại '{rule_id}'", f"unknown rule id '{rule_id}'")
         if not isinstance(body, dict):
             raise _err(header, f"luật '{rule_id}' phải là một bảng", f"rule '{rule_id}' must be a table")
-        spec = CATALOGUE[rule_id]
+        spec = ALL_RULES[rule_id]
         level = body.get("level")
         if level not in LEVELS:
             raise _err(_line_of(text, r"^\s*level\s*=", header) or header,
@@ -117,6 +118,9 @@ def _check_semantics(text: str, header: int, rule_id: str, p: dict[str, Any],
     def at(name: str) -> int:
         return _line_of(text, rf"^\s*{re.escape(name)}\s*=", header) or header
 
+    intake_problem = check_intake_params(rule_id, p)
+    if intake_problem is not None:
+        raise _err(header, intake_problem.vi, intake_problem.en)
     if rule_id == "crypto.digest":
         bad = sorted(NEVER_DIGESTS & set(p["allowed"]))
         if bad:

@@ -32,6 +32,7 @@ class Services:
     login: object = None         # LoginService (signing pages)
     whole_file: object = None    # WholeFileService (agents that sign the whole file)
     reports: object = None       # ReportService (signed PDF reports, auditor's page)
+    batch: object = None         # BatchService (batch verification of incoming documents)
 
     def shutdown(self) -> None:
         if callable(self.close):

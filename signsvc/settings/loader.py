@@ -201,6 +201,10 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
         raise _fail("service.default_level", f"must be one of {', '.join(LEVELS)}")
     if svc.max_document_bytes <= 0:
         raise _fail("service.max_document_bytes", "must be positive")
+    if not 1 <= svc.batch_max_files <= 1000:
+        raise _fail("service.batch_max_files", "must be 1..1000")
+    if svc.batch_max_bytes <= 0:
+        raise _fail("service.batch_max_bytes", "must be positive")
     trust: TrustSettings = sections["trust"]
     if trust.revocation not in ("hard-fail", "soft-fail"):
         raise _fail("trust.revocation", "must be 'hard-fail' or 'soft-fail'")
@@ -228,11 +232,11 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
     audit: AuditSettings = sections["audit"]
     if audit.checkpoint_key and audit.checkpoint_key not in {k.id for k in keys}:
         raise _fail("audit.checkpoint_key", f"no key '{audit.checkpoint_key}' in [keys]")
-    if audit.checkpoint_every_records < 1 or audit.checkpoint_every_seconds <= 0:
-        raise _fail("audit", "checkpoint_every_records must be >= 1, checkpoint_every_seconds > 0")
     reports: ReportsSettings = sections["reports"]
     if reports.key and reports.key not in {k.id for k in keys}:
         raise _fail("reports.key", f"no key '{reports.key}' in [keys] to sign the PDF reports")
     if not 1 <= reports.keep_minutes <= 24 * 60:
         raise _fail("reports.keep_minutes", "must be 1..1440")
+    if audit.checkpoint_every_records < 1 or audit.checkpoint_every_seconds <= 0:
+        raise _fail("audit", "checkpoint_every_records must be >= 1, checkpoint_every_seconds > 0")
     return Settings(base_dir=base_dir, config_path=cfg_path, keys=keys, **sections)

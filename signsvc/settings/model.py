@@ -36,6 +36,8 @@ class ServiceSettings:
     profile: str = "development"
     default_level: str = "B-T"
     signing_timeout_seconds: float = 60.0
+    batch_max_files: int = 20                        # POST /v1/verify/batch, files per request
+    batch_max_bytes: int = 100 * 1024 * 1024         # and their total size
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,6 @@ class AppearanceSettings:
 
 
 @dataclass(frozen=True)
-@dataclass(frozen=True)
 class ReportsSettings:
     """Filed verification reports (PDF). ``key``: the ``[keys.ID]`` that signs them (B-T
     when a TSA is configured); "" = no PDF reports. ``keep_minutes``: how long a report
@@ -124,6 +125,7 @@ class ReportsSettings:
     keep_minutes: int = 60
 
 
+@dataclass(frozen=True)
 class Pkcs11Settings:
     softhsm2_conf: Path | None = None
     sessions_per_key: int = 2
@@ -168,7 +170,7 @@ class Settings:
     revocation: RevocationSettings = RevocationSettings()
     archive: ArchiveSettings = ArchiveSettings()
     appearance: AppearanceSettings = AppearanceSettings()
-
     reports: ReportsSettings = ReportsSettings()
+
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)

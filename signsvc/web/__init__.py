@@ -14,6 +14,7 @@ from flask import Flask, Response, g, request
 from signsvc.services.container import Services
 from signsvc.web import problem
 from signsvc.web.api_audit import api_audit
+from signsvc.web.api_batch import api_batch
 from signsvc.web.api_images import api_images
 from signsvc.web.api_sessions import api_sessions
 from signsvc.web.api_v1 import api_v1
@@ -64,6 +65,7 @@ def create_web_app(services: Services) -> Flask:
     app.register_blueprint(api_audit, url_prefix="/v1")
     app.register_blueprint(api_images, url_prefix="/v1")
     app.register_blueprint(api_sessions, url_prefix="/v1")
+    app.register_blueprint(api_batch, url_prefix="/v1")
     app.register_blueprint(pages)
     app.register_blueprint(auditor)
     return app
