@@ -275,10 +275,12 @@ def openapi_document() -> dict[str, Any]:
                                                    "responses": {"200": {"description": "PDF"}, **_errors(401, 404)}}},
             "/v1/signing-sessions": {"post": {
                 "summary": "Bước 1: chuẩn bị ký / Step 1: prepare",
-                "description": 'JSON {"document_id", "certificate": base64 DER, "level", "eservice", '
-                               '"rsa_padding"} -> hash, hash_algorithm, signature_algorithm, '
+                "description": 'JSON {"document_id", "certificate": base64 DER, "level" (B-B, B-T, '
+                               'B-LT, B-LTA), "eservice", "rsa_padding", "appearance": {"profile", '
+                               '"page", "rect", ...}, "field": an existing empty signature field} '
+                               '-> hash, hash_algorithm, signature_algorithm, '
                                'pss_salt_length, data_to_sign, document, expires_at',
-                "responses": {"201": {"description": "the session"}, **_errors(400, 401, 403, 404)}}},
+                "responses": {"201": {"description": "the session"}, **_errors(400, 401, 403, 404, 422, 503)}}},
             "/v1/signing-sessions/{id}": {
                 "get": {"summary": "Trạng thái phiên / Session status",
                         "responses": {"200": {"description": "status"}, **_errors(401, 404)}},

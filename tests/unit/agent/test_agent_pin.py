@@ -1,5 +1,5 @@
-"""What the PIN prompt shows and where the PIN comes from (the Tk window itself needs a
-display and is not exercised here)."""
+"""What the PIN prompt shows and where the PIN comes from (the Tk window itself is
+exercised on a virtual screen in test_agent_pin_window.py)."""
 
 from __future__ import annotations
 
