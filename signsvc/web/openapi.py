@@ -70,6 +70,73 @@ _APPEARANCE_PARAMS = [
 ]
 
 
+_COVERS = {
+    "revision": {"type": ["integer", "null"],
+                 "description": "The revision (1 = original) its signed range ends with: the one whose "
+                                "end_offset is the end of the /ByteRange, else the revision that wrote "
+                                "the signature dictionary."},
+    "byte_range": {"type": ["array", "null"], "items": {"type": "integer"}, "minItems": 4, "maxItems": 4,
+                   "description": "The /ByteRange as written in the file; null when it is not four integers."},
+}
+_REVISION = {
+    "type": "object",
+    "required": ["number", "end_offset", "sha256", "signatures", "document_timestamps", "added", "summary"],
+    "description": "What one incremental update (revision) of the file holds. Bounded: at most 100 "
+                   "revisions are analysed (later ones are listed with analysed=false), page, "
+                   "annotation (5000), field (2000) and DSS walks stop at their caps (added.truncated), "
+                   "10 s in all; the summary says when something was cut. Streams are never decoded.",
+    "properties": {
+        "number": {"type": "integer", "description": "1 = the original document, N = the last"},
+        "end_offset": {"type": "integer", "description": "Bytes of the file up to and including this "
+                                                         "revision's %%EOF and the end of line after it"},
+        "sha256": {"type": "string", "description": "SHA-256 of the first end_offset bytes"},
+        "signatures": {"type": "array", "items": {"type": "string"},
+                       "description": "Signature fields whose signed range ends with this revision"},
+        "document_timestamps": {"type": "array", "items": {"type": "string"}},
+        "analysed": {"type": "boolean", "description": "false: beyond the caps or unreadable; added is empty"},
+        "added": {"type": "object", "description": "What this revision added compared with the previous "
+                                                   "one; revision 1 describes the original document whole.",
+                  "properties": {
+                      "pages": {"type": "integer", "description": "pages new in the page tree"},
+                      "pages_removed": {"type": "integer"}, "page_count": {"type": "integer"},
+                      "annotations": {"type": "array", "items": {"type": "object", "properties": {
+                          "page": {"type": ["integer", "null"]}, "subtype": {"type": ["string", "null"]},
+                          "field": {"type": ["string", "null"], "description": "widgets: the field name"}}}},
+                      "fields": {"type": "array", "items": {"type": "string"},
+                                 "description": "form fields added, filled or changed (value, widget, appearance)"},
+                      "content_streams": {"type": "integer",
+                                          "description": "page content streams new, rewritten or newly attached"},
+                      "dss": {"type": "boolean", "description": "the DSS (validation data) was added or updated"},
+                      "other_objects": {"type": "integer",
+                                        "description": "objects written that are none of the above (nor the "
+                                                       "catalog, page tree, form, signature dictionaries, "
+                                                       "appearance streams of the listed items, /Info, xref "
+                                                       "or object streams)"},
+                      "truncated": {"type": "boolean"}}},
+        "summary": {"type": "object", "properties": {"vi": {"type": "string"}, "en": {"type": "string"}},
+                    "description": "One plain-language sentence of what this revision did"},
+    },
+}
+_BATCH_RESULT = {
+    "type": "object", "required": ["results", "accepted", "returned"],
+    "properties": {
+        "batch_id": {"type": "string"},
+        "results": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string", "description": "the part's file name (no path), or file-N"},
+            "sha256": {"type": "string"}, "size": {"type": "integer"},
+            "decision": {"enum": ["accept", "return"]},
+            "verdict": {"type": ["string", "null"], "description": "null: the file could not be read"},
+            "reason": {"type": "object", "properties": {"vi": {"type": "string"}, "en": {"type": "string"}}},
+            "returned_by": {"type": ["string", "null"], "description": "the intake rule that returned it"},
+            "error_code": {"type": ["string", "null"],
+                           "description": "not-a-pdf, malformed-pdf, encrypted-pdf, document-too-large"},
+            "report": {"oneOf": [{"$ref": "#/components/schemas/ValidationReport"}, {"type": "null"}]}}}},
+        "accepted": {"type": "integer"}, "returned": {"type": "integer"},
+        "policy_sha256": {"type": "string"}, "policy_version": {"type": "string"},
+    },
+}
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 description of /v1 and the operational endpoints."""
     return {
@@ -112,11 +179,20 @@ def openapi_document() -> dict[str, Any]:
                         "sub_indication": {"type": ["string", "null"]},
                         "messages": {"type": "object", "properties": {
                             "vi": {"type": "array", "items": {"type": "string"}},
-                            "en": {"type": "array", "items": {"type": "string"}}}}}}},
+                            "en": {"type": "array", "items": {"type": "string"}}}},
+                        **_COVERS}}},
+                    "document_timestamps": {"type": "array", "items": {"type": "object", "properties": {
+                        "field": {"type": "string"}, "time": {"type": ["string", "null"]},
+                        "valid": {"type": "boolean"}, **_COVERS}}},
                     "verdict": {"enum": ["valid", "valid_modified_after", "invalid", "indeterminate",
                                          "unsigned"]},
                     "policy_sha256": {"type": ["string", "null"]},
-                    "trust_anchors_sha256": {"type": "string"}}},
+                    "trust_anchors_sha256": {"type": "string"},
+                    "revisions": {"type": "array", "items": {"$ref": "#/components/schemas/Revision"},
+                                  "description": "The revision view: one entry per revision of the "
+                                                 "file, oldest (the original document) first."}}},
+                "Revision": _REVISION,
+                "BatchResult": _BATCH_RESULT,
                 "AuditRecord": {"type": "object", "properties": {
                     "sequence": {"type": "integer"}, "time": {"type": "string"},
                     "action": {"type": "string"}, "outcome": {"type": "string"},
@@ -215,6 +291,28 @@ def openapi_document() -> dict[str, Any]:
                             "content": {"application/problem+json": {
                                 "schema": {"$ref": "#/components/schemas/Problem"}}}},
                     **_errors(401, 413, 415, 422, 503)}}},
+            "/v1/verify/batch": {"post": {
+                "summary": "Kiểm tra lô văn bản đến: tiếp nhận hoặc trả lại từng tệp / Batch intake: "
+                           "accept or return each file (VAL-9)",
+                "description": "Any client. `multipart/form-data` with one `file` part per document. "
+                               "Each file is verified and gets `accept` or `return` with the reason "
+                               "(Vietnamese, English) by the policy's intake rule "
+                               "`intake.accepted-verdicts` (default: only `valid`; `invalid` is never "
+                               "accepted). A file that is not a PDF, damaged, encrypted or over "
+                               "`[service] max_document_bytes` is a `return` with the reason, never a "
+                               "failure of the batch. Bounds `[service] batch_max_files` (20) and "
+                               "`batch_max_bytes` (100 MiB) are checked before any file is verified: "
+                               "over either, 413 `document-too-large` and nothing is checked (audited "
+                               "`validation:batch:rejected`). One audit record per file: "
+                               "`validation:batch:accepted` / `validation:batch:returned` with its SHA-256, "
+                               "verdict, decision and the batch id.",
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "properties": {"file": {
+                        "type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
+                "responses": {"200": {"description": "one decision per file, in the order sent",
+                                      "content": {"application/json": {
+                                          "schema": {"$ref": "#/components/schemas/BatchResult"}}}},
+                              **_errors(400, 401, 413, 415, 503)}}},
             "/v1/audit/events": {"get": {
                 "summary": "Nhật ký kiểm toán / Audit records (auditor, admin)",
                 "parameters": [_q("since", "ISO 8601, inclusive"), _q("until", "ISO 8601, exclusive"),

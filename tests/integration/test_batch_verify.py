@@ -108,6 +108,12 @@ def test_mixed_batch(api, docs):
     assert all(r.actor == "clerk" for r in records)
 
 
+def test_documented(api):
+    doc = api.client.get("/openapi.json").get_json()
+    assert "multipart/form-data" in doc["paths"]["/v1/verify/batch"]["post"]["requestBody"]["content"]
+    assert "BatchResult" in doc["components"]["schemas"]
+
+
 def test_any_verifying_role(api, docs):
     for who in ("portal", "auditor", "admin"):
         resp = post(api, [("valid.pdf", docs["valid.pdf"])], who=who)

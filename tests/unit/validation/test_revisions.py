@@ -34,6 +34,18 @@ def test_agreed_shape():
         "fields": ["Sig1"], "content_streams": 0, "dss": False, "other_objects": 3}
 
 
+def test_openapi_documents_every_key():
+    from signsvc.web.openapi import openapi_document
+
+    schemas = openapi_document()["components"]["schemas"]
+    body = RevisionReport(number=1, end_offset=1, sha256="", signatures=(), document_timestamps=(),
+                          added=RevisionAdded(), summary_vi="", summary_en="").as_dict()
+    assert set(body) == set(schemas["Revision"]["properties"])
+    assert set(body["added"]) == set(schemas["Revision"]["properties"]["added"]["properties"])
+    sig_props = schemas["ValidationReport"]["properties"]["signatures"]["items"]["properties"]
+    assert {"revision", "byte_range"} <= set(sig_props)
+
+
 def test_sentences():
     m = revision_summary.summarise(3, RevisionAdded(pages=2, content_streams=2, other_objects=1,
                                                     annotations=(AddedAnnotation(2, "FreeText", None),)),
