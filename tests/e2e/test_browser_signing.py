@@ -207,3 +207,48 @@ def wait_preview(page, number: int) -> None:
     page.wait_for_function(
         "n => { const i = document.getElementById('preview'); return i && i.dataset.page === String(n)"
         " && i.complete && i.naturalWidth > 100; }", arg=number, timeout=30000)
+
+
+def test_official_signs_into_an_existing_field(site, page, dev_pki, tmp_path):
+    """The document has an empty signature field: the page offers it, the preview shows it,
+    and the signature lands in it."""
+    import io
+
+    from tests.support.appearance import template_pdf
+
+    api = site["api"]
+    field_rect = (350.0, 100.0, 560.0, 170.0)
+    doc = api.client.post("/v1/documents", data={
+        "file": (io.BytesIO(template_pdf([(60, 780, "Tờ trình có ô ký")], pages=2,
+                                         empty_field=("OKy", field_rect))), "d.pdf"),
+        "title": "Tờ trình số 7", "number": "7/TTr-UBND", "assignee": "an"},
+        headers=api.headers("portal"), content_type="multipart/form-data").get_json()
+    login(page, site["origin"])
+    page.goto(f"{site['origin']}/documents/{doc['id']}")
+    wait_preview(page, 1)
+    assert page.inner_text("#field") == "OKy (Trang 1)"
+    page.check("#place-field")
+    page.wait_for_function("() => !document.getElementById('box').hidden")
+    shown = page.locator("#preview").bounding_box()
+    overlay = page.locator("#box").bounding_box()
+    scale = shown["width"] / 595.28
+    assert abs(overlay["x"] - shown["x"] - 350 * scale) < 3          # drawn where the field is
+    assert abs(overlay["width"] - 210 * scale) < 3
+    page.select_option("#level", "B-B")
+    page.click("#sign")
+    page.wait_for_selector("#download", timeout=60000)
+    with page.expect_download() as info:
+        page.click("#download")
+    path = tmp_path / "field.pdf"
+    info.value.save_as(path)
+    data = path.read_bytes()
+    _, rect, _ = widget(data, "OKy")
+    assert rect == pytest.approx(field_rect)
+    assert "Nguyễn Văn An" in pdftotext(data, tmp_path, rect)
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        (sig, status), = pool.submit(pyhanko_statuses, data, dev_pki.cert("root"),
+                                     [dev_pki.cert("interm")]).result()
+    assert sig.field_name == "OKy" and status.intact and status.valid and status.trusted
+    (ps,) = pdfsig(path, dev_pki.nssdb)
+    assert ps.signature_valid and ps.certificate_trusted
