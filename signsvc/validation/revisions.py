@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
@@ -96,18 +97,31 @@ def covered_revision(entry: SignatureEntry, ends: list[int]) -> int:
 
 # --- one revision's state -----------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Page:
+    """One page as read: its content streams, its annotations (key, object) and the
+    indirect arrays (/Contents, /Annots) it depends on."""
+
+    contents: frozenset
+    annots: tuple
+    deps: frozenset
+
+
 @dataclass
 class _Snapshot:
     """What a revision's object graph holds, as far as the caps allowed walking it."""
 
     pages: dict[Key, int] = field(default_factory=dict)                 # page -> number (1-based)
-    contents: dict[Key, frozenset] = field(default_factory=dict)        # page -> content streams
+    page_info: dict[Key, _Page] = field(default_factory=dict)
     annots: dict[Key, tuple[int, generic.PdfObject]] = field(default_factory=dict)  # annot -> (page, obj)
     fields: dict[str, frozenset] = field(default_factory=dict)          # terminal field -> its refs
     structure: set = field(default_factory=set)                         # catalog, page tree and field nodes, /Info
+    tree: set = field(default_factory=set)                              # page tree nodes and /Kids arrays
+    pages_root: Key | None = None
     dss: frozenset = frozenset()                                        # DSS member refs
     has_dss: bool = False
     truncated: bool = False
+    pages_truncated: bool = False
 
 
 def _deref(obj):
@@ -137,46 +151,101 @@ def _walk_pages(root: generic.DictionaryObject, snap: _Snapshot) -> Iterator[tup
         node = node_ref.get_object()
         if not isinstance(node, generic.DictionaryObject):
             continue
-        kids = _raw(node, "/Kids")
-        kids = _deref(kids)
+        raw_kids = _raw(node, "/Kids")
+        kids = _deref(raw_kids)
         if isinstance(kids, generic.ArrayObject) and (node.get("/Type") != "/Page"):
-            snap.structure.add(k)
-            stack.extend((kid, depth + 1) for kid in reversed(kids))
+            snap.tree.add(k)
+            if isinstance(raw_kids, generic.IndirectObject):
+                snap.tree.add(_key(raw_kids))
+            stack.extend((kid, depth + 1) for kid in reversed(list(kids)))
             continue
         count += 1
         if count > MAX_PAGES:
-            snap.truncated = True
+            snap.truncated = snap.pages_truncated = True
             return
         yield k, node
 
 
-def _content_keys(page: generic.DictionaryObject) -> frozenset:
+_OBJ_HEADER = re.compile(rb"\s*\d+\s+\d+\s+obj\s*(.)", re.S)
+
+
+def _may_be_array(reader: PdfFileReader, revision: int, ref: generic.IndirectObject) -> bool:
+    """False when the object ``ref`` points to in ``revision`` is surely not an array (its
+    first token after ``obj`` is not ``[``), read from the raw bytes without parsing the
+    object: a page's content stream need not be read to know it is one stream."""
+    where = reader.xrefs.get_historical_ref(ref.reference, revision)
+    if not isinstance(where, int):
+        return True   # in an object stream (never a stream object), or unknown: read it
+    stream = reader.stream
+    stream.seek(where)
+    m = _OBJ_HEADER.match(stream.read(64))
+    return m is None or m.group(1) == b"["
+
+
+def _read_page(k: Key, page: generic.DictionaryObject, reader: PdfFileReader | None = None,
+               revision: int = 0) -> _Page:
+    deps = set()
     contents = _raw(page, "/Contents")
+    if isinstance(contents, generic.IndirectObject) and reader is not None \
+            and not _may_be_array(reader, revision, contents):
+        contents = frozenset({_key(contents)})
     if isinstance(contents, generic.IndirectObject):
         target = contents.get_object()
         if isinstance(target, generic.ArrayObject):
+            deps.add(_key(contents))
             contents = target
         else:
-            return frozenset({_key(contents)})
+            contents = frozenset({_key(contents)})
     if isinstance(contents, generic.ArrayObject):
-        return frozenset(_key(c) for c in list(contents)[:MAX_PAGES] if isinstance(c, generic.IndirectObject))
-    return frozenset()
+        contents = frozenset(_key(c) for c in list(contents)[:MAX_PAGES] if isinstance(c, generic.IndirectObject))
+    elif not isinstance(contents, frozenset):
+        contents = frozenset()
+    raw_annots = _raw(page, "/Annots")
+    if isinstance(raw_annots, generic.IndirectObject):
+        deps.add(_key(raw_annots))
+    annots = _deref(raw_annots)
+    found = []
+    if isinstance(annots, generic.ArrayObject):
+        for index, annot in enumerate(list(annots)[:MAX_ANNOTATIONS + 1]):
+            akey = _key(annot) if isinstance(annot, generic.IndirectObject) else ("direct", k, index)
+            found.append((akey, annot))
+    return _Page(contents, tuple(found), frozenset(deps))
 
 
-def _read_pages(root, snap: _Snapshot) -> None:
+def _page_list(reader: PdfFileReader, revision: int, root, snap: _Snapshot, prev: _Snapshot | None,
+               explicit: set) -> Iterator[tuple[Key, _Page]]:
+    """The pages in order with what they hold. When the page tree is the previous
+    revision's and none of its nodes was rewritten, the page order is reused and only
+    the pages (or their /Contents, /Annots arrays) written in this revision are read again."""
+    pages_ref = _raw(root, "/Pages")
+    snap.pages_root = _key(pages_ref) if isinstance(pages_ref, generic.IndirectObject) else None
+    if (prev is not None and not prev.pages_truncated and snap.pages_root is not None
+            and snap.pages_root == prev.pages_root and not (prev.tree & explicit)):
+        snap.tree = set(prev.tree)
+        resolver = reader.get_historical_resolver(revision)
+        for k in prev.pages:
+            info = prev.page_info[k]
+            if k in explicit or info.deps & explicit:
+                page = resolver.get_object(generic.Reference(k[0], k[1], resolver))
+                info = _read_page(k, page, reader, revision) if isinstance(page, generic.DictionaryObject) else \
+                    _Page(frozenset(), (), frozenset())
+            yield k, info
+        return
+    for k, page in _walk_pages(root, snap):
+        yield k, _read_page(k, page, reader, revision)
+
+
+def _read_pages(reader: PdfFileReader, revision: int, root, snap: _Snapshot, prev: _Snapshot | None,
+                explicit: set) -> None:
     budget = MAX_ANNOTATIONS
-    for number, (k, page) in enumerate(_walk_pages(root, snap), start=1):
+    for number, (k, info) in enumerate(_page_list(reader, revision, root, snap, prev, explicit), start=1):
         snap.pages[k] = number
-        snap.contents[k] = _content_keys(page)
-        annots = _deref(_raw(page, "/Annots"))
-        if not isinstance(annots, generic.ArrayObject):
-            continue
-        for index, annot in enumerate(annots):
+        snap.page_info[k] = info
+        for akey, annot in info.annots:
             if budget <= 0:
                 snap.truncated = True
                 break
             budget -= 1
-            akey = _key(annot) if isinstance(annot, generic.IndirectObject) else ("direct", k, index)
             if akey not in snap.annots:
                 snap.annots[akey] = (number, annot)
 
@@ -284,14 +353,17 @@ def _read_dss(root, snap: _Snapshot) -> None:
     snap.dss = frozenset(members)
 
 
-def snapshot(reader: PdfFileReader, revision: int) -> tuple[_Snapshot, Key]:
-    """The state of ``revision`` (0 = oldest) and its catalog's key."""
+def snapshot(reader: PdfFileReader, revision: int, prev: _Snapshot | None = None,
+             explicit: set | None = None) -> tuple[_Snapshot, Key]:
+    """The state of ``revision`` (0 = oldest) and its catalog's key. ``prev`` is the state
+    of ``revision - 1`` and ``explicit`` the objects ``revision`` wrote: unchanged pages are
+    then taken from ``prev`` instead of being read again."""
     resolver = reader.get_historical_resolver(revision)
     root_ref = resolver.root_ref   # resolves within ``revision``, and so does all it refers to
     root = root_ref.get_object()
     snap = _Snapshot()
     if isinstance(root, generic.DictionaryObject):
-        _read_pages(root, snap)
+        _read_pages(reader, revision, root, snap, prev, explicit or set())
         _read_fields(root, snap)
         _read_dss(root, snap)
         form = _raw(root, "/AcroForm")
@@ -345,18 +417,21 @@ def added(reader: PdfFileReader, revision: int, cur: _Snapshot, prev: _Snapshot 
     fields = sorted(name for name, refs in cur.fields.items()
                     if first or name not in prev.fields or refs & explicit)
     streams: set = set()
-    for page, keys in cur.contents.items():
-        before = prev.contents.get(page, frozenset())
-        streams |= {k for k in keys if first or k not in before or k in explicit}
+    for page, info in cur.page_info.items():
+        before = prev.page_info[page].contents if page in prev.page_info else frozenset()
+        streams |= {k for k in info.contents if first or k not in before or k in explicit}
     dss = cur.has_dss and (first or not prev.has_dss or bool(cur.dss & explicit)
                            or cur.dss != prev.dss)
 
-    accounted = set(cur.pages) | set(streams) | set(cur.structure) | set(cur.dss)
+    accounted = set(cur.pages) | set(streams) | set(cur.structure) | set(cur.tree) | set(cur.dss)
+    for info in cur.page_info.values():
+        accounted |= info.deps
+    resolver = reader.get_historical_resolver(revision)
     for k, (_, obj) in cur.annots.items():
         if len(k) == 2:
             accounted.add(k)
-            if k in explicit or k not in prev.annots:
-                accounted |= appearance_keys(_deref(obj))
+            if k in explicit or k not in prev.annots:   # as it is in this revision
+                accounted |= appearance_keys(resolver.get_object(generic.Reference(k[0], k[1], resolver)))
     for refs in cur.fields.values():
         accounted |= refs
     accounted |= {_key(r) for r in xrefs.xref_stream_refs}
@@ -409,7 +484,8 @@ def revision_view(reader: PdfFileReader, data: bytes, entries: list[SignatureEnt
             stopped = "time"
         if stopped is None:
             try:
-                cur, _ = snapshot(reader, rev)
+                explicit = {_key(r) for r in reader.xrefs.explicit_refs_in_revision(rev)}
+                cur, _ = snapshot(reader, rev, prev, explicit)
                 details = added(reader, rev, cur, prev)
                 prev = cur
             except Exception as exc:  # unreadable objects in this revision: listed, not analysed

@@ -189,3 +189,16 @@ def test_hostile_updates_give_a_report_or_problem(api, signed, name):
         assert report["verdict"] != "valid"
         assert len(report["revisions"]) == report["document"]["revisions"]
         assert report["signatures"][0]["revision"] == 2
+
+
+def test_content_stream_redefined_in_place(api, signed):
+    """Shadow hide-and-replace of one object: page 1 is not rewritten, only its content
+    stream, under the same object number; the revision view still names the change."""
+    data = A.shadow_object_replaced(signed)
+    report = verify(api, data)
+    assert report["verdict"] != "valid"
+    assert_revisions_match_file(report, data)
+    third = report["revisions"][2]
+    assert third["added"]["content_streams"] == 1 and third["added"]["pages"] == 0
+    assert third["added"]["other_objects"] == 0
+    assert third["summary"]["en"] == "Revision 3: added or replaced 1 page content stream."
