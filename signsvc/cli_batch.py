@@ -75,7 +75,7 @@ def format_table(body: dict) -> str:
 def cmd_verify_batch(settings: Settings, args: argparse.Namespace) -> int:
     from signsvc.cli import _ctx
 
-    paths = collect(args.batch)
+    paths = collect(([args.input] if args.input else []) + list(args.batch))
     service = _service(settings)
     service.check_bounds(len(paths), sum(p.stat().st_size for p in paths))
     result = service.verify_batch(_ctx(role="clerk"), [(p.name, p.read_bytes()) for p in paths])
