@@ -13,6 +13,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 import sys
@@ -144,4 +145,9 @@ def _ask_tk(ctx: SigningContext, timeout_seconds: int) -> str | None:
         root.mainloop()
     except tk.TclError:
         return None
+    finally:
+        # Tk objects must die in the thread that made them (else Tcl aborts the process):
+        # break the widget/callback cycles and collect them here, not in another thread
+        root = entry = frame = buttons = ok = cancel = None  # noqa: F841
+        gc.collect()
     return result["pin"]
