@@ -90,3 +90,13 @@ def test_ends_and_added_objects_of_an_unsigned_update():
     assert second.added.pages == 1 and second.added.page_count == 3
     assert second.added.content_streams == 1 and second.added.other_objects == 0
     assert second.summary_en == "Revision 2: added 1 page; added or replaced 1 page content stream."
+
+
+def test_time_budget_spent_lists_revisions_without_detail():
+    data = make_pdf(pages=1)
+    reader = open_pdf(data)
+    (only,) = revision_view(reader, data, [], time_budget=-1)
+    assert not only.analysed and only.added == RevisionAdded() and only.end_offset == len(data)
+    assert only.summary_en == ("Original document: changes not analysed (the time allowed for the "
+                               "analysis ran out).")
+    assert only.summary_vi.startswith("Bản gốc: không phân tích nội dung thay đổi")
