@@ -138,6 +138,11 @@ SealBeforeOfficial = _leaf("SealBeforeOfficial", "seal-before-official", 409,
                            "thẩm quyền.",
                            "The agency signature may only follow a valid signature by the "
                            "competent official.")
+AttachmentModeConflict = _leaf("AttachmentModeConflict", "attachment-mode", 422,
+                               "Chữ ký phụ lục không phù hợp / Attachment signature not applicable",
+                               "Phụ lục không được ký riêng theo cách này (Nghị định 30/2020, "
+                               "Phụ lục I).",
+                               "The attachment cannot be signed this way (Decree 30/2020, App. I).")
 RevocationUnavailable = _leaf("RevocationUnavailable", "revocation-unavailable", 503,
                               "Không kiểm tra được trạng thái chứng thư / Revocation unavailable",
                               "Không lấy được thông tin thu hồi (OCSP/CRL) để nhúng vào tài liệu; "

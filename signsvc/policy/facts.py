@@ -70,6 +70,8 @@ class SigningFacts:
     prior_signatures: tuple[PriorSignature, ...] | None = None
     usage: Usage = field(default_factory=Usage)
     clock_skew_seconds: float | None = None
+    appearance: str | None = None        # visible-signature profile (official, seal, attachment, copy, ...)
+    attachment_mode: str | None = None   # WF-5: separate_file | same_file, as the request said
 
     def as_dict(self) -> dict[str, Any]:
         def plain(v: Any) -> Any:

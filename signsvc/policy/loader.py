@@ -153,6 +153,12 @@ def _check_semantics(text: str, header: int, rule_id: str, p: dict[str, Any],
     if rule_id == "cert.validity" and p["min_remaining_days"] < 0:
         raise _err(at("min_remaining_days"), "min_remaining_days không được âm",
                    "min_remaining_days may not be negative")
+    if rule_id == "workflow.attachments" and p["default_mode"] not in ("separate_file", "same_file"):
+        raise _err(at("default_mode"), "default_mode phải là separate_file hoặc same_file",
+                   "default_mode must be separate_file or same_file")
+    if rule_id == "workflow.copies" and not p["roles"]:
+        raise _err(at("roles"), "roles rỗng: không ai ký được bản sao",
+                   "roles is empty: nobody could sign copies")
     if rule_id == "clock.tsa-skew" and p["max_skew_seconds"] < 0:
         raise _err(at("max_skew_seconds"), "max_skew_seconds không được âm",
                    "max_skew_seconds may not be negative")

@@ -262,6 +262,11 @@ def eservice_seal_after_official(f: SigningFacts, p: dict) -> Outcome:
         return _skip("Bản sao từ giấy: không cần chữ ký cá nhân trước.",
                      "Paper-to-electronic copy: no prior official signature needed.",
                      eservice=f.eservice)
+    if f.appearance in p["exempt_appearances"]:
+        return _skip(f"Mẫu {f.appearance} (bản sao, phụ lục tệp riêng) chỉ mang chữ ký của cơ quan: "
+                     "không cần chữ ký cá nhân trước.",
+                     f"Profile {f.appearance} (a copy, a separate-file attachment) carries the agency "
+                     "signature alone: no prior official signature needed.", appearance=f.appearance)
     prior = f.prior_signatures or ()
     officials = [s.signer for s in prior if s.official and s.valid]
     if not officials:
@@ -300,6 +305,62 @@ def clock_tsa_skew(f: SigningFacts, p: dict) -> Outcome:
         return _fail("Đồng hồ máy chủ lệch so với máy chủ cấp dấu thời gian quá mức cho phép.",
                      "The local clock differs from the last TSA response by more than allowed.", **ev)
     return _ok("Đồng hồ máy chủ khớp với TSA.", "The local clock agrees with the TSA.", **ev)
+
+
+# -- 8. workflow (WF-5 attachments, WF-6 copies) ---------------------------------------------
+def workflow_copies(f: SigningFacts, p: dict) -> Outcome:
+    """WF-6: the copy stamp (SAO Y / SAO LỤC / TRÍCH SAO) only by the configured roles, and
+    always as the agency's signature."""
+    if f.appearance != "copy":
+        return _skip("Không phải bản sao (mẫu copy).", "Not a copy (profile copy).")
+    ev = {"appearance": f.appearance, "role": f.role, "roles": list(p["roles"]),
+          "key_kind": f.key_kind}
+    if f.role not in p["roles"]:
+        return _fail(f"Bản sao (SAO Y, SAO LỤC, TRÍCH SAO) chỉ do văn thư ({', '.join(p['roles'])}) "
+                     f"ký (Nghị định 30/2020, Điều 25, 33.2); vai trò {f.role} không được ký bản sao.",
+                     f"Copies (SAO Y, SAO LỤC, TRÍCH SAO) are signed by the clerk only "
+                     f"({', '.join(p['roles'])}; Decree 30/2020, art. 25, 33.2); role {f.role} may "
+                     "not sign copies.", **ev)
+    if f.key_kind != "agency-seal":
+        return _fail("Bản sao được ký bằng chữ ký của cơ quan (khóa con dấu cơ quan), không bằng "
+                     f"khóa loại {f.key_kind}.",
+                     "A copy is signed with the agency's signature (an agency-seal key), not with a "
+                     f"key of kind {f.key_kind}.", **ev)
+    return _ok("Văn thư ký bản sao bằng chữ ký của cơ quan.",
+               "The clerk signs the copy with the agency's signature.", **ev)
+
+
+def workflow_attachments(f: SigningFacts, p: dict) -> Outcome:
+    """WF-5: in ``same_file`` mode only the main document gets the agency signature; in
+    ``separate_file`` mode each attachment gets its own agency signature (profile
+    ``attachment``, VS-5)."""
+    if f.appearance != "attachment" and f.attachment_mode is None:
+        return _skip("Không phải chữ ký phụ lục.", "Not an attachment signature.")
+    mode = f.attachment_mode or p["default_mode"]
+    ev = {"appearance": f.appearance, "attachment_mode": mode, "key_kind": f.key_kind}
+    if f.appearance != "attachment":
+        if mode == "same_file":
+            return _ok("Phụ lục nằm trong tệp văn bản chính: chữ ký của cơ quan trên văn bản chính "
+                       "là chữ ký duy nhất, phụ lục không ký riêng.",
+                       "Attachments inside the main document's file: the agency signature on the "
+                       "main document is the only one, attachments are not signed separately.", **ev)
+        return _ok("Phụ lục là tệp riêng: mỗi phụ lục được cơ quan ký riêng (mẫu attachment).",
+                   "Attachments in files of their own: each gets its own agency signature "
+                   "(profile attachment).", **ev)
+    if mode == "same_file":
+        return _fail("Phụ lục nằm trong cùng tệp với văn bản chính (attachment_mode=same_file): chỉ "
+                     "văn bản chính được ký bằng chữ ký của cơ quan, không ký riêng phụ lục bằng mẫu "
+                     "attachment (Nghị định 30/2020, Phụ lục I).",
+                     "Attachments inside the main document's file (attachment_mode=same_file): only "
+                     "the main document gets the agency signature; no separate attachment stamp "
+                     "(Decree 30/2020, App. I).", **ev)
+    if f.key_kind != "agency-seal":
+        return _fail("Phụ lục là tệp riêng được ký bằng chữ ký của cơ quan (khóa con dấu cơ quan), "
+                     f"không bằng khóa loại {f.key_kind}.",
+                     "A separate-file attachment is signed with the agency's signature (an "
+                     f"agency-seal key), not with a key of kind {f.key_kind}.", **ev)
+    return _ok("Phụ lục tệp riêng được ký bằng chữ ký của cơ quan.",
+               "The separate-file attachment gets the agency signature.", **ev)
 
 
 def _spec(id: str, check: Check, params: dict, vi: str, en: str, **kw: Any) -> RuleSpec:
@@ -348,7 +409,8 @@ CATALOGUE: dict[str, RuleSpec] = {s.id: s for s in (
     _spec("eservice.minimum-level", eservice_minimum_level, {"level3": "B-T", "level4": "B-LT",
                                                                "copy": "B-T"},
           "Mức chữ ký theo mức độ dịch vụ công", "Signature level per e-service level"),
-    _spec("eservice.seal-after-official", eservice_seal_after_official, {"exempt_profiles": ["copy"]},
+    _spec("eservice.seal-after-official", eservice_seal_after_official,
+          {"exempt_profiles": ["copy"], "exempt_appearances": ["copy", "attachment"]},
           "Con dấu sau chữ ký cá nhân", "Agency seal after the official",
           status=409, code="seal-before-official"),
     _spec("rate.client", _rate("client"), {"per_minute": 60, "per_day": 10000},
@@ -357,4 +419,9 @@ CATALOGUE: dict[str, RuleSpec] = {s.id: s for s in (
           "Tần suất theo khóa", "Rate per key"),
     _spec("clock.tsa-skew", clock_tsa_skew, {"max_skew_seconds": 2.0},
           "Độ lệch đồng hồ so với TSA", "Clock skew against the TSA"),
+    _spec("workflow.copies", workflow_copies, {"roles": ["clerk"]},
+          "Bản sao chỉ do văn thư ký", "Copies by the clerk only"),
+    _spec("workflow.attachments", workflow_attachments, {"default_mode": "separate_file"},
+          "Chữ ký phụ lục (tệp riêng / cùng tệp)", "Attachment signatures (separate / same file)",
+          status=422, code="attachment-mode"),
 )}

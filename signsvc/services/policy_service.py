@@ -31,6 +31,10 @@ from signsvc.signing.clock import ClockMonitor
 from signsvc.signing.pdf_input import OpenedPdf
 
 SIGNED_ACTION = "signing:document:signed"
+#: the error a denying rule raises, by the rule's code (403 policy-denied otherwise)
+_RULE_ERRORS = {"seal-before-official": errors.SealBeforeOfficial,
+                "key-not-permitted": errors.KeyNotPermitted,
+                "attachment-mode": errors.AttachmentModeConflict}
 ESERVICES = ("level3", "level4", "copy")
 
 
@@ -166,8 +170,11 @@ class PolicyService:
 
     def gather(self, ctx: RequestContext, key: SigningKey, *, level: str, eservice: str,
                rsa_padding: str, pdf: OpenedPdf | None, data: bytes | None,
-               encrypted: bool = False, document: DocumentSummary | None = None) -> SigningFacts:
-        """Every fact the rules need, gathered once (certificate status is cached)."""
+               encrypted: bool = False, document: DocumentSummary | None = None,
+               appearance: str | None = None, attachment_mode: str | None = None) -> SigningFacts:
+        """Every fact the rules need, gathered once (certificate status is cached).
+        ``appearance`` is the visible-signature profile asked for, ``attachment_mode`` the
+        WF-5 mode as the request said it (None when not said)."""
         now = self._now()
         chain, revocation = self._cert_status(key.certificate, key.chain)
         if data is not None:
@@ -187,7 +194,8 @@ class PolicyService:
             eservice=eservice, certificate=certificate_facts(key, chain, revocation),
             document=document, prior_signatures=prior,
             usage=self._usage(ctx.actor or "", key.info.id, now),
-            clock_skew_seconds=self._clock.skew_seconds)
+            clock_skew_seconds=self._clock.skew_seconds, appearance=appearance,
+            attachment_mode=attachment_mode)
 
     def decide(self, facts: SigningFacts) -> Decision:
         return evaluate(self.policy, facts)
@@ -208,8 +216,7 @@ class PolicyService:
               key_id=facts.key_id, level=facts.level,
               input_sha256=None, certificate_sha256=facts.certificate.sha256,
               certificate_serial=None, details=detail)
-        error_cls = errors.SealBeforeOfficial if spec.code == "seal-before-official" else (
-            errors.KeyNotPermitted if spec.code == "key-not-permitted" else errors.PolicyDenied)
+        error_cls = _RULE_ERRORS.get(spec.code, errors.PolicyDenied)
         raise error_cls(Message(f"{denied.message.vi} (luật {denied.rule})",
                                 f"{denied.message.en} (rule {denied.rule})"),
                         rule=denied.rule, policy_sha256=decision.policy_sha256)

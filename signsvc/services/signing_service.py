@@ -10,19 +10,23 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from signsvc.errors import EncryptedPdf, KeyNotPermitted, SignsvcError
+from signsvc.errors import EncryptedPdf, KeyNotPermitted, Message, SignsvcError
 from signsvc.keys.model import KeyInfo
 from signsvc.keys.registry import KeyRegistry
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
-from signsvc.policy.engine import Decision
+from signsvc.policy.engine import Decision, RuleResult
 from signsvc.policy.facts import SigningFacts
 from signsvc.services.policy_service import (
     PolicyService, decision_audit_details, summary_from_dict,
 )
 from signsvc.signing.pades import PadesSigner, SignatureRequest
 from signsvc.signing.pdf_input import open_for_signing
+
+
+#: the built-in result that /v1/policy/evaluate adds for a visible signature
+APPEARANCE_CHECK = "appearance.visible-signature"
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,12 @@ class SigningService:
                                     rsa_padding=key.info.rsa_padding, pdf=pdf, data=data,
                                     encrypted=encrypted,
                                     document=summary_from_dict(document_facts)
-                                    if document_facts is not None else None)
+                                    if document_facts is not None else None,
+                                    **_appearance_facts(request))
         decision = self._policy.decide(facts)
+        if request.appearance is not None:
+            decision = replace(decision, results=decision.results + (
+                self._appearance_check(key, key_id, pdf, request),))
         audit(self._audit, ctx, "policy:decision:evaluated", "success", key_id=key_id,
               level=request.level,
               input_sha256=hashlib.sha256(data).hexdigest() if data is not None else None,
@@ -80,6 +88,30 @@ class SigningService:
                        "denied_by": decision.denied_by.rule if decision.denied_by else None,
                        **decision_audit_details(decision)})
         return decision, facts
+
+    def _appearance_check(self, key, key_id: str, pdf, request: SignatureRequest) -> RuleResult:
+        """The visible signature checked as ``sign`` checks it (image registered for this key
+        and of the profile's kind, placement on the document), as one more denying result
+        ``appearance.visible-signature`` -- built in, not a rule of the policy file."""
+        spec = request.appearance
+        ev = {"profile": spec.profile}
+        try:
+            if self.images is not None:
+                request = replace(request, appearance=self.images.resolve(spec, key_id))
+            if pdf is None:
+                return RuleResult(APPEARANCE_CHECK, "appearance", "deny", "skip", Message(
+                    "Không có tệp PDF: ảnh đã kiểm tra, vị trí chữ ký trên trang chưa kiểm tra được.",
+                    "No PDF given: the image was checked, the position on the page could not be."),
+                    ev)
+            self._pades.check_appearance(pdf, key, request)
+        except SignsvcError as exc:
+            return RuleResult(APPEARANCE_CHECK, "appearance", "deny", "fail", exc.message,
+                              {**ev, "status": exc.status, "code": exc.code,
+                               **({"parameter": exc.extra["parameter"]}
+                                  if "parameter" in exc.extra else {})})
+        return RuleResult(APPEARANCE_CHECK, "appearance", "deny", "pass", Message(
+            "Chữ ký hiển thị đặt được như yêu cầu.", "The visible signature can be placed as asked."),
+            ev)
 
     def reject(self, ctx: RequestContext, error: SignsvcError, key_id: str | None,
                level: str | None) -> None:
@@ -101,7 +133,7 @@ class SigningService:
             pdf = open_for_signing(data)
             decision = self._policy.enforce(ctx, self._policy.gather(
                 ctx, key, level=request.level, eservice=eservice, rsa_padding=key.info.rsa_padding,
-                pdf=pdf, data=data))
+                pdf=pdf, data=data, **_appearance_facts(request)))
             if request.appearance is not None and self.images is not None:
                 request = replace(request, appearance=self.images.resolve(request.appearance, key_id))
             signed = self._pades.sign(pdf, key, request)
@@ -127,6 +159,13 @@ class SigningService:
                              policy_version=decision.policy_version,
                              policy_warnings=tuple(r.rule for r in decision.warnings),
                              level_warnings=signed.warnings)
+
+
+def _appearance_facts(request: SignatureRequest) -> dict:
+    """What the policy rules see of the visible signature (WF-5, WF-6)."""
+    spec = request.appearance
+    return {"appearance": spec.profile if spec else None,
+            "attachment_mode": spec.attachment_mode if spec else None}
 
 
 def _appearance_details(request: SignatureRequest) -> dict:

@@ -92,6 +92,16 @@ class PadesSigner:
         self._ltv = LtvBuilder(timestamper, validation_context_factory) \
             if validation_context_factory is not None else None
 
+    def check_appearance(self, pdf: OpenedPdf, key: SigningKey, request: SignatureRequest) -> None:
+        """Plan the visible signature of ``request`` exactly as ``sign`` would, without
+        signing (a dry run for /v1/policy/evaluate): ``AppearanceError`` (422) when the
+        placement or appearance cannot be honoured; nothing is written."""
+        if request.appearance is None:
+            return
+        field_name = request.field_name or _next_field_name(pdf)
+        plan_visible(pdf, request.appearance, self._appearance, key.certificate, field_name,
+                     request.field_name is not None)
+
     def sign(self, pdf: OpenedPdf, key: SigningKey, request: SignatureRequest) -> SignedDocument:
         if request.level not in LEVELS:
             raise BadRequest(Message(f"Mức chữ ký không hợp lệ: {request.level!r}.",

@@ -51,6 +51,9 @@ class AppearanceSpec:
     email: str | None = None            # vgca-compat
     lines: tuple[str, ...] | None = None   # text / vgca-compat: which lines, in order
     image: str | None = None            # name of a registered image (official, seal)
+    #: WF-5: separate_file | same_file as the request said (None: not said); judged by the
+    #: policy rule workflow.attachments, not drawn
+    attachment_mode: str | None = None
     resolved_image: ImageRef | None = field(default=None, repr=False)
     #: the claimed signing time, fixed by the caller (tests, reproducible renderings); never
     #: taken from an HTTP request. None: now.

@@ -67,6 +67,13 @@ CASES = {
     "rate.client": ({"per_minute": 2, "per_day": 100}, facts(usage=Usage(2, 2, 0, 0))),
     "rate.key": ({"per_minute": 5, "per_day": 10}, facts(usage=Usage(0, 0, 1, 10))),
     "clock.tsa-skew": ({"max_skew_seconds": 2.0}, facts(clock_skew_seconds=-3.5)),
+    "workflow.copies": ({}, facts(appearance="copy", role="portal")),
+    "workflow.attachments": ({}, facts(appearance="attachment", attachment_mode="same_file")),
+}
+# rules that only concern some requests: the facts they pass on (BASE otherwise)
+PASSING = {
+    "workflow.copies": facts(appearance="copy", role="clerk"),
+    "workflow.attachments": facts(appearance="attachment", attachment_mode="separate_file"),
 }
 
 
@@ -84,7 +91,7 @@ def _decide(rule_id: str, params: dict, f: SigningFacts, level: str = "deny"):
 @pytest.mark.parametrize("rule_id", sorted(CASES))
 def test_rule_passes_and_fails(rule_id):
     params, failing = CASES[rule_id]
-    ok = _decide(rule_id, params, BASE)
+    ok = _decide(rule_id, params, PASSING.get(rule_id, BASE))
     assert ok.allowed and ok.results[0].outcome == "pass", ok.results[0].message.en
     bad = _decide(rule_id, params, failing)
     assert not bad.allowed and bad.denied_by.rule == rule_id
