@@ -57,22 +57,38 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+#: ``signsvc sign`` options of a visible signature: the /v1/sign parameters of the same name
+APPEARANCE_OPTIONS = ("profile", "page", "rect", "anchor", "anchor_position", "size", "over_field",
+                      "doc_number", "copy_kind", "agency", "name", "email", "lines", "image",
+                      "attachment_mode")
+
+
 def cmd_sign(settings: Settings, args: argparse.Namespace) -> int:
     from signsvc.app import build_services
+    from signsvc.signing.appearance.params import parse_appearance
     from signsvc.signing.pades import SignatureRequest
 
     services = build_services(settings)
     try:
-        data = Path(args.input).read_bytes()
-        if len(data) > settings.service.max_document_bytes:
-            from signsvc.errors import DocumentTooLarge
-            raise DocumentTooLarge()
         keys = tuple(s.id for s in settings.keys)
         # the operator at the console signs as the clerk (văn thư) holding the keys, under
         # the same policy as the API
-        result = services.signing.sign(_ctx(keys, role="clerk"), args.key, data, SignatureRequest(
+        ctx = _ctx(keys, role="clerk")
+        try:
+            # the visible signature: the API's parameters, parsed by the same code
+            appearance = parse_appearance({name: getattr(args, name) for name in APPEARANCE_OPTIONS
+                                           if getattr(args, name) is not None})
+            data = Path(args.input).read_bytes()
+            if len(data) > settings.service.max_document_bytes:
+                from signsvc.errors import DocumentTooLarge
+                raise DocumentTooLarge()
+        except SignsvcError as exc:
+            services.signing.reject(ctx, exc, args.key, args.level)
+            raise
+        result = services.signing.sign(ctx, args.key, data, SignatureRequest(
             level=args.level or settings.service.default_level, reason=args.reason,
-            location=args.location, field_name=args.field, eservice=args.eservice))
+            location=args.location, field_name=args.field, eservice=args.eservice,
+            appearance=appearance))
         out = Path(args.output)
         tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_bytes(result.data)
@@ -318,6 +334,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--location")
     s.add_argument("--field")
     s.add_argument("--eservice", choices=("level3", "level4", "copy"))
+    v = s.add_argument_group(
+        "chữ ký hiển thị / visible signature",
+        "the /v1/sign parameters of the same name, checked by the same code (README)")
+    v.add_argument("--profile", help="official | seal | attachment | copy | text | vgca-compat")
+    v.add_argument("--page", help="page number, from 1")
+    v.add_argument("--rect", help="x1,y1,x2,y2 in PDF points (with --page)")
+    v.add_argument("--anchor", help="text on the page the box is placed against")
+    v.add_argument("--anchor-position", dest="anchor_position", help="above | below")
+    v.add_argument("--size", help="width,height in points (with --anchor)")
+    v.add_argument("--over-field", dest="over_field", help="seal: over this official's signature")
+    v.add_argument("--image", help="name of a registered signature or seal image")
+    v.add_argument("--doc-number", dest="doc_number",
+                   help="attachment: the parent document's number and symbol")
+    v.add_argument("--attachment-mode", dest="attachment_mode", help="separate_file | same_file")
+    v.add_argument("--copy-kind", dest="copy_kind", help="copy: sao-y | sao-luc | trich-sao")
+    v.add_argument("--agency", help="copy, text: the agency's name")
+    v.add_argument("--name", help="official, text: the signer's name line")
+    v.add_argument("--email", help="vgca-compat: the e-mail line")
+    v.add_argument("--lines", help="text, vgca-compat: signer,email,agency,time")
     s.set_defaults(func=cmd_sign)
 
     s = sub.add_parser("extend", help="upgrade the signatures of a signed PDF to B-LT or B-LTA")

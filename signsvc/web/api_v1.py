@@ -46,15 +46,13 @@ def _sign_request(args) -> tuple[str, SignatureRequest]:
     if field is not None and not _FIELD_RE.match(field):
         raise _bad("field", "Tên trường chữ ký chỉ gồm chữ, số, '_', '.', '-' (tối đa 64).",
                    "A field name uses letters, digits, '_', '.', '-' (64 at most).")
-    profile = args.get("profile")
-    if profile and profile not in KNOWN_PROFILES:
-        raise _bad("profile", f"Không có mẫu hiển thị chữ ký '{profile}'.",
-                   f"There is no appearance profile '{profile}'.")
     known = {"key", "level", "reason", "location", "field", "profile", "eservice"} | APPEARANCE_PARAMS
     unknown = sorted(set(args) - known)
     if unknown:
         raise _bad(unknown[0], f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
                    f"Unsupported parameter(s): {', '.join(unknown)}.")
+    # the visible signature (profile and its parameters): parsed by the code that
+    # ``signsvc sign --profile`` shares, so both refuse the same values the same way
     return key_id, SignatureRequest(level=level, reason=args.get("reason") or None,
                                     location=args.get("location") or None, field_name=field,
                                     eservice=args.get("eservice") or None,
