@@ -5,7 +5,7 @@ from __future__ import annotations
 from asn1crypto import x509
 from cryptography import x509 as cx509
 
-from .report import SignerInfo
+from .report import ChainCertificate, SignerInfo
 
 
 def _attributes(name: x509.Name, attr: str) -> list[str]:
@@ -74,3 +74,14 @@ def signer_info(cert: x509.Certificate) -> SignerInfo:
 def common_name(cert: x509.Certificate) -> str | None:
     """The subject CN (several joined by ", "), or the whole subject when there is none."""
     return _joined(cert.subject, "common_name") or cert.subject.human_friendly
+
+
+def chain_certificate(cert: x509.Certificate, *, is_trust_anchor: bool, revocation: str) -> ChainCertificate:
+    """``cert`` as one element of a reported certification path; never raises for a
+    parseable certificate."""
+    subject_str, issuer_str = _names(cert)
+    return ChainCertificate(
+        subject=subject_str, common_name=_joined(cert.subject, "common_name"), issuer=issuer_str,
+        serial=format(cert.serial_number, "x"), sha256=cert.sha256.hex(),
+        not_before=cert.not_valid_before, not_after=cert.not_valid_after,
+        is_trust_anchor=is_trust_anchor, revocation=revocation)

@@ -11,7 +11,8 @@ from .context import TrustSetup
 from .diff_policy import DIFF_POLICY
 from .pdfread import SignatureEntry
 from .report import DocumentTimestampReport, TimestampInfo
-from .signature import DocumentFacts, coverage_name, modification_name, timestamp_info
+from .chain import cms_certificates
+from .signature import DocumentFacts, coverage_name, modification_name, status_chain, timestamp_info
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,8 @@ _BROKEN = TimestampInfo(time=None, tsa=None, valid=False, intact=False, signatur
 
 async def check_document_timestamp(entry: SignatureEntry, setup: TrustSetup,
                                    backend: FetcherBackend | None, doc: DocumentFacts) -> DocumentTimestampReport:
-    """The report for one document timestamp; an unreadable token is reported as not
-    intact and not valid."""
+    """The report for one document timestamp, with the TSA's chain; an unreadable token is
+    reported as not intact and not valid."""
     if entry.embedded is None:
         return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other")
     try:
@@ -32,5 +33,7 @@ async def check_document_timestamp(entry: SignatureEntry, setup: TrustSetup,
     except Exception as exc:  # the boundary: a broken token is a finding
         logger.warning("document timestamp %s could not be checked", entry.field, exc_info=exc)
         return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other")
-    return DocumentTimestampReport(entry.field, timestamp_info(status), coverage_name(status.coverage),
+    candidates = [*cms_certificates(entry.embedded.signed_data), *setup.intermediates, *doc.evidence.certs]
+    chain = status_chain(status, vc, setup, candidates)
+    return DocumentTimestampReport(entry.field, timestamp_info(status, chain), coverage_name(status.coverage),
                                    modification_name(status.modification_level))

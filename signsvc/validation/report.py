@@ -84,6 +84,39 @@ class SignerInfo:
         }
 
 
+MAX_CHAIN_LENGTH = 12
+"""Certificates listed per chain at most, from the signer's up (longer paths are cut)."""
+
+
+@dataclass(frozen=True)
+class ChainCertificate:
+    """One certificate of a certification path. ``revocation`` is what the revocation data
+    used in the check says about this certificate (``not_checked`` for a trust anchor,
+    which is trusted as such, and for a path pyHanko could not build)."""
+
+    subject: str
+    common_name: str | None
+    issuer: str
+    serial: str
+    sha256: str
+    not_before: datetime | None
+    not_after: datetime | None
+    is_trust_anchor: bool
+    revocation: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"subject": self.subject, "common_name": self.common_name, "issuer": self.issuer,
+                "serial": self.serial, "sha256": self.sha256,
+                "not_before": vn_time(self.not_before), "not_after": vn_time(self.not_after),
+                "is_trust_anchor": self.is_trust_anchor, "revocation": self.revocation}
+
+
+def chain_dict(chain: tuple[ChainCertificate, ...]) -> dict[str, Any]:
+    """``chain`` (signer first) and ``chain_ends_at_anchor`` (its last one is a trust anchor)."""
+    return {"chain": [c.as_dict() for c in chain],
+            "chain_ends_at_anchor": bool(chain) and chain[-1].is_trust_anchor}
+
+
 @dataclass(frozen=True)
 class TimestampInfo:
     """A timestamp token. ``valid`` means intact, cryptographically valid (``signature_valid``)
@@ -95,11 +128,12 @@ class TimestampInfo:
     intact: bool = True
     signature_valid: bool = True
     trusted: bool = True
+    chain: tuple[ChainCertificate, ...] = ()   # the TSA's path, its certificate first
 
     def as_dict(self) -> dict[str, Any]:
         return {"time": vn_time(self.time), "tsa": self.tsa, "valid": self.valid,
                 "intact": self.intact, "signature_valid": self.signature_valid,
-                "trusted": self.trusted}
+                "trusted": self.trusted, **chain_dict(self.chain)}
 
 
 @dataclass(frozen=True)
@@ -140,6 +174,7 @@ class SignatureReport:
     validation_time: datetime | None = None
     revision: int | None = None                        # 1 = original; see RevisionReport
     byte_range: tuple[int, int, int, int] | None = None  # the /ByteRange as in the file
+    chain: tuple[ChainCertificate, ...] = ()           # the signer's path, signer first
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -161,6 +196,7 @@ class SignatureReport:
             "validation_time": vn_time(self.validation_time),
             "revision": self.revision,
             "byte_range": list(self.byte_range) if self.byte_range is not None else None,
+            **chain_dict(self.chain),
         }
 
 

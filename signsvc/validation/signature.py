@@ -29,12 +29,13 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
 from . import algorithms, certinfo, legacy, messages, revocation
+from .chain import RevocationData, chain_of, cms_certificates, timestamp_token_certificates
 from .context import SIGNER_KEY_USAGE, TrustSetup
 from .decision import Facts, decide
 from .diff_policy import DIFF_POLICY
 from .evidence import Evidence, signature_evidence
 from .pdfread import SignatureEntry
-from .report import AlgorithmInfo, SignatureReport, TimestampInfo
+from .report import AlgorithmInfo, ChainCertificate, SignatureReport, TimestampInfo
 
 logger = logging.getLogger(__name__)
 
@@ -152,12 +153,24 @@ def _level(entry: SignatureEntry, doc: DocumentFacts, has_timestamp: bool, evide
     return "B-LT"
 
 
-def timestamp_info(status) -> TimestampInfo:
-    """A pyHanko timestamp status as a ``TimestampInfo``."""
+def timestamp_info(status, chain: tuple[ChainCertificate, ...] = ()) -> TimestampInfo:
+    """A pyHanko timestamp status as a ``TimestampInfo`` (with the TSA's ``chain``)."""
     return TimestampInfo(time=status.timestamp, tsa=certinfo.common_name(status.signing_cert),
                          valid=bool(status.intact and status.valid and status.trusted),
                          intact=bool(status.intact), signature_valid=bool(status.valid),
-                         trusted=bool(status.trusted))
+                         trusted=bool(status.trusted), chain=chain)
+
+
+def status_chain(status, vc: ValidationContext, setup: TrustSetup,
+                 candidates: list[x509.Certificate]) -> tuple[ChainCertificate, ...]:
+    """The chain of a pyHanko status's signing certificate: its ``validation_path`` with
+    what ``vc``'s revocation data says per certificate, or what can be built from
+    ``candidates`` when pyHanko found no path."""
+    details = status.revocation_details
+    return chain_of(status.signing_cert, status.validation_path,
+                    RevocationData.of(vc, allow_fetching=setup.allow_fetching),
+                    candidates=candidates, trust_manager=setup.trust_manager,
+                    leaf_revoked=details is not None and not details.ca_revoked)
 
 
 def _signer_cert(emb: EmbeddedPdfSignature) -> x509.Certificate | None:
@@ -229,6 +242,14 @@ class _Check:
         self.entry, self.setup, self.backend, self.doc = entry, setup, backend, doc
         self.checked_at: datetime | None = None   # the moment the chain was checked at
         self.level = "none"
+        self.chain: tuple[ChainCertificate, ...] | None = None  # set when pyHanko checked the chain
+
+    def candidates(self) -> list[x509.Certificate]:
+        """Certificates a chain may be built from: the CMS's, the configured
+        intermediates and the document's (DSS)."""
+        emb = self.entry.embedded
+        return [*(cms_certificates(emb.signed_data) if emb is not None else ()),
+                *self.setup.intermediates, *self.doc.evidence.certs]
 
     def evidence(self) -> Evidence:
         emb = self.entry.embedded
@@ -285,6 +306,7 @@ class _Check:
             if later.trusted:
                 trust_status, trust_vc, at_timestamp = later, later_vc, True
         self.checked_at = trust_vc.moment
+        self.chain = status_chain(trust_status, trust_vc, self.setup, self.candidates())
         path = trust_status.validation_path
         cert = trust_status.signing_cert
         rev = revocation.assess(
@@ -305,12 +327,19 @@ class _Check:
             revoked_at=details.revocation_date if details else None,
             revocation_reason=details.revocation_reason.native if details else None,
             ca_revoked=bool(details and details.ca_revoked),
-            timestamp=timestamp_info(status.timestamp_validity) if status.timestamp_validity else None,
+            timestamp=self._timestamp(status.timestamp_validity, vc),
             claimed_time=status.signer_reported_dt or base.claimed_time,
             validated_at_timestamp=at_timestamp,
             revoked_later_at=later.revocation_date if later else None,
             revoked_later_reason=later.revocation_reason.native if later else None)
         return self._with_integrity(facts, _integrity(self.entry, self.doc, status))
+
+    def _timestamp(self, ts, vc: ValidationContext) -> TimestampInfo | None:
+        """The signature timestamp, with the TSA's chain (pyHanko checks it with ``vc``)."""
+        if ts is None:
+            return None
+        tst_certs = timestamp_token_certificates(self.entry.embedded.signer_info)
+        return timestamp_info(ts, status_chain(ts, vc, self.setup, [*tst_certs, *self.candidates()]))
 
     @staticmethod
     def _with_integrity(facts: Facts, integrity: _Integrity) -> Facts:
@@ -353,6 +382,10 @@ class _Check:
                 algorithm: AlgorithmInfo | None = None) -> SignatureReport:
         decision = decide(facts)
         emb = self.entry.embedded
+        chain = self.chain
+        if chain is None:  # pyHanko did not check the chain: what can be built, nothing claimed
+            chain = chain_of(cert, None, RevocationData(), candidates=self.candidates(),
+                             trust_manager=self.setup.trust_manager)
         return SignatureReport(
             field=self.entry.field,
             signer=certinfo.signer_info(cert) if cert is not None else None,
@@ -366,6 +399,7 @@ class _Check:
             algorithm=algorithms.describe(emb.signer_info) if emb is not None else algorithm,
             flags=decision.flags, revocation_time=facts.revoked_at or facts.revoked_later_at,
             validation_time=self.checked_at,
+            chain=chain,
         )
 
 
