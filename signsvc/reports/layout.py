@@ -154,6 +154,9 @@ class _Writer:
         self.row("signing_time", sig.get("signing_time"))
         ts = sig.get("timestamp")
         self.row("timestamp", self._timestamp_words(ts) if ts else self.t("no_timestamp"))
+        if isinstance(ts, dict) and ts.get("chain"):
+            self.row("tsa_chain", texts.chain_text(ts["chain"], self.lang,
+                                                   ends_at_anchor=ts.get("chain_ends_at_anchor")), indent=4)
         revocation = self.v("revocation", sig.get("revocation"))
         if sig.get("revocation_time"):
             revocation += f" ({self.t('revocation_time')}: {sig['revocation_time']})"
@@ -175,11 +178,9 @@ class _Writer:
             self.bullets(found, indent=4)
 
     def _chain_words(self, sig: dict, signer: dict) -> str:
-        chain = sig.get("chain") or signer.get("chain")
+        chain = sig.get("chain")
         if isinstance(chain, list) and chain:
-            links = [str(c.get("subject") or c.get("common_name") or c) if isinstance(c, dict) else str(c)
-                     for c in chain]
-            path = " → ".join(links)
+            path = texts.chain_text(chain, self.lang, ends_at_anchor=sig.get("chain_ends_at_anchor"))
         else:
             path = f"{signer.get('common_name') or signer.get('subject') or '?'} → " \
                    f"{signer.get('issuer_common_name') or signer.get('issuer') or '?'}"
@@ -197,6 +198,9 @@ class _Writer:
         for ts in stamps:
             self.row("field", ts.get("field"))
             self.row("timestamp", self._timestamp_words(ts), indent=4)
+            if ts.get("chain"):
+                self.row("tsa_chain", texts.chain_text(ts["chain"], self.lang,
+                                                       ends_at_anchor=ts.get("chain_ends_at_anchor")), indent=4)
             self.row("coverage", self.v("coverage", ts.get("coverage")), indent=4)
             self.row("modifications", self.v("modifications", ts.get("modifications")), indent=4)
 
@@ -229,7 +233,9 @@ class _Writer:
 def render_pdf(report: dict, issuer: ReportIssuer, font_path: Path | str) -> bytes:
     """The unsigned PDF report of ``report`` (Vietnamese section, then English section).
 
-    Guarantees: every signature of the report is listed with its signer, chain, timestamp,
+    Guarantees: every signature of the report is listed with its signer, chain (each
+    certificate from the signer's to the anchor, the anchor marked, or the sentence that
+    the path ends without one), timestamp (with the TSA's chain),
     revocation, level, indication, coverage and messages; the tool, policy SHA-256 and
     version, trust anchors (name, set SHA-256, each anchor's subject and SHA-256) and the
     validation time are stated; ``revisions`` and ``document_timestamps`` when present.

@@ -39,6 +39,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "certificate_sha256": ("SHA-256 của chứng thư", "Certificate SHA-256"),
     "certificate_validity": ("Hiệu lực chứng thư", "Certificate validity"),
     "chain": ("Chuỗi chứng thư", "Certificate chain"),
+    "tsa_chain": ("Chuỗi chứng thư của đơn vị cấp dấu thời gian", "Certificate chain of the timestamping authority"),
+    "anchor_mark": ("chứng thư gốc tin cậy", "trust anchor"),
+    "chain_no_anchor": ("Chuỗi dừng ở đây: không tới được chứng thư gốc tin cậy nào.",
+                        "The path ends here without reaching a trust anchor."),
+    "validity_short": ("Hiệu lực", "Valid"),
+    "anchor_not_checked": ("không kiểm tra (chứng thư gốc được tin cậy trực tiếp)",
+                           "not checked (a trust anchor is trusted as such)"),
     "issuer": ("Tổ chức cấp (CA)", "Issuer (CA)"),
     "trusted": ("Chuỗi tới gốc tin cậy", "Chains to a trust anchor"),
     "algorithm": ("Thuật toán", "Algorithm"),
@@ -174,3 +181,40 @@ def added_words(added: dict | None, lang: str) -> str:
     if added.get("dss"):
         parts.append("DSS (dữ liệu kiểm tra dài hạn)" if vi else "DSS (long-term validation data)")
     return "; ".join(parts) or _pick(LABELS["none"], lang)
+
+
+def chain_entries(chain, lang: str) -> list[dict]:
+    """The elements of a report's ``chain`` (signer first) in words: ``name`` (CN or
+    subject), ``subject``, ``details`` (serial, validity, revocation), ``sha256`` and
+    ``anchor``. Anything that is not a list of objects gives an empty list."""
+    if not isinstance(chain, list):
+        return []
+    out = []
+    for c in chain:
+        if not isinstance(c, dict):
+            continue
+        anchor = c.get("is_trust_anchor") is True
+        revocation = (label("anchor_not_checked", lang) if anchor and c.get("revocation") == "not_checked"
+                      else value("revocation", c.get("revocation"), lang))
+        details = (f"{label('serial', lang)}: {c.get('serial') or '?'} · "
+                   f"{label('validity_short', lang)}: {c.get('not_before') or '?'} → {c.get('not_after') or '?'} · "
+                   f"{label('revocation', lang)}: {revocation}")
+        out.append({"name": str(c.get("common_name") or c.get("subject") or "?"),
+                    "subject": str(c.get("subject") or ""), "details": details,
+                    "sha256": str(c.get("sha256") or ""), "anchor": anchor})
+    return out
+
+
+def chain_text(chain, lang: str, *, ends_at_anchor: bool | None = None) -> str:
+    """A chain as numbered lines, signer first, the anchor marked; ends with the
+    ``chain_no_anchor`` sentence when ``ends_at_anchor`` is false."""
+    lines = []
+    for n, e in enumerate(chain_entries(chain, lang), start=1):
+        mark = f" — [{label('anchor_mark', lang)}]" if e["anchor"] else ""
+        lines.append(f"{n}. {e['name']}{mark}")
+        lines.append(f"    {e['subject']}")
+        lines.append(f"    {e['details']}")
+        lines.append(f"    SHA-256: {e['sha256']}")
+    if ends_at_anchor is False:
+        lines.append(label("chain_no_anchor", lang))
+    return "\n".join(lines)
