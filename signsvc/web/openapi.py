@@ -78,6 +78,38 @@ _COVERS = {
     "byte_range": {"type": ["array", "null"], "items": {"type": "integer"}, "minItems": 4, "maxItems": 4,
                    "description": "The /ByteRange as written in the file; null when it is not four integers."},
 }
+_CHAIN = {
+    "chain": {"type": "array", "maxItems": 12, "items": {"$ref": "#/components/schemas/ChainCertificate"},
+              "description": "The certification path, its own certificate (signer or TSA) first, up to the "
+                             "trust anchor: the path pyHanko validated (or the one that failed for "
+                             "revocation, expiry or algorithm). When no path to an anchor was found: the "
+                             "certificates that can be linked (each link's signature verified) from those in "
+                             "the CMS, the configured intermediates, the DSS and the anchors, at least the "
+                             "certificate itself. At most 12 certificates."},
+    "chain_ends_at_anchor": {"type": "boolean",
+                             "description": "The last certificate of chain is a trust anchor; false: the path "
+                                            "ends without reaching one (untrusted)."},
+}
+_CHAIN_CERTIFICATE = {
+    "type": "object",
+    "required": ["subject", "common_name", "issuer", "serial", "sha256", "not_before", "not_after",
+                 "is_trust_anchor", "revocation"],
+    "properties": {
+        "subject": {"type": "string", "description": "RFC 4514 (CN=…,O=…,C=VN)"},
+        "common_name": {"type": ["string", "null"]},
+        "issuer": {"type": "string", "description": "RFC 4514"},
+        "serial": {"type": "string", "description": "lower-case hex"},
+        "sha256": {"type": "string", "description": "SHA-256 of the certificate (DER), hex"},
+        "not_before": {"type": ["string", "null"], "description": "ISO-8601, Vietnam time (+07:00)"},
+        "not_after": {"type": ["string", "null"], "description": "ISO-8601, Vietnam time (+07:00)"},
+        "is_trust_anchor": {"type": "boolean"},
+        "revocation": {"enum": ["good", "revoked", "unknown", "not_checked"],
+                       "description": "What the OCSP responses and CRLs used in the check say about this "
+                                      "certificate at the time it was checked; not_checked for a trust anchor "
+                                      "(trusted as such), for a certificate that names no revocation source, "
+                                      "and for every certificate of a path pyHanko could not build."},
+    },
+}
 _REVISION = {
     "type": "object",
     "required": ["number", "end_offset", "sha256", "signatures", "document_timestamps", "added", "summary"],
@@ -168,7 +200,14 @@ def openapi_document() -> dict[str, Any]:
                     "signatures": {"type": "array", "items": {"type": "object", "properties": {
                         "field": {"type": "string"}, "signer": {"type": "object"},
                         "signing_time": {"type": ["string", "null"]},
-                        "timestamp": {"type": ["object", "null"]},
+                        "timestamp": {"type": ["object", "null"],
+                                      "description": "The signature timestamp: time, tsa, valid, intact, "
+                                                     "signature_valid, trusted and the TSA's chain",
+                                      "properties": {"time": {"type": ["string", "null"]},
+                                                     "tsa": {"type": ["string", "null"]},
+                                                     "valid": {"type": "boolean"}, "intact": {"type": "boolean"},
+                                                     "signature_valid": {"type": "boolean"},
+                                                     "trusted": {"type": "boolean"}, **_CHAIN}},
                         "level": {"enum": ["B-B", "B-T", "B-LT", "B-LTA", "none"]},
                         "intact": {"type": "boolean"}, "valid": {"type": "boolean"},
                         "trusted": {"type": "boolean"},
@@ -180,10 +219,10 @@ def openapi_document() -> dict[str, Any]:
                         "messages": {"type": "object", "properties": {
                             "vi": {"type": "array", "items": {"type": "string"}},
                             "en": {"type": "array", "items": {"type": "string"}}}},
-                        **_COVERS}}},
+                        **_COVERS, **_CHAIN}}},
                     "document_timestamps": {"type": "array", "items": {"type": "object", "properties": {
                         "field": {"type": "string"}, "time": {"type": ["string", "null"]},
-                        "valid": {"type": "boolean"}, **_COVERS}}},
+                        "valid": {"type": "boolean"}, **_COVERS, **_CHAIN}}},
                     "verdict": {"enum": ["valid", "valid_modified_after", "invalid", "indeterminate",
                                          "unsigned"]},
                     "policy_sha256": {"type": ["string", "null"]},
@@ -192,6 +231,7 @@ def openapi_document() -> dict[str, Any]:
                                   "description": "The revision view: one entry per revision of the "
                                                  "file, oldest (the original document) first."}}},
                 "Revision": _REVISION,
+                "ChainCertificate": _CHAIN_CERTIFICATE,
                 "BatchResult": _BATCH_RESULT,
                 "AuditRecord": {"type": "object", "properties": {
                     "sequence": {"type": "integer"}, "time": {"type": "string"},

@@ -136,3 +136,20 @@ def test_chain_words_mark_the_anchor_and_an_open_end():
     assert en.splitlines()[0] == "1. Signer"
     assert en.splitlines()[-1] == "The path ends here without reaching a trust anchor."
     assert texts.chain_entries("not a list", "vi") == []
+
+
+def test_openapi_documents_the_chain():
+    from signsvc.web.openapi import openapi_document
+
+    schemas = openapi_document()["components"]["schemas"]
+    certs, _ = _pki(1)
+    entry = chain.built(certs[0], [], SimpleTrustManager.build(trust_roots=[certs[1]]))[0]
+    assert set(entry.as_dict()) == set(schemas["ChainCertificate"]["properties"])
+    assert set(schemas["ChainCertificate"]["required"]) == set(entry.as_dict())
+    report = schemas["ValidationReport"]["properties"]
+    sig = report["signatures"]["items"]["properties"]
+    assert {"chain", "chain_ends_at_anchor"} <= set(sig)
+    from signsvc.validation.report import TimestampInfo
+    assert set(TimestampInfo(time=None, tsa=None, valid=False).as_dict()) == set(sig["timestamp"]["properties"])
+    assert {"chain", "chain_ends_at_anchor"} <= set(report["document_timestamps"]["items"]["properties"])
+    assert sig["chain"]["maxItems"] == MAX_CHAIN_LENGTH
