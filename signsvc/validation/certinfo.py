@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from asn1crypto import x509
 from cryptography import x509 as cx509
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from .report import ChainCertificate, SignerInfo
 
@@ -36,10 +37,16 @@ _EDWARDS_BITS = {"ed25519": 256, "ed448": 456}
 
 
 def _key_size(public_key) -> int | None:
-    """Bits of the key (RFC 8032 sizes for EdDSA, whose key asn1crypto cannot size);
+    """Bits of the key (the curve's size for ECDSA, RFC 8032 sizes for EdDSA, whose key
+    asn1crypto cannot size);
     ``None`` when unknown. Never raises."""
     if public_key.algorithm in _EDWARDS_BITS:
         return _EDWARDS_BITS[public_key.algorithm]
+    if public_key.algorithm == "ec":  # asn1crypto rounds to whole bytes (P-521 -> 528)
+        try:
+            return load_der_public_key(public_key.dump()).curve.key_size
+        except Exception:  # a curve cryptography does not know: asn1crypto's figure below
+            pass
     try:
         return public_key.bit_size
     except Exception:  # asn1crypto fails in odd ways on unusual keys (UnboundLocalError, ...)

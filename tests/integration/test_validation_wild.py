@@ -92,6 +92,19 @@ def test_modern_algorithms_pass(wild_validator, pki, kind, md, digest, signature
     assert tampered.verdict == "invalid"
 
 
+def test_p521_passes_and_pdfsig_agrees(wild_validator, pki, tmp_path):
+    """ECDSA on P-521 with SHA-512 (the key is 521 bits, not the 528 asn1crypto rounds to)."""
+    data = W.sign(PDF, pki.issue("p521").pyhanko(), md_algorithm="sha512")
+    assert_passed(wild_validator.validate(data), digest="sha512", signature="sha512_ecdsa", padding=None,
+                  key_size=521)
+    tampered = only(wild_validator.validate(W.modify_page_text(data, b"page 1", b"PAGE 1")))
+    assert (tampered.indication, tampered.sub_indication) == ("TOTAL-FAILED", "HASH_FAILURE")
+    path = tmp_path / "p521.pdf"
+    path.write_bytes(data)
+    (ps,) = pdfsig(path, pki.nssdb(tmp_path / "nss"))
+    assert ps.signature_valid and ps.certificate_trusted, ps.raw
+
+
 def test_ed25519_no_longer_crashes_the_report(wild_validator, pki):
     """asn1crypto cannot size EdDSA keys; the report used to fail with UnboundLocalError."""
     body = wild_validator.validate(W.sign(PDF, pki.signers["ed25519"].pyhanko())).as_dict()
@@ -286,6 +299,31 @@ def test_docmdp_levels_permit_and_forbid(wild_validator, pki, certified, level, 
     assert cert.modifications_permitted is permitted
     forbidden = "Các thay đổi sau khi ký không được phép theo chữ ký chứng thực của tài liệu."
     assert (forbidden in cert.messages.vi) is not permitted
+
+
+@pytest.fixture(scope="module")
+def certified_form(pki):
+    """A form with an empty text field, certified at each DocMDP level."""
+    form = W.with_empty_text_field(PDF)
+    return {level: W.certify(form, pki.signers["rsa"].pyhanko(prefer_pss=True), level) for level in (1, 2)}
+
+
+@pytest.mark.parametrize("level,verdict", [(2, "valid"), (1, "invalid")])
+def test_form_filling_after_certification(wild_validator, certified_form, level, verdict):
+    """DocMDP 2 permits filling in the form (and nothing else), DocMDP 1 permits no change."""
+    assert wild_validator.validate(certified_form[level]).verdict == "valid"
+    filled = W.fill_text_field(certified_form[level], "Nguyen Van A")
+    report = wild_validator.validate(filled)
+    cert = only(report)
+    assert report.verdict == verdict
+    assert cert.indication == "TOTAL-PASSED" and cert.intact and cert.valid  # the signature itself is fine
+    assert cert.modifications == "form_filling" and cert.coverage == "entire_revision"
+    permitted = verdict == "valid"
+    assert cert.modifications_permitted is permitted
+    forbidden = "Các thay đổi sau khi ký không được phép theo chữ ký chứng thực của tài liệu."
+    assert (forbidden in cert.messages.vi) is not permitted
+    assert "Sau khi ký, tài liệu chỉ được điền biểu mẫu hoặc ký thêm." in cert.messages.vi
+    assert report.revisions[-1].added.fields == ("ho_ten",)  # the revision view names the field filled
 
 
 # --- through the API, and a second opinion from pdfsig -------------------------------------

@@ -219,3 +219,54 @@ def modify_page_text(data: bytes, old: bytes, new: bytes) -> bytes:
     assert len(old) == len(new)
     i = data.index(old)
     return data[:i] + new + data[i + len(old):]
+
+
+# --- a form to fill after certification ---------------------------------------------------
+
+def _form_xobject(writer, font, text: bytes):
+    return writer.add_object(generic.StreamObject(generic.DictionaryObject({
+        N("/Type"): N("/XObject"), N("/Subtype"): N("/Form"),
+        N("/BBox"): generic.ArrayObject(generic.NumberObject(x) for x in (0, 0, 200, 20)),
+        N("/Resources"): generic.DictionaryObject({N("/Font"): generic.DictionaryObject({N("/F1"): font})})}),
+        stream_data=b"/Tx BMC BT /F1 12 Tf 2 6 Td (%s) Tj ET EMC" % text))
+
+
+def with_empty_text_field(data: bytes, name: str = "ho_ten") -> bytes:
+    """``data`` (not yet signed) with an empty text field ``name`` on page 1, added in an
+    incremental update, as a form a citizen fills after the agency certified it."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    font = writer.add_object(generic.DictionaryObject({
+        N("/Type"): N("/Font"), N("/Subtype"): N("/Type1"), N("/BaseFont"): N("/Helvetica")}))
+    page_ref = writer.root["/Pages"]["/Kids"][0]
+    page = page_ref.get_object()
+    field = writer.add_object(generic.DictionaryObject({
+        N("/FT"): N("/Tx"), N("/T"): generic.TextStringObject(name),
+        N("/DA"): generic.TextStringObject("/F1 12 Tf 0 g"),
+        N("/Type"): N("/Annot"), N("/Subtype"): N("/Widget"), N("/F"): generic.NumberObject(4),
+        N("/Rect"): generic.ArrayObject(generic.NumberObject(x) for x in (72, 600, 272, 620)),
+        N("/P"): page_ref, N("/AP"): generic.DictionaryObject({N("/N"): _form_xobject(writer, font, b"")})}))
+    page[N("/Annots")] = generic.ArrayObject([*(page.get("/Annots") or []), field])
+    writer.update_container(page)
+    writer.root[N("/AcroForm")] = generic.DictionaryObject({
+        N("/Fields"): generic.ArrayObject([field]),
+        N("/DR"): generic.DictionaryObject({N("/Font"): generic.DictionaryObject({N("/F1"): font})}),
+        N("/DA"): generic.TextStringObject("/F1 12 Tf 0 g")})
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def fill_text_field(data: bytes, value: str, name: str = "ho_ten") -> bytes:
+    """``data`` with the text field ``name`` filled with ``value`` (ASCII) and its new
+    appearance, in an incremental update, as a PDF reader does."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    ref = next(f for f in writer.root["/AcroForm"]["/Fields"] if f.get_object().get("/T") == name)
+    field = ref.get_object()
+    font = writer.root["/AcroForm"]["/DR"]["/Font"].raw_get("/F1")
+    field[N("/V")] = generic.TextStringObject(value)
+    field[N("/AP")] = generic.DictionaryObject({N("/N"): _form_xobject(writer, font, value.encode("ascii"))})
+    writer.mark_update(ref)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

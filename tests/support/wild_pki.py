@@ -33,10 +33,10 @@ ORG = "signsvc wild signatures (TEST ONLY)"
 
 
 def new_private_key(kind: str):
-    """A fresh private key of ``kind`` (one of ``KEY_TYPES``)."""
+    """A fresh private key of ``kind`` (one of ``KEY_TYPES``, or ``p521``)."""
     if kind == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    curves = {"p256": ec.SECP256R1, "p384": ec.SECP384R1, "brainpool": ec.BrainpoolP256R1}
+    curves = {"p256": ec.SECP256R1, "p384": ec.SECP384R1, "p521": ec.SECP521R1, "brainpool": ec.BrainpoolP256R1}
     if kind in curves:
         return ec.generate_private_key(curves[kind]())
     if kind == "ed25519":
