@@ -62,6 +62,10 @@ _APPEARANCE_PARAMS = [
     _q("over_field", "seal: the official's signed field whose image the seal covers"),
     _q("image", "official, seal: name of an image registered for this key"),
     _q("doc_number", "attachment: the parent document's number and symbol"),
+    _q("attachment_mode", "WF-5, judged by the policy rule workflow.attachments: separate_file "
+       "(each attachment a file of its own, stamped with profile=attachment) | same_file "
+       "(attachments inside the main document: profile=attachment is refused, 422 "
+       "attachment-mode)", schema={"enum": ["separate_file", "same_file"]}),
     _q("copy_kind", "copy", schema={"enum": ["sao-y", "sao-luc", "trich-sao"]}),
     _q("agency", "copy, text, vgca-compat: agency name (default: the certificate's O)"),
     _q("name", "official: name line under the image; text: signer (default: certificate CN)"),
@@ -298,9 +302,18 @@ def openapi_document() -> dict[str, Any]:
             "/v1/policy/evaluate": {"post": {
                 "summary": "Thử quyết định của chính sách, không ký / Policy dry run, signs nothing",
                 "description": "Same parameters as /v1/sign; the PDF body is optional. Admins and "
-                               "auditors may add client=NAME to evaluate for another client.",
+                               "auditors may add client=NAME to evaluate for another client. "
+                               "With profile=…, the visible signature is checked as /v1/sign "
+                               "checks it (image for this key and profile; with the PDF, the "
+                               "page, box, anchor or field) and reported as the result "
+                               "`appearance.visible-signature` (denying; its `evaluated` holds "
+                               "the status 422, code and parameter /v1/sign would answer; "
+                               "`skip` when no PDF is given).",
                 "parameters": [_q("key", "Key id", True), _q("level", "Signature level"),
-                               _q("eservice", "level3 | level4 | copy"), _q("client", "Client name")],
+                               _q("eservice", "level3 | level4 | copy"), _q("client", "Client name"),
+                               _q("field", "Signature field name (see /v1/sign)"),
+                               _q("profile", "Visible signature profile (see /v1/sign)"),
+                               *_APPEARANCE_PARAMS],
                 "responses": {"200": {"description": "decision, denied_by, warnings, every rule with "
                                                      "its outcome and reason, and the facts"},
                               **_errors(400, 401, 403, 404, 413, 415)}}},
