@@ -20,18 +20,25 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
                  workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
-    from signsvc.app import create_app
+    from signsvc.app import create_app, prepare_state
+    from signsvc.logsetup import configure_logging
 
+    configure_logging()
+    # the state folder, its SQLite files (WAL) and the policy record are made here, in the
+    # master, before gunicorn writes its pid file there and before any worker forks
+    prepare_state(settings)
     bind = f"{host or settings.service.host}:{port or settings.service.port}"
     timeout = int(settings.service.signing_timeout_seconds) + 30
+    config = {"bind": bind, "workers": workers, "threads": threads,
+              "timeout": timeout, "preload_app": False,
+              "pidfile": str(pidfile_path(settings)),
+              "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
+              "worker_class": "gthread", "limit_request_line": 8190}
+    config.update(control_socket_settings(settings))
 
     class _App(BaseApplication):
         def load_config(self) -> None:
-            for key, value in {"bind": bind, "workers": workers, "threads": threads,
-                               "timeout": timeout, "preload_app": False,
-                               "pidfile": str(pidfile_path(settings)),
-                               "accesslog": "-", "worker_class": "gthread",
-                               "limit_request_line": 8190}.items():
+            for key, value in config.items():
                 self.cfg.set(key, value)
 
         reloading = False
@@ -46,6 +53,20 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
             return create_app(settings, reloading=type(self).reloading)
 
     _App().run()
+
+
+#: one line per request, with the id the response carries in X-Request-Id
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+
+
+def control_socket_settings(settings: Settings) -> dict[str, object]:
+    """gunicorn's control socket in this instance's state folder (gunicorn 27 otherwise puts
+    every instance's at ~/.gunicorn/gunicorn.ctl, where a second instance replaces and then
+    deletes the first one's); off when the path is too long for a Unix socket."""
+    path = settings.service.state_dir.resolve() / "gunicorn.ctl"
+    if len(str(path)) > 100:
+        return {"control_socket_disable": True}
+    return {"control_socket": str(path)}
 
 
 def pidfile_path(settings: Settings):

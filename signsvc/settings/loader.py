@@ -194,6 +194,11 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
         raise _fail("file", f"unknown section(s) {', '.join(unknown)}")
     sections = {name: _section(name, cls, data.get(name, {}), base_dir)
                 for name, cls in _SECTIONS.items()}
+    audit_raw = data.get("audit", {})
+    if "path" not in audit_raw:
+        # state files follow [service] state_dir unless placed elsewhere on purpose
+        sections["audit"] = dataclasses.replace(
+            sections["audit"], path=sections["service"].state_dir / "audit.sqlite3")
     keys_raw = data.get("keys", {})
     keys = tuple(_key(kid, raw, base_dir, environ) for kid, raw in keys_raw.items())
     svc: ServiceSettings = sections["service"]

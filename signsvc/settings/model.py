@@ -57,6 +57,8 @@ class PolicySettings:
 @dataclass(frozen=True)
 class AuditSettings:
     backend: str = "sqlite"
+    # when the file does not set it: "audit.sqlite3" in [service] state_dir (the loader
+    # resolves it, so moving state_dir moves the audit log too); set it only on purpose
     path: Path = Path("var/state/audit.sqlite3")
     checkpoint_key: str = ""                 # [keys.ID] signing checkpoints; "" = none taken
     checkpoint_every_records: int = 1000     # checkpoint after this many new records ...

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask, Response, g, request
 
+from signsvc import logsetup
 from signsvc.services.container import Services
 from signsvc.web import problem
 from signsvc.web.api_audit import api_audit
@@ -47,6 +48,11 @@ def create_web_app(services: Services) -> Flask:
     def _request_id() -> None:
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        logsetup.request_id.set(g.request_id)  # every log line of this request carries it
+
+    @app.teardown_request
+    def _forget_request_id(_exc: BaseException | None) -> None:
+        logsetup.request_id.set("-")
 
     @app.after_request
     def _headers(resp: Response) -> Response:
@@ -75,10 +81,19 @@ def _secret_key(state_dir: Path) -> bytes:
     """The key that signs login cookies: random, made once, kept in the state folder (0600)."""
     path = Path(state_dir) / "cookie-secret"
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as f:
-        f.write(secrets.token_bytes(32))
+    if not path.exists():
+        # written whole under a private name, then linked into place: a worker starting at
+        # the same moment never reads a half-written (empty) key, and the first link wins
+        tmp = path.with_name(f".cookie-secret.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process linked its key first: use that one
+        finally:
+            tmp.unlink()
     return path.read_bytes()
