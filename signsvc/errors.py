@@ -187,6 +187,10 @@ SignatureInvalid = _leaf("SignatureInvalid", "signature-invalid", 400,
                          "Chữ ký không hợp lệ / Invalid signature",
                          "Chữ ký số không hợp lệ với chứng thư số và nội dung đã chuẩn bị.",
                          "The signature does not verify under the certificate over the prepared content.")
+TooManyAttempts = _leaf("TooManyAttempts", "too-many-attempts", 429,
+                        "Quá nhiều lần thử / Too many attempts",
+                        "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau.",
+                        "Too many failed logins; please try again later.")
 NotReady = _leaf("NotReady", "not-ready", 503, "Dịch vụ chưa sẵn sàng / Not ready",
                  "Dịch vụ chưa sẵn sàng.", "The service is not ready.")
 NotAcceptable = _leaf("NotAcceptable", "not-acceptable", 406,

@@ -36,6 +36,12 @@ class SqliteClientStore:
         self._local = threading.local()
         with self._conn() as conn:
             conn.executescript(SCHEMA)
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(clients)")}
+            if "disabled_at" not in columns:   # databases made before client revocation
+                try:
+                    conn.execute("ALTER TABLE clients ADD COLUMN disabled_at TEXT")
+                except sqlite3.OperationalError:   # another worker added it meanwhile
+                    pass
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -54,7 +60,8 @@ class SqliteClientStore:
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         try:
             with self._conn() as conn:
-                conn.execute("INSERT INTO clients VALUES (?, ?, ?, ?, ?)",
+                conn.execute("INSERT INTO clients (name, role, keys, token_sha256, created_at) "
+                             "VALUES (?, ?, ?, ?, ?)",
                              (name, role, ",".join(keys), token_sha256, created))
         except sqlite3.IntegrityError:
             raise BadRequest(Message(f"Máy khách '{name}' đã tồn tại.",
@@ -64,7 +71,8 @@ class SqliteClientStore:
     def by_token_hash(self, token_sha256: str) -> Client | None:
         try:
             row = self._conn().execute(
-                "SELECT name, role, keys, created_at FROM clients WHERE token_sha256 = ?",
+                "SELECT name, role, keys, created_at FROM clients WHERE token_sha256 = ? "
+                "AND disabled_at IS NULL",
                 (token_sha256,)).fetchone()
         except sqlite3.Error:
             raise NotReady() from None
@@ -72,7 +80,7 @@ class SqliteClientStore:
 
     def list(self) -> list[Client]:
         rows = self._conn().execute(
-            "SELECT name, role, keys, created_at FROM clients ORDER BY name").fetchall()
+            "SELECT name, role, keys, created_at FROM clients WHERE disabled_at IS NULL ORDER BY name").fetchall()
         return [self._client(r) for r in rows]
 
     def set_password_hash(self, name: str, encoded: str) -> None:
@@ -86,8 +94,23 @@ class SqliteClientStore:
 
     def by_name(self, name: str) -> Client | None:
         row = self._conn().execute(
-            "SELECT name, role, keys, created_at FROM clients WHERE name = ?", (name,)).fetchone()
+            "SELECT name, role, keys, created_at FROM clients WHERE name = ? AND disabled_at IS NULL",
+            (name,)).fetchone()
         return self._client(row) if row else None
+
+    def set_role(self, name: str, role: str) -> bool:
+        """Change an active client's role; False if there is no such client."""
+        with self._conn() as conn:
+            return conn.execute("UPDATE clients SET role = ? WHERE name = ? AND disabled_at IS NULL",
+                                (role, name)).rowcount == 1
+
+    def disable(self, name: str) -> bool:
+        """Revoke a client for good: its token and page logins stop working at once (the row
+        stays for the record); False if there is no such active client."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._conn() as conn:
+            return conn.execute("UPDATE clients SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL",
+                                (now, name)).rowcount == 1
 
     def check(self) -> None:
         try:

@@ -221,6 +221,14 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
             raise _fail(name, "retries must be 0..5, timeout_seconds > 0, backoff_seconds >= 0")
     if not 1 <= sections["pages"].signing_session_seconds <= 3600:
         raise _fail("pages.signing_session_seconds", "must be 1..3600")
+    pages: PagesSettings = sections["pages"]
+    if pages.login_free_failures < 1 or pages.login_address_free_failures < pages.login_free_failures:
+        raise _fail("pages.login_free_failures", "must be >= 1 and <= login_address_free_failures")
+    if not 0 < pages.login_backoff_seconds <= pages.login_max_backoff_seconds <= 86400:
+        raise _fail("pages.login_backoff_seconds", "0 < login_backoff_seconds <= "
+                                                   "login_max_backoff_seconds <= 86400")
+    if set(pages.totp_roles) - {"official", "clerk", "auditor"}:
+        raise _fail("pages.totp_roles", "only page roles: official, clerk, auditor")
     if sections["archive"].renew_within_days < 0:
         raise _fail("archive.renew_within_days", "must not be negative")
     look = sections["appearance"]

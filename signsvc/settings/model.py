@@ -46,6 +46,12 @@ class PagesSettings:
     cookie_secure: bool = False                # true behind HTTPS (production)
     session_minutes: int = 480
     signing_session_seconds: int = 300         # how long step 1's hash may be signed
+    # login throttling (signsvc.clients.login): per (account, address) and per address
+    login_free_failures: int = 5               # failures before the back-off starts
+    login_backoff_seconds: float = 1.0         # first back-off, doubled at each further failure
+    login_max_backoff_seconds: float = 900.0   # back-off cap (an attacker cannot lock longer)
+    login_address_free_failures: int = 20      # failures from one address over all accounts
+    totp_roles: tuple[str, ...] = ("clerk",)   # roles that must give a TOTP code (SEC-4)
 
 
 @dataclass(frozen=True)
