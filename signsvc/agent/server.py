@@ -42,7 +42,10 @@ class AgentServer(ThreadingHTTPServer):
     """The listening server; refuses to bind anything but 127.0.0.1."""
 
     daemon_threads = True
-    allow_reuse_address = False
+    # SO_REUSEADDR: restarting the agent right after use binds again at once (without it
+    # the port stays in TIME_WAIT for about 60 s: "Address already in use"). On Linux this
+    # never lets a second listener share the port.
+    allow_reuse_address = True
 
     def __init__(self, config: AgentConfig, tokens: Tokens, prompter: PinPrompter) -> None:
         if config.server.host != LOOPBACK:

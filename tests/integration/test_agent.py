@@ -344,3 +344,24 @@ def test_env_pin_mode_without_unsafe_headless_refuses_to_start(dev_pki, tmp_path
                        pin=f'mode = "env"\nenv_var = "{PIN_VAR}"\n')
     err = _start_fails(cfg)
     assert "unsafe_headless" in err
+
+
+def test_restarts_at_once_on_the_same_port(dev_pki, tmp_path):
+    """An official closes the agent after signing and starts it again: it must listen at
+    once (the served connections leave the port in TIME_WAIT), while a second agent on a
+    port that is still listening is refused."""
+    port = free_port()
+    cfg = write_config(tmp_path / "a.toml", port, ["official-binh"], dev_pki.softhsm_module)
+    first = start_agent(cfg, port, dev_pki.secret("official-binh.pin"), tmp_path / "1.log")
+    try:
+        for _ in range(3):
+            assert first.call("GET", "/certificates")[0] == 200
+        with pytest.raises(AssertionError, match="agent exited"):
+            start_agent(cfg, port, dev_pki.secret("official-binh.pin"), tmp_path / "dup.log")
+    finally:
+        stop(first)
+    again = start_agent(cfg, port, dev_pki.secret("official-binh.pin"), tmp_path / "2.log")
+    try:
+        assert again.call("GET", "/certificates")[0] == 200
+    finally:
+        stop(again)
