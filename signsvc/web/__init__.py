@@ -22,17 +22,19 @@ from signsvc.web.api_v1 import api_v1
 from signsvc.web.pages import pages
 from signsvc.web.pages_auditor import auditor
 from signsvc.web.ops import ops
+from signsvc.web.uploads import FORM_FIELD_BYTES, UploadRequest
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def create_web_app(services: Services) -> Flask:
     app = Flask("signsvc", static_folder=None)
+    app.request_class = UploadRequest   # multipart file parts to bounded files on disk
     limit = services.settings.service.max_document_bytes
     pages_cfg = services.settings.pages
     app.config.update(
         MAX_CONTENT_LENGTH=limit + 64 * 1024,
-        MAX_FORM_MEMORY_SIZE=64 * 1024,
+        MAX_FORM_MEMORY_SIZE=FORM_FIELD_BYTES,   # text fields only; files: MAX_CONTENT_LENGTH
         JSON_AS_ASCII=False,
         SECRET_KEY=_secret_key(services.settings.service.state_dir),
         SESSION_COOKIE_NAME="signsvc_session",

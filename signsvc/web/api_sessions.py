@@ -9,7 +9,8 @@ from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
 from signsvc.web.appearance_params import parse_appearance
 from signsvc.web.auth import client_required, services
-from signsvc.web.uploads import read_pdf_upload
+from signsvc.web.headers import content_disposition
+from signsvc.web.uploads import load_form, read_pdf_upload, too_large
 
 api_sessions = Blueprint("api_sessions", __name__)
 
@@ -32,8 +33,8 @@ def _json() -> dict:
 def create_document(ctx: RequestContext):
     """Upload a document awaiting an official (multipart: file, title, number, assignee)."""
     svc = services()
-    form = request.form if request.mimetype == "multipart/form-data" else request.args
     data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
+    form = request.form if request.mimetype == "multipart/form-data" else request.args
     doc = svc.documents.create(ctx, data, form.get("title", ""), form.get("number", ""),
                                form.get("assignee", ""))
     return jsonify(doc.as_dict()), 201
@@ -114,7 +115,7 @@ def session_signature(ctx: RequestContext, session_id: str):
     resp = Response(signed, mimetype="application/pdf")
     resp.headers["X-Document-SHA256"] = doc.sha256
     resp.headers["X-Document-Revision"] = str(doc.revision)
-    resp.headers["Content-Disposition"] = f'attachment; filename="{doc.id}.pdf"'
+    resp.headers["Content-Disposition"] = content_disposition(f"{doc.id}.pdf")
     return resp
 
 
@@ -157,13 +158,13 @@ def whole_file_upload(ticket: str):
     ctx = RequestContext(g.request_id, client_address=request.remote_addr)
     limit = svc.settings.service.max_document_bytes
     if request.mimetype == "multipart/form-data":
+        load_form(request, limit)
         upload = request.files.get("uploadfile") or request.files.get("file")
         if upload is None:
             raise BadRequest(Message("Thiếu trường 'uploadfile'.", "The 'uploadfile' part is missing."))
         data = upload.stream.read(limit + 1)
         if len(data) > limit:
-            from signsvc.errors import DocumentTooLarge
-            raise DocumentTooLarge()
+            raise too_large(limit)
     else:
         data = read_pdf_upload(request, limit)
     doc = svc.whole_file.upload(ctx, ticket, data)

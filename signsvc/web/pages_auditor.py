@@ -23,7 +23,7 @@ from signsvc.web.auth import services
 from signsvc.web.i18n import AUDITOR_TEXTS, TEXTS
 from signsvc.web.pages import _check_csrf, _csrf_token, _lang
 from signsvc.web.problem import _HTTP_MAP
-from signsvc.web.uploads import read_pdf_upload
+from signsvc.web.uploads import load_form, read_pdf_upload
 
 auditor = Blueprint("auditor", __name__, template_folder="templates")
 
@@ -124,11 +124,13 @@ def verify_upload():
     """Verify the uploaded PDF, keep its report, show it (POST, redirect, GET)."""
     svc = services()
     ctx = _ctx()
+    limit = svc.settings.service.max_document_bytes
     try:
+        load_form(request, limit)   # the file to disk; 413 here is audited like the rest
         _check_csrf()
         if request.mimetype != "multipart/form-data":
             raise BadRequest(Message("Hãy chọn tệp PDF trong biểu mẫu.", "Choose a PDF file in the form."))
-        data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
+        data = read_pdf_upload(request, limit)
     except SignsvcError as exc:
         svc.validation.reject(ctx, exc)
         raise
