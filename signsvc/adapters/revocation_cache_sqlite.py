@@ -4,8 +4,11 @@ Guarantees:
 
 - A cached OCSP response or CRL is served only while ``thisUpdate <= now < nextUpdate``;
   one without ``nextUpdate`` is never cached. Expired rows are ignored and purged.
-- Fetching uses a per-request timeout, ``retries`` extra attempts with exponential
-  backoff, and tries every URL of the certificate (OCSP AIA, CRL distribution points).
+- Each fetch attempt has a TOTAL deadline (``timeout_seconds``: connect, headers and
+  body together, however slowly a responder drips bytes), never later than the request's
+  deadline (``signsvc.deadline``); ``retries`` extra attempts with exponential backoff
+  (sleeps cut by the deadline too); every URL of the certificate is tried (OCSP AIA, CRL
+  distribution points). Once the request's deadline has passed nothing more is fetched.
 - CRLs are accepted in DER and in PEM (some Vietnamese CAs serve PEM); answers larger
   than ``MAX_CRL_BYTES``/``MAX_OCSP_BYTES`` are refused.
 - OCSP answers are checked by certvalidator (status, nonce) before they are cached; an
@@ -18,8 +21,12 @@ Guarantees:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import http.client
 import logging
+import os
+import socket
 import sqlite3
 import threading
 import urllib.error
@@ -39,6 +46,8 @@ from pyhanko_certvalidator.fetchers.common_utils import (
     process_ocsp_response_data, unpack_cert_content,
 )
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
+
+from signsvc import deadline
 
 log = logging.getLogger(__name__)
 
@@ -126,21 +135,107 @@ class SqliteRevocationCache:
             self._conn.close()
 
 
+class _Watchdog:
+    """Shuts down the sockets of one fetch when its total time is up, so a blocking read
+    returns at once however the peer drips bytes (urllib's timeout is per read)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self._dups: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        """Watch ``sock`` (through a duplicate descriptor: TLS wrapping detaches the original)."""
+        dup = socket.socket(fileno=os.dup(sock.fileno()))
+        with self._lock:
+            self._dups.append(dup)
+            if self.fired:
+                with contextlib.suppress(OSError):
+                    dup.shutdown(socket.SHUT_RDWR)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for dup in self._dups:
+                with contextlib.suppress(OSError):
+                    dup.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> "_Watchdog":
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for dup in self._dups:
+                dup.close()
+            self._dups.clear()
+
+
+def _watched(base: type[http.client.HTTPConnection], dog: _Watchdog):
+    """``base`` whose every new socket is watched by ``dog``."""
+    class Connection(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+
+            def create_watched(*a, **kw):
+                sock = create(*a, **kw)
+                dog.watch(sock)
+                return sock
+            self._create_connection = create_watched
+    return Connection
+
+
+class _WatchedHttp(urllib.request.HTTPHandler):
+    def __init__(self, dog: _Watchdog) -> None:
+        super().__init__()
+        self._dog = dog
+
+    def http_open(self, req):
+        return self.do_open(_watched(http.client.HTTPConnection, self._dog), req)
+
+
+class _WatchedHttps(urllib.request.HTTPSHandler):
+    def __init__(self, dog: _Watchdog) -> None:
+        super().__init__()
+        self._dog = dog
+
+    def https_open(self, req):
+        return self.do_open(_watched(http.client.HTTPSConnection, self._dog), req,
+                            context=self._context)
+
+
 class _Http:
-    """Blocking GET/POST with timeout, retries and backoff, run in a worker thread."""
+    """Blocking GET/POST with a total deadline per attempt, retries and backoff, run in a
+    worker thread."""
 
     def __init__(self, timeout: float, retries: int, backoff: float) -> None:
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
 
-    def _once(self, url: str, body: bytes | None, headers: dict, limit: int) -> tuple[bytes, str | None]:
+    def _once(self, url: str, body: bytes | None, headers: dict, limit: int,
+              budget: float) -> tuple[bytes, str | None]:
+        """One attempt that ends within ``budget`` seconds, answer or ``TimeoutError``."""
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"unsupported URL scheme: {url[:40]}")
         req = urllib.request.Request(url, data=body, headers={"User-Agent": USER_AGENT, **headers},
                                      method="POST" if body is not None else "GET")
-        # a fresh opener reads the proxy settings (http_proxy/no_proxy) of the moment
-        with urllib.request.build_opener().open(req, timeout=self.timeout) as resp:  # noqa: S310
-            data = resp.read(limit + 1)
-            ctype = resp.headers.get("Content-Type")
+        with _Watchdog(budget) as dog:
+            # a fresh opener reads the proxy settings (http_proxy/no_proxy) of the moment
+            opener = urllib.request.build_opener(_WatchedHttp(dog), _WatchedHttps(dog))
+            try:
+                with opener.open(req, timeout=budget) as resp:  # noqa: S310
+                    data = resp.read(limit + 1)
+                    ctype = resp.headers.get("Content-Type")
+            except Exception:
+                if dog.fired:
+                    raise TimeoutError(f"no complete answer within {budget:.1f} s") from None
+                raise
+            if dog.fired:  # a read cut short by the watchdog may look like a short answer
+                raise TimeoutError(f"no complete answer within {budget:.1f} s")
         if len(data) > limit:
             raise ValueError("answer too large")
         return data, ctype
@@ -148,11 +243,15 @@ class _Http:
     async def fetch(self, url: str, body: bytes | None, headers: dict, limit: int) -> tuple[bytes, str | None]:
         last: Exception | None = None
         for attempt in range(self.retries + 1):
-            if attempt:
-                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
             try:
-                return await asyncio.to_thread(self._once, url, body, headers, limit)
-            except (OSError, urllib.error.URLError, ValueError) as exc:
+                if attempt:
+                    await asyncio.sleep(deadline.remaining(self.backoff * 2 ** (attempt - 1)))
+                budget = deadline.remaining(self.timeout)
+                return await asyncio.to_thread(self._once, url, body, headers, limit, budget)
+            except deadline.DeadlineExceeded as exc:
+                last = exc
+                break
+            except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as exc:
                 last = exc
                 log.info("fetch %s failed (attempt %d): %s", url, attempt + 1, exc)
         raise OSError(f"{url}: {last}")

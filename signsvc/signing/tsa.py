@@ -10,6 +10,11 @@ certificate, that certificate is a timestamping certificate (critical EKU
 counts as a failure of that TSA. When every TSA failed, ``TimestampRequestError`` is
 raised naming each TSA's last reason; nothing is cached between calls except the
 time of the last success (for ``available``).
+
+Time: each attempt has a TOTAL deadline of ``timeout_seconds`` (connection, request and
+the whole answer, however slowly a TSA drips bytes), and the whole call, back-off sleeps
+included, ends by the request's deadline (``signsvc.deadline``) when one is in force:
+past it, no further attempt is made and ``TimestampRequestError`` is raised.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError, dummy_digest, set_tsp_headers
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
+
+from signsvc import deadline
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +82,19 @@ class FailoverTimeStamper(TimeStamper):
         reasons: dict[str, str] = {}
         for url in self.options.urls:
             for attempt in range(self.options.retries + 1):
-                if attempt:
-                    await asyncio.sleep(self.options.backoff_seconds * 2 ** (attempt - 1))
                 try:
-                    resp = await self._post(url, req)
+                    if attempt:
+                        await asyncio.sleep(deadline.remaining(
+                            self.options.backoff_seconds * 2 ** (attempt - 1)))
+                    budget = deadline.remaining(self.options.timeout_seconds)
+                except deadline.DeadlineExceeded:
+                    attempts.append((url, "failed: the request's deadline has passed"))
+                    self.last_attempts = attempts
+                    raise TimestampRequestError(
+                        "; ".join([*(f"{u}: {r}" for u, r in reasons.items()),
+                                   "the request's deadline has passed"])) from None
+                try:
+                    resp = await self._post(url, req, budget)
                     token = await self.check_response(resp, nonce, message_digest, md_algorithm)
                 except TsaResponseRejected as exc:
                     attempts.append((url, f"rejected: {exc}"))
@@ -102,7 +118,8 @@ class FailoverTimeStamper(TimeStamper):
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         """The first TSA's raw answer (pyHanko API); prefer ``async_timestamp``."""
-        return await self._post(self.options.urls[0], req)
+        return await self._post(self.options.urls[0], req, deadline.remaining(
+            self.options.timeout_seconds))
 
     # -- availability ------------------------------------------------------------------
 
@@ -120,8 +137,13 @@ class FailoverTimeStamper(TimeStamper):
 
     # -- internals ---------------------------------------------------------------------
 
-    async def _post(self, url: str, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        timeout = aiohttp.ClientTimeout(total=self.options.timeout_seconds)
+    async def _post(self, url: str, req: tsp.TimeStampReq, budget: float) -> tsp.TimeStampResp:
+        """The TSA's parsed answer within ``budget`` seconds in all (aiohttp's ``total``
+        covers connecting, sending and reading the whole body; ``wait_for`` backs it up)."""
+        return await asyncio.wait_for(self._post_once(url, req, budget), budget)
+
+    async def _post_once(self, url: str, req: tsp.TimeStampReq, budget: float) -> tsp.TimeStampResp:
+        timeout = aiohttp.ClientTimeout(total=budget)
         headers = set_tsp_headers({})
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.post(url, data=req.dump(), headers=headers) as response:
@@ -130,9 +152,12 @@ class FailoverTimeStamper(TimeStamper):
                 ctype = response.headers.get("Content-Type", "").split(";")[0].strip()
                 if ctype != "application/timestamp-reply":
                     raise TimestampRequestError(f"content type {ctype!r}")
-                body = await response.content.read(MAX_RESPONSE_BYTES + 1)
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise TimestampRequestError("response too large")
+                body = b""
+                # the whole answer, however it is split (read(n) returns what has arrived)
+                while chunk := await response.content.read(64 * 1024):
+                    body += chunk
+                    if len(body) > MAX_RESPONSE_BYTES:
+                        raise TimestampRequestError("response too large")
         resp = tsp.TimeStampResp.load(body)
         resp.native  # parse fully now: a malformed answer fails here  # noqa: B018
         return resp

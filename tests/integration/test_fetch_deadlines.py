@@ -1,0 +1,120 @@
+"""Every outbound fetch has a TOTAL deadline: a responder or TSA that drips its answer one
+byte at a time (so no single read ever times out) is given up on after ``timeout_seconds``
+per attempt, and never later than the request's deadline (``signsvc.deadline.within``).
+
+Each call runs in a thread with a generous outer limit, so a regression fails the test
+instead of hanging it."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import pytest
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko_certvalidator import errors as cv_errors
+from pyhanko_certvalidator.authority import AuthorityWithCert
+
+from signsvc import deadline
+from signsvc.adapters.revocation_cache_sqlite import ResilientFetcherBackend
+from signsvc.signing.tsa import FailoverTimeStamper, TsaOptions
+from tests.support.drip import dripping_server, timed
+from tests.support.validate import load_cert
+
+OUTER_LIMIT = 20.0
+
+
+def _crl(cert, *, timeout: float, retries: int = 0):
+    fetchers = ResilientFetcherBackend(None, timeout_seconds=timeout, retries=retries,
+                                       backoff_seconds=0.2).get_fetchers()
+    return asyncio.run(fetchers.crl_fetcher.fetch(cert))
+
+
+def _ocsp(cert, issuer, *, timeout: float):
+    fetchers = ResilientFetcherBackend(None, timeout_seconds=timeout, retries=0).get_fetchers()
+    return asyncio.run(fetchers.ocsp_fetcher.fetch(cert, AuthorityWithCert(issuer)))
+
+
+@pytest.mark.parametrize("in_headers", [False, True], ids=["body", "status-line"])
+def test_crl_fetch_through_dripping_proxy_ends_at_its_total_timeout(dev_pki, monkeypatch, in_headers):
+    cert = load_cert(dev_pki.cert("agency-seal"))
+    with dripping_server(interval=0.1, in_headers=in_headers) as drip:
+        monkeypatch.setenv("http_proxy", drip.url)
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        outcome, seconds = timed(lambda: _crl(cert, timeout=1.5, retries=1), OUTER_LIMIT)
+        assert seconds is not None, "the CRL fetch from a dripping responder never ended"
+        assert isinstance(outcome, cv_errors.CRLFetchError), outcome
+        assert "1.5 s" in str(outcome)        # it was the total deadline that cut it
+        # two attempts of 1.5 s and a 0.2 s back-off, while bytes kept coming
+        assert 3.0 <= seconds < 5.0, seconds
+        assert len(drip.requests) == 2 and drip.bytes_sent > 20
+
+
+def test_ocsp_fetch_ends_at_the_requests_deadline(dev_pki, monkeypatch):
+    cert, issuer = load_cert(dev_pki.cert("agency-seal")), load_cert(dev_pki.cert("interm"))
+    with dripping_server(interval=0.1) as drip:
+        monkeypatch.setenv("http_proxy", drip.url)
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+
+        def fetch():
+            with deadline.within(1.0):
+                return _ocsp(cert, issuer, timeout=30.0)   # the per-fetch budget is larger
+
+        outcome, seconds = timed(fetch, OUTER_LIMIT)
+        assert seconds is not None, "the OCSP fetch from a dripping responder never ended"
+        assert isinstance(outcome, cv_errors.OCSPFetchError), outcome
+        assert seconds < 2.0, seconds
+        assert drip.requests and b"POST" in drip.requests[0]
+
+
+def test_no_fetch_after_the_deadline(dev_pki, monkeypatch):
+    cert = load_cert(dev_pki.cert("agency-seal"))
+    with dripping_server(interval=0.1) as drip:
+        monkeypatch.setenv("http_proxy", drip.url)
+
+        def fetch():
+            with deadline.within(0.05):
+                asyncio.run(asyncio.sleep(0.1))
+                return _crl(cert, timeout=30.0, retries=3)
+
+        outcome, seconds = timed(fetch, OUTER_LIMIT)
+        assert isinstance(outcome, cv_errors.CRLFetchError) and seconds < 1.0, (outcome, seconds)
+        assert drip.requests == []
+
+
+def _timestamp(options: TsaOptions):
+    stamper = FailoverTimeStamper(options)
+    digest = hashlib.sha256(b"document").digest()
+    return asyncio.run(stamper.async_timestamp(digest, "sha256")), stamper
+
+
+@pytest.mark.parametrize("in_headers", [False, True], ids=["body", "status-line"])
+def test_dripping_tsa_is_given_up_on_at_its_total_timeout(in_headers):
+    with dripping_server(interval=0.1, in_headers=in_headers,
+                         content_type="application/timestamp-reply") as drip:
+        options = TsaOptions(urls=(f"{drip.url}/tsa",), timeout_seconds=1.5, retries=1,
+                             backoff_seconds=0.2)
+        outcome, seconds = timed(lambda: _timestamp(options), OUTER_LIMIT)
+        assert seconds is not None, "the timestamp request to a dripping TSA never ended"
+        assert isinstance(outcome, TimestampRequestError), outcome
+        assert 3.0 <= seconds < 5.0, seconds
+        assert len(drip.requests) == 2 and drip.bytes_sent > 20
+
+
+def test_tsa_failover_stops_at_the_requests_deadline():
+    with dripping_server(interval=0.1, content_type="application/timestamp-reply") as drip:
+        options = TsaOptions(urls=(f"{drip.url}/a", f"{drip.url}/b"), timeout_seconds=30.0,
+                             retries=2, backoff_seconds=0.2)
+
+        def stamp():
+            with deadline.within(1.0):
+                return _timestamp(options)
+
+        outcome, seconds = timed(stamp, OUTER_LIMIT)
+        assert seconds is not None, "the timestamp request to a dripping TSA never ended"
+        assert isinstance(outcome, TimestampRequestError), outcome
+        assert "deadline" in str(outcome)
+        assert seconds < 2.0, seconds
+        assert len(drip.requests) == 1          # nothing tried after the deadline
