@@ -170,7 +170,12 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     services.extend = ExtendService(LtvBuilder(timestamper, lt_contexts), audit)
     from signsvc.services.login_service import LoginService
 
-    services.login = LoginService(client_store, audit)
+    from signsvc.adapters.logins_sqlite import SqliteLoginStore
+
+    state = settings.service.state_dir
+    services.login = LoginService(client_store, audit,
+                                  SqliteLoginStore(state / "signsvc.sqlite3", state / "totp-key"),
+                                  settings.pages)
     services.documents, services.sessions, workflow_store = build_workflow(
         settings, audit, policy_service, trust.intermediates, client_store, timestamper)
     services.sessions.use_appearance(services.signing.images, settings.appearance)

@@ -255,9 +255,7 @@ def cmd_clients_register_cert(settings: Settings, args: argparse.Namespace) -> i
 def cmd_clients_set_password(settings: Settings, args: argparse.Namespace) -> int:
     """Set the signing-page password of an official's or clerk's account (from stdin when
     it is not a terminal, else asked twice without echo)."""
-    from signsvc.adapters.clients_sqlite import SqliteClientStore
     from signsvc.errors import BadRequest, Message
-    from signsvc.services.login_service import LoginService
 
     if sys.stdin.isatty():
         password = getpass.getpass("Mật khẩu / password: ")
@@ -265,8 +263,8 @@ def cmd_clients_set_password(settings: Settings, args: argparse.Namespace) -> in
             raise BadRequest(Message("Hai lần nhập không khớp.", "The two entries differ."))
     else:
         password = sys.stdin.readline().rstrip("\n")
-    LoginService(SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3"),
-                 _audit_service(settings)).set_password(_ctx(), args.name, password)
+    from signsvc.cli_clients import _login_service
+    _login_service(settings).set_password(_ctx(), args.name, password)  # also ends its sessions
     print(f"Đã đặt mật khẩu / password set for {args.name}")
     return 0
 
@@ -388,6 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     s.add_argument("certificate")
     s.set_defaults(func=cmd_clients_register_cert)
+    from signsvc.cli_clients import add_client_commands
+    add_client_commands(clients)  # totp enroll|remove NAME, set-role NAME ROLE, disable NAME
 
     policy = sub.add_parser("policy", help="information-security policy").add_subparsers(
         dest="sub", required=True)

@@ -58,5 +58,30 @@ class ClientService:
             raise NotFound(Message(f"Không có máy khách '{name}'.", f"There is no client '{name}'."))
         return client
 
+    def set_role(self, ctx: RequestContext, name: str, role: str) -> Client:
+        """Change a client's role (audited with the old and new role); its page sessions and
+        its token see the new role at their next request."""
+        old = self.find(name)
+        try:
+            validate_client(name, role, (), self._known_keys)
+            if not self._store.set_role(name, role):
+                raise NotFound(Message(f"Không có máy khách '{name}'.", f"There is no client '{name}'."))
+        except SignsvcError as exc:
+            audit(self._audit, ctx, "clients:client:role-changed", "failure", error_code=exc.code,
+                  details={"name": name, "client_role": role})
+            raise
+        audit(self._audit, ctx, "clients:client:role-changed", "success",
+              details={"name": name, "old_role": old.role, "client_role": role})
+        return self.find(name)
+
+    def disable(self, ctx: RequestContext, name: str) -> None:
+        """Revoke a client for good (audited): its token and page sessions are refused from
+        the next request on."""
+        if not self._store.disable(name):
+            audit(self._audit, ctx, "clients:client:disabled", "failure", error_code="not-found",
+                  details={"name": name})
+            raise NotFound(Message(f"Không có máy khách '{name}'.", f"There is no client '{name}'."))
+        audit(self._audit, ctx, "clients:client:disabled", "success", details={"name": name})
+
     def list(self) -> list[Client]:
         return self._store.list()

@@ -12,6 +12,7 @@ class RequestContext:
     role: str | None = None
     client_address: str | None = None
     keys: tuple[str, ...] = ()
+    session: str | None = None     # a page session's reference (never the id), audited
 
     def with_client(self, name: str, role: str, keys: tuple[str, ...]) -> "RequestContext":
         return RequestContext(self.request_id, name, role, self.client_address, keys)

@@ -231,7 +231,7 @@ class SessionService:
             data = self._store.document_content(doc.id) or b""
             pdf = open_for_signing(data)
             token_ctx = RequestContext(ctx.request_id, ctx.actor, ctx.role, ctx.client_address,
-                                       (key.info.id,))
+                                       (key.info.id,), session=ctx.session)
             decision = self._policy.enforce(token_ctx, self._policy.gather(
                 token_ctx, key, level=level, eservice=self._policy.eservice(eservice),
                 rsa_padding=rsa_padding, pdf=pdf, data=data))

@@ -36,3 +36,39 @@ def client_required(*roles: str) -> Callable:
             return view(*args, ctx=ctx, **kwargs)
         return wrapper
     return decorate
+
+
+# -- page sessions (signsvc.web.pages, signsvc.web.pages_auditor) --------------------------
+
+def page_user():
+    """The ``PageUser`` of the page session named in the cookie, checked against the session
+    table and the account on every request (cached for the request), or None. A cookie whose
+    session is no longer live loses its session id."""
+    from flask import session
+
+    if "page_user" not in g:
+        sid = session.get("sid")
+        g.page_user = services().login.session(base_context(), sid) if sid else None
+        if sid and g.page_user is None:
+            session.pop("sid", None)
+    return g.page_user
+
+
+def page_client():
+    """The account of the live page session, or None."""
+    user = page_user()
+    return user.client if user else None
+
+
+def page_context() -> RequestContext:
+    """The request's context for a page session: the person's account, role and keys as stored
+    now, and the session reference every audit record then carries; ``Unauthenticated``
+    without a live session."""
+    from signsvc.errors import Unauthenticated
+
+    user = page_user()
+    if user is None:
+        raise Unauthenticated()
+    c = user.client
+    return RequestContext(g.request_id, c.name, c.role, request.remote_addr, c.keys,
+                          session=user.session_ref)

@@ -6,6 +6,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Ký số văn bản",
         "login": "Đăng nhập", "name": "Tên đăng nhập", "password": "Mật khẩu", "logout": "Đăng xuất",
+        "totp_title": "Xác thực hai yếu tố", "totp_code": "Mã xác thực (6 chữ số)",
+        "totp_help": "Nhập mã 6 chữ số đang hiện trong ứng dụng xác thực (TOTP) trên điện thoại của bạn.",
+        "totp_submit": "Xác nhận",
         "awaiting": "Văn bản chờ tôi ký", "none": "Không có văn bản nào chờ ký.",
         "doc_title": "Trích yếu", "doc_number": "Số, ký hiệu", "pages": "Số trang",
         "sha256": "Mã băm SHA-256", "revision": "Phiên bản", "open": "Mở",
@@ -48,6 +51,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Document signing",
         "login": "Log in", "name": "User name", "password": "Password", "logout": "Log out",
+        "totp_title": "Two-factor authentication", "totp_code": "Authentication code (6 digits)",
+        "totp_help": "Enter the 6-digit code your authenticator app (TOTP) shows on your phone.",
+        "totp_submit": "Confirm",
         "awaiting": "Documents awaiting my signature", "none": "No document is awaiting your signature.",
         "doc_title": "Title", "doc_number": "Number and symbol", "pages": "Pages",
         "sha256": "SHA-256", "revision": "Revision", "open": "Open",

@@ -1,7 +1,10 @@
 """The officials' signing pages: login, documents awaiting me, sign with my own token.
 
-Login sessions are Flask's signed cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS)
-holding the account name; every state-changing request carries the session's CSRF token
+Login sessions live in the state database (``signsvc.services.login_service``); Flask's signed
+cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS) holds only the opaque session id and
+the CSRF token, and each request checks the session and the account afresh (logout, a role
+change or a disabled account apply at once). Logins are throttled (429 with ``Retry-After``)
+and clerks give a TOTP code. Every state-changing request carries the session's CSRF token
 (form field or ``X-CSRF-Token`` header). The page talks to the official's local agent
 (its origin is the only extra ``connect-src`` of the Content-Security-Policy); the PDF
 stays on the server and the PIN on the official's PC.
@@ -18,11 +21,11 @@ from flask import (
     Blueprint, Response, g, jsonify, redirect, render_template, request, session, url_for,
 )
 
-from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError, Unauthenticated
+from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError, TooManyAttempts
 from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
 from signsvc.web.appearance_params import parse_appearance
-from signsvc.web.auth import services
+from signsvc.web.auth import page_client, page_context, services
 from signsvc.web.i18n import TEXTS
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
@@ -48,26 +51,22 @@ def _check_csrf() -> None:
 
 
 def _ctx() -> RequestContext:
-    user = session.get("user")
-    if not user:
-        raise Unauthenticated()
-    return RequestContext(g.request_id, user["name"], user["role"], request.remote_addr,
-                          tuple(user.get("keys", ())))
+    return page_context()
 
 
 def login_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not session.get("user"):
+        if page_client() is None:
             return redirect(url_for("pages.login", next=request.path))
         return view(*args, **kwargs)
     return wrapper
 
 
-def _render(template: str, **kw) -> Response:
+def _render(template: str, status: int = 200, **kw) -> Response:
     lang = _lang()
     resp = Response(render_template(template, t=TEXTS[lang], lang=lang, csrf=_csrf_token(),
-                                    user=session.get("user"), **kw))
+                                    user=page_client(), **kw), status=status)
     resp.set_cookie("lang", lang, samesite="Strict", httponly=True,
                     secure=services().settings.pages.cookie_secure)
     return resp
@@ -88,30 +87,74 @@ def index():
     return redirect(url_for("pages.documents"))
 
 
+def _next_url(role: str) -> str:
+    nxt = request.args.get("next", "")
+    home = url_for("auditor.verify_form") if role == "auditor" else url_for("pages.documents")
+    return nxt if nxt.startswith("/") and not nxt.startswith("//") else home
+
+
+def _login_refused(template: str, exc: SignsvcError) -> Response:
+    """The login form again with the reason (429 with ``Retry-After`` while backing off), or
+    problem+json for a client that asks for JSON."""
+    from signsvc.web.problem import problem_response
+
+    wants_json = request.accept_mimetypes.best_match(
+        ["text/html", "application/problem+json", "application/json"]) != "text/html"
+    resp = problem_response(exc) if wants_json else _render(
+        template, status=exc.status, error=exc.message.vi if _lang() == "vi" else exc.message.en)
+    if isinstance(exc, TooManyAttempts):
+        resp.headers["Retry-After"] = str(exc.extra.get("retry_after", 1))
+    return resp
+
+
+def _start_session(sid: str, key: str) -> None:
+    session.clear()  # a new session identity (and CSRF token) at each login step
+    session[key] = sid
+    session.permanent = True
+
+
 @pages.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
     if request.method == "POST":
         try:
             _check_csrf()
             ctx = RequestContext(g.request_id, client_address=request.remote_addr)
-            client = services().login.login(ctx, request.form.get("name", ""),
-                                            request.form.get("password", ""))
+            step = services().login.login(ctx, request.form.get("name", ""),
+                                          request.form.get("password", ""))
         except SignsvcError as exc:
-            error = exc.message.vi if _lang() == "vi" else exc.message.en
-        else:
-            session.clear()  # a new session identity after login
-            session["user"] = {"name": client.name, "role": client.role, "keys": list(client.keys)}
-            session.permanent = True
-            nxt = request.args.get("next", "")
-            home = url_for("auditor.verify_form") if client.role == "auditor" else url_for("pages.documents")
-            return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else home)
-    return _render("login.html", error=error)
+            return _login_refused("login.html", exc)
+        if step.needs_totp:
+            _start_session(step.session_id, "pending")
+            return redirect(url_for("pages.login_totp", next=request.args.get("next", "")))
+        _start_session(step.session_id, "sid")
+        return redirect(_next_url(step.client.role))
+    return _render("login.html", error=None)
+
+
+@pages.route("/login/totp", methods=["GET", "POST"])
+def login_totp():
+    """Second step of a login that needs a TOTP code (clerks): 6 digits from the app."""
+    if not session.get("pending"):
+        return redirect(url_for("pages.login"))
+    if request.method == "POST":
+        try:
+            _check_csrf()
+            ctx = RequestContext(g.request_id, client_address=request.remote_addr)
+            step = services().login.verify_totp(ctx, session["pending"], request.form.get("code", ""))
+        except SignsvcError as exc:
+            return _login_refused("login_totp.html", exc)
+        _start_session(step.session_id, "sid")
+        return redirect(_next_url(step.client.role))
+    return _render("login_totp.html", error=None)
 
 
 @pages.post("/logout")
 def logout():
     _check_csrf()
+    sid = session.get("sid")
+    if sid:
+        services().login.logout(page_context() if page_client() else
+                                RequestContext(g.request_id, client_address=request.remote_addr), sid)
     session.clear()
     return redirect(url_for("pages.login"))
 

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Callable
 
-from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError
 from signsvc.reports import texts as report_texts
 from signsvc.services.context import RequestContext
-from signsvc.web.auth import services
+from signsvc.web.auth import page_client, page_context, services
 from signsvc.web.i18n import AUDITOR_TEXTS, TEXTS
 from signsvc.web.pages import _check_csrf, _csrf_token, _lang
 from signsvc.web.problem import _HTTP_MAP
@@ -47,16 +47,14 @@ def report_helpers(lang: str) -> dict:
 
 
 def _ctx() -> RequestContext:
-    user = session["user"]
-    return RequestContext(g.request_id, user["name"], user["role"], request.remote_addr,
-                          tuple(user.get("keys", ())))
+    return page_context()
 
 
 def auditor_required(view: Callable) -> Callable:
     """Logged in (else to the login page) with an auditor's role (else a 403 page, audited)."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not session.get("user"):
+        if page_client() is None:
             return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
         try:
             services().clients.require_role(_ctx(), AUDITOR_ROLES, f"page:{request.endpoint}")
@@ -77,7 +75,7 @@ def _switch_url(lang: str) -> str:
 def _render(template: str, status: int = 200, **kw) -> Response:
     lang = _lang()
     resp = Response(render_template(template, t=texts(lang), lang=lang, csrf=_csrf_token(),
-                                    user=session.get("user"), switch_url=_switch_url(lang),
+                                    user=page_client(), switch_url=_switch_url(lang),
                                     **report_helpers(lang), **kw), status=status)
     resp.set_cookie("lang", lang, samesite="Strict", httponly=True,
                     secure=services().settings.pages.cookie_secure)
