@@ -13,6 +13,7 @@ nothing when ``var/pki/STAMP`` matches the PKI spec and this script; otherwise i
   ``var/pki/certs`` and into the tokens next to their keys (same CKA_ID and label);
 - ``var/pki/dev-software.p12`` protected by a random passphrase;
 - random PINs and passphrases under ``var/secrets`` (mode 0600), and ``var/dev.env``;
+- the audit chain's HMAC key ``var/secrets/audit-hmac.key`` (mode 0600, TEST ONLY);
 - an NSS database ``var/pki/nssdb`` trusting the test root, for ``pdfsig -nssdir``.
 """
 
@@ -81,6 +82,19 @@ def _secret(name: str) -> str:
             # digits only: some PIN pads and agents accept nothing else
             f.write("".join(secrets.choice("0123456789") for _ in range(12)))
     return path.read_text().strip()
+
+
+def _audit_hmac_key() -> Path:
+    """``var/secrets/audit-hmac.key`` (mode 0600): 32 random bytes as hex, the secret that
+    keys the audit chain ([audit] hmac_key_file). TEST ONLY; made once, kept across builds."""
+    path = SECRETS / "audit-hmac.key"
+    if not path.exists():
+        SECRETS.mkdir(parents=True, exist_ok=True)
+        os.chmod(SECRETS, 0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    return path
 
 
 def _write_file_keys() -> None:
@@ -238,6 +252,7 @@ def build(force: bool = False) -> bool:
     if not force and stamp_file.exists() and stamp_file.read_text() == stamp \
             and SOFTHSM_CONF.exists():
         os.environ["SOFTHSM2_CONF"] = str(SOFTHSM_CONF)
+        _audit_hmac_key()
         return False
     module = softhsm_module()
     for d in (PKI, SOFTHSM, SECRETS):
@@ -250,6 +265,7 @@ def build(force: bool = False) -> bool:
     _write_pkcs12(certs)
     _write_nssdb()
     _write_env()
+    _audit_hmac_key()
     stamp_file.write_text(stamp)
     return True
 
