@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 from signsvc.errors import BadRequest, Message
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
+from signsvc.web.headers import content_disposition
 
 api_audit = Blueprint("api_audit", __name__)
 
@@ -53,9 +54,8 @@ def audit_export(ctx: RequestContext):
                          parameter=unknown[0])
     data, summary = services().checkpoints.export(ctx, request.args.get("since") or None)
     resp = Response(data, mimetype="application/json")
-    resp.headers["Content-Disposition"] = (
-        f'attachment; filename="signsvc-audit-{summary["first_sequence"]}-'
-        f'{summary["last_sequence"]}.json"')
+    resp.headers["Content-Disposition"] = content_disposition(
+        f'signsvc-audit-{summary["first_sequence"]}-{summary["last_sequence"]}.json')
     resp.headers["X-Export-SHA256"] = summary["sha256"]
     resp.headers["X-Audit-Checkpoint"] = str(summary["checkpoint"])
     return resp

@@ -13,6 +13,7 @@ from signsvc.signing.appearance.spec import PROFILES
 from signsvc.signing.pades import SignatureRequest
 from signsvc.web.appearance_params import APPEARANCE_PARAMS, parse_appearance
 from signsvc.web.auth import client_required, services
+from signsvc.web.headers import content_disposition, header_text
 from signsvc.web.pages_auditor import report_helpers
 from signsvc.web.uploads import read_pdf_upload
 
@@ -82,12 +83,12 @@ def sign(ctx: RequestContext):
     resp.headers["X-Audit-Sequence"] = str(result.audit_sequence)
     resp.headers["X-Key-Protection"] = "hardware" if result.key.backend == "pkcs11" else "software"
     resp.headers["X-Policy-SHA256"] = result.policy_sha256
-    resp.headers["X-Policy-Version"] = result.policy_version
+    resp.headers["X-Policy-Version"] = header_text(result.policy_version)
     if result.policy_warnings:
-        resp.headers["X-Policy-Warnings"] = ",".join(result.policy_warnings)
+        resp.headers["X-Policy-Warnings"] = header_text(",".join(result.policy_warnings))
     if result.level_warnings:
         resp.headers["X-Signature-Warnings"] = ",".join(result.level_warnings)
-    resp.headers["Content-Disposition"] = 'attachment; filename="signed.pdf"'
+    resp.headers["Content-Disposition"] = content_disposition("signed.pdf")
     return resp
 
 
@@ -126,7 +127,7 @@ def verify(ctx: RequestContext):
         report, issued = svc.reports.verify_pdf(ctx, data)
         resp = Response(issued.data, mimetype="application/pdf")
         resp.headers["Content-Disposition"] = \
-            f'attachment; filename="bao-cao-{issued.document_sha256[:16]}.pdf"'
+            content_disposition(f"bao-cao-{issued.document_sha256[:16]}.pdf")
         resp.headers["X-Document-SHA256"] = issued.document_sha256
         resp.headers["X-Report-SHA256"] = issued.sha256
         resp.headers["X-Signature-Level"] = issued.level

@@ -47,11 +47,20 @@ def content_disposition(filename: str, disposition: str = "attachment",
     WSGI server accepts: only printable ASCII, no CR/LF, no quotes or ``/`` in the name.
 
     The extension (``.pdf``) is kept in both forms; an empty name becomes ``default``."""
-    stem, dot, ext = _clean(filename).rpartition(".")
-    if not dot or not stem or not re.fullmatch(r"[A-Za-z0-9]{1,8}", ext):
-        stem, ext = _clean(filename), ""
+    stem, dot, ext = filename.rpartition(".")
+    if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,8}", ext):
+        stem, ext = filename, ""
+    stem = _clean(stem)
     ext = f".{ext}" if ext else ""
     full = f"{stem or default}{ext}"
     ascii_name = f"{ascii_fallback(stem, default)}{ext}"
     return (f'{disposition}; filename="{ascii_name}"; '
             f"filename*=UTF-8''{quote(full, safe=_ATTR_CHARS)}")
+
+
+def header_text(value: str) -> str:
+    """``value`` for a custom header (``X-…``): unchanged when it is printable ASCII,
+    otherwise its UTF-8 percent-encoded (RFC 3986) so that no server refuses it."""
+    if all(" " <= c <= "~" for c in value):
+        return value
+    return quote(value, safe=" !#$&'()*+,-./:;<=>?@[]^_`{|}~")

@@ -20,6 +20,7 @@ from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError
 from signsvc.reports import texts as report_texts
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import page_client, page_context, services
+from signsvc.web.headers import content_disposition
 from signsvc.web.i18n import AUDITOR_TEXTS, TEXTS
 from signsvc.web.pages import _check_csrf, _csrf_token, _lang
 from signsvc.web.problem import _HTTP_MAP
@@ -171,7 +172,7 @@ def report_pdf(report_id: str):
 
 def _attachment(report: dict, ext: str) -> str:
     sha = str((report.get("document") or {}).get("sha256") or "report")[:16]
-    return f'attachment; filename="bao-cao-{sha}.{ext}"'
+    return content_disposition(f"bao-cao-{sha}.{ext}")
 
 
 # -- the audit log -----------------------------------------------------------------------
