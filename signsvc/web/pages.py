@@ -26,7 +26,6 @@ from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
 from signsvc.web.appearance_params import parse_appearance
 from signsvc.web.auth import page_client, page_context, services
-from signsvc.web.headers import content_disposition
 from signsvc.web.i18n import TEXTS
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
@@ -99,8 +98,9 @@ def _login_refused(template: str, exc: SignsvcError) -> Response:
     problem+json for a client that asks for JSON."""
     from signsvc.web.problem import problem_response
 
-    wants_json = request.accept_mimetypes.best_match(
-        ["text/html", "application/problem+json", "application/json"]) != "text/html"
+    accept = request.accept_mimetypes
+    wants_json = max(accept.quality("application/json"),
+                     accept.quality("application/problem+json")) > accept.quality("text/html")
     resp = problem_response(exc) if wants_json else _render(
         template, status=exc.status, error=exc.message.vi if _lang() == "vi" else exc.message.en)
     if isinstance(exc, TooManyAttempts):
@@ -209,7 +209,7 @@ def page_layout(doc_id: str, number: int):
 def download(doc_id: str):
     doc, data = services().documents.content(_ctx(), doc_id)
     resp = Response(data, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = content_disposition(f"{doc.number or doc.id}.pdf")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{doc.number or doc.id}.pdf"'.replace("/", "-")
     return resp
 
 
