@@ -26,6 +26,7 @@ from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
 from signsvc.web.appearance_params import parse_appearance
 from signsvc.web.auth import page_client, page_context, services
+from signsvc.web.headers import content_disposition
 from signsvc.web.i18n import TEXTS
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
@@ -209,7 +210,7 @@ def page_layout(doc_id: str, number: int):
 def download(doc_id: str):
     doc, data = services().documents.content(_ctx(), doc_id)
     resp = Response(data, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{doc.number or doc.id}.pdf"'.replace("/", "-")
+    resp.headers["Content-Disposition"] = content_disposition(f"{doc.number or doc.id}.pdf")
     return resp
 
 
