@@ -89,15 +89,39 @@ def load_policy(settings: Settings, audit: AuditService, *, reloading: bool) -> 
     return policy
 
 
-def prior_signatures(validator: PdfValidator, seal_certs: set[str]):
-    """Existing signatures of a document, as the seal-after-official rule needs them."""
+def prior_signatures(validator: PdfValidator, official_certificates):
+    """Existing signatures of a document, as the seal-after-official rule needs them (WF-2):
+    ``official`` is True only for a certificate registered to a client of role ``official``
+    (``official_certificates()``: their SHA-256, read now, so a registration or a role change
+    applies at once); ``policy_oids`` are the certificate policies the signer's certificate
+    carries (the rule may accept the personal signature's policy). A seal key's or a
+    portal's certificate never counts as an official's."""
+    from signsvc.signing.pdf_input import signer_certificate_policies
+
     def read(data: bytes) -> tuple[PriorSignature, ...]:
         report = validator.validate(data)
+        officials = official_certificates()
+        policies = signer_certificate_policies(data)
         return tuple(PriorSignature(
             signer=(s.signer.common_name if s.signer else "?"),
             valid=s.indication == "TOTAL-PASSED",
-            official=s.signer is not None and s.signer.certificate_sha256 not in seal_certs)
+            official=s.signer is not None and s.signer.certificate_sha256 in officials,
+            policy_oids=policies.get(s.signer.certificate_sha256, frozenset()) if s.signer
+            else frozenset())
             for s in report.signatures)
+    return read
+
+
+def registered_official_certificates(settings: Settings, client_store: SqliteClientStore):
+    """SHA-256 of every certificate registered (``signsvc clients register-cert``) to a client
+    whose role is ``official``, read from the stores on each call."""
+    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+
+    store = SqliteWorkflowStore(settings.service.state_dir / "workflow.sqlite3")
+
+    def read() -> set[str]:
+        return {sha for c in client_store.list() if c.role == "official"
+                for sha, _ in store.certificates_of(c.name)}
     return read
 
 
@@ -134,11 +158,12 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     status = CertificateStatusChecker(trust.anchors, trust.intermediates,
                                       allow_fetching=settings.trust.allow_fetching,
                                       ttl_seconds=settings.policy.certificate_status_ttl_seconds)
-    seal_certs = {k.info.certificate.sha256 for k in keys if k.info.kind == "agency-seal"}
     policy_service = PolicyService(holder, audit, service_profile=settings.service.profile,
                                    archive=ActivePolicy(settings.service.state_dir).archived,
                                    cert_status=status.status,
-                                   prior_signatures=prior_signatures(validator, seal_certs),
+                                   prior_signatures=prior_signatures(
+                                       validator, registered_official_certificates(settings,
+                                                                                   client_store)),
                                    clock=clock)
 
     checkpoints = build_checkpoints(settings, audit_store, audit, keys, timestamper, trust)

@@ -241,3 +241,18 @@ def problem_from(error: SignsvcError, instance: str | None) -> Problem:
         instance=instance,
         extra={"detail_vi": error.message.vi, "detail_en": error.message.en, **error.extra},
     )
+
+
+class UnexpectedError(SignsvcError):
+    """An exception that no boundary translated. Raised by a service after it audited the
+    request with ``outcome=error``; the answer is 500 problem+json naming the request id
+    (``request_id``) and nothing of the exception itself."""
+
+    code = "internal-error"
+    status = 500
+    title = "Lỗi nội bộ / Internal error"
+    default_message = Message(
+        "Đã xảy ra lỗi nội bộ; yêu cầu không được thực hiện và đã được ghi nhật ký kiểm toán. "
+        "Hãy báo mã yêu cầu (request_id) cho quản trị viên.",
+        "An internal error occurred; the request was not carried out and was audited. Give the "
+        "request id (request_id) to the administrator.")

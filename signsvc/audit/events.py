@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any, Mapping
 
-OUTCOMES = frozenset({"success", "failure", "denied"})
+OUTCOMES = frozenset({"success", "failure", "denied", "error"})  # error: an unexpected exception
 ACTION_RE = re.compile(r"^[a-z0-9_-]+:[a-z0-9_-]+:[a-z0-9_-]+$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -36,7 +36,8 @@ class AuditEvent:
     """An event a caller asks the audit log to record.
 
     ``action`` is a ``source:subject:action`` tag (``signing:document:signed``,
-    ``auth:token:rejected``); ``outcome`` is ``success``, ``failure`` or ``denied``.
+    ``auth:token:rejected``); ``outcome`` is ``success``, ``failure``, ``denied`` or
+    ``error`` (an unexpected exception, audited by a catch-all).
     The ``*_sha256`` fields are hex SHA-256 digests (normalised to lower case);
     ``certificate_serial`` is the serial number in hex. ``details`` holds a few
     short scalar facts (str, int, bool or None) and is copied into a read-only

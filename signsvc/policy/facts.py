@@ -40,7 +40,8 @@ class DocumentSummary:
 class PriorSignature:
     signer: str
     valid: bool          # intact, cryptographically valid and trusted
-    official: bool       # by a person (not an agency seal of this service)
+    official: bool       # made with a certificate registered to a client of role "official"
+    policy_oids: frozenset[str] = frozenset()   # certificate policies of the signer's certificate
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class SigningFacts:
     clock_skew_seconds: float | None = None
     appearance: str | None = None        # visible-signature profile (official, seal, attachment, copy, ...)
     attachment_mode: str | None = None   # WF-5: separate_file | same_file, as the request said
+    copy_roles: tuple[str, ...] = ("clerk",)  # roles the workflow.copies rule allows (WF-6)
 
     def as_dict(self) -> dict[str, Any]:
         def plain(v: Any) -> Any:

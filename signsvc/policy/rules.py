@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any, Callable
 
 from signsvc.errors import Message
-from signsvc.policy.facts import SigningFacts
+from signsvc.policy.facts import PriorSignature, SigningFacts
 
 LEVEL_ORDER = {"B-B": 0, "B-T": 1, "B-LT": 2, "B-LTA": 3}
 Outcome = tuple[str, Message, dict[str, Any]]
@@ -256,27 +256,43 @@ def eservice_minimum_level(f: SigningFacts, p: dict) -> Outcome:
 
 
 def eservice_seal_after_official(f: SigningFacts, p: dict) -> Outcome:
+    """WF-2: the agency signature only after a valid signature by the competent official.
+
+    An official's signature is a prior signature that is valid (intact, cryptographically
+    valid, trusted) and either made with a certificate registered to a client of role
+    ``official`` (``PriorSignature.official``) or carrying one of ``official_policy_oids``
+    (the certificate policy of personal signatures, configured: the domain rules name no
+    OID). Any other certificate -- a seal, a portal's own key -- never counts.
+    The only exemption: an agency-only stamp (``exempt_appearances``: ``profile=copy``, the
+    separate-file ``attachment``) made by a role the ``workflow.copies`` rule allows
+    (``f.copy_roles``, the clerk). ``?eservice=copy`` alone exempts nothing."""
     if f.key_kind != "agency-seal":
         return _skip("Không phải chữ ký của cơ quan.", "Not an agency signature.")
-    if f.eservice in p["exempt_profiles"]:
-        return _skip("Bản sao từ giấy: không cần chữ ký cá nhân trước.",
-                     "Paper-to-electronic copy: no prior official signature needed.",
-                     eservice=f.eservice)
-    if f.appearance in p["exempt_appearances"]:
-        return _skip(f"Mẫu {f.appearance} (bản sao, phụ lục tệp riêng) chỉ mang chữ ký của cơ quan: "
-                     "không cần chữ ký cá nhân trước.",
-                     f"Profile {f.appearance} (a copy, a separate-file attachment) carries the agency "
-                     "signature alone: no prior official signature needed.", appearance=f.appearance)
+    if f.appearance in p["exempt_appearances"] and f.role in f.copy_roles:
+        return _skip(f"Mẫu {f.appearance} (bản sao, phụ lục tệp riêng) do văn thư ký chỉ mang chữ ký "
+                     "của cơ quan: không cần chữ ký cá nhân trước.",
+                     f"Profile {f.appearance} (a copy, a separate-file attachment) made by the clerk "
+                     "carries the agency signature alone: no prior official signature needed.",
+                     appearance=f.appearance, role=f.role)
     prior = f.prior_signatures or ()
-    officials = [s.signer for s in prior if s.official and s.valid]
+    oids = set(p["official_policy_oids"])
+
+    def by_official(s: PriorSignature) -> bool:
+        return s.official or bool(oids & s.policy_oids)
+    officials = [s.signer for s in prior if s.valid and by_official(s)]
+    ev: dict[str, Any] = {"appearance": f.appearance, "role": f.role, "eservice": f.eservice}
     if not officials:
         return _fail("Chữ ký của cơ quan chỉ được thực hiện sau chữ ký hợp lệ của người có thẩm quyền "
-                     "(Nghị định 30/2020, Điều 32.2(d)).",
+                     "(Nghị định 30/2020, Điều 32.2(d)): tài liệu chưa có chữ ký hợp lệ bằng chứng thư "
+                     "đã đăng ký của cán bộ ký (hoặc mang chính sách chứng thư chữ ký cá nhân).",
                      "The agency signature may only follow a valid signature by the competent "
-                     "official (Decree 30/2020, art. 32.2(d)).",
-                     prior=[{"signer": s.signer, "valid": s.valid, "official": s.official} for s in prior])
+                     "official (Decree 30/2020, art. 32.2(d)): the document carries no valid "
+                     "signature made with an official's registered certificate (or one carrying "
+                     "the personal-signature certificate policy).",
+                     prior=[{"signer": s.signer, "valid": s.valid, "official": by_official(s)}
+                            for s in prior], **ev)
     return _ok("Tài liệu đã có chữ ký hợp lệ của người có thẩm quyền.",
-               "The document already carries a valid official's signature.", officials=officials)
+               "The document already carries a valid official's signature.", officials=officials, **ev)
 
 
 # -- 6. rate and quota ------------------------------------------------------------------
@@ -410,7 +426,7 @@ CATALOGUE: dict[str, RuleSpec] = {s.id: s for s in (
                                                                "copy": "B-T"},
           "Mức chữ ký theo mức độ dịch vụ công", "Signature level per e-service level"),
     _spec("eservice.seal-after-official", eservice_seal_after_official,
-          {"exempt_profiles": ["copy"], "exempt_appearances": ["copy", "attachment"]},
+          {"exempt_appearances": ["copy", "attachment"], "official_policy_oids": []},
           "Con dấu sau chữ ký cá nhân", "Agency seal after the official",
           status=409, code="seal-before-official"),
     _spec("rate.client", _rate("client"), {"per_minute": 60, "per_day": 10000},

@@ -168,6 +168,24 @@ class PolicyService:
     def _configured(self, rule_id: str) -> bool:
         return any(r.id == rule_id for r in self.policy.rules)
 
+    def _param(self, rule_id: str, name: str) -> Any:
+        """A configured rule's parameter (the catalogue default when the rule is not configured)."""
+        rule = next((r for r in self.policy.rules if r.id == rule_id), None)
+        return rule.params[name] if rule is not None else CATALOGUE[rule_id].params[name]
+
+    def max_pages(self) -> int:
+        """Pages read at most from a document: the ``document.pages`` limit when configured
+        (a walk stops one page past it), else pdf_input's default bound."""
+        from signsvc.signing.pdf_input import DEFAULT_MAX_PAGES
+
+        if not self._configured("document.pages"):
+            return DEFAULT_MAX_PAGES
+        return int(self._param("document.pages", "max_pages"))
+
+    def copy_roles(self) -> tuple[str, ...]:
+        """The roles the ``workflow.copies`` rule allows to sign copies (WF-6; the clerk)."""
+        return tuple(self._param("workflow.copies", "roles"))
+
     def gather(self, ctx: RequestContext, key: SigningKey, *, level: str, eservice: str,
                rsa_padding: str, pdf: OpenedPdf | None, data: bytes | None,
                encrypted: bool = False, document: DocumentSummary | None = None,
@@ -181,7 +199,8 @@ class PolicyService:
             from signsvc.signing.inspect import encrypted_facts, inspect_pdf
 
             doc = (encrypted_facts(len(data)) if encrypted or pdf is None
-                   else inspect_pdf(pdf.writer.prev, size=len(data), strict=pdf.strict))
+                   else inspect_pdf(pdf.writer.prev, size=len(data), strict=pdf.strict,
+                                    max_pages=self.max_pages()))
             document = document_summary(doc)
         prior = None
         if (data is not None and pdf is not None and key.info.kind == "agency-seal"
@@ -195,7 +214,7 @@ class PolicyService:
             document=document, prior_signatures=prior,
             usage=self._usage(ctx.actor or "", key.info.id, now),
             clock_skew_seconds=self._clock.skew_seconds, appearance=appearance,
-            attachment_mode=attachment_mode)
+            attachment_mode=attachment_mode, copy_roles=self.copy_roles())
 
     def decide(self, facts: SigningFacts) -> Decision:
         return evaluate(self.policy, facts)

@@ -31,6 +31,7 @@ from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
 from signsvc.services.policy_service import PolicyService, decision_audit_details
+from signsvc.services.signing_service import audit_unexpected
 from signsvc.signing import deferred
 from signsvc.signing.pdf_input import open_for_signing
 
@@ -229,7 +230,7 @@ class SessionService:
             if not self._store.is_registered(ctx.actor or "", key.info.certificate.sha256):
                 raise errors.CertificateNotRegistered()
             data = self._store.document_content(doc.id) or b""
-            pdf = open_for_signing(data)
+            pdf = open_for_signing(data, self._policy.max_pages())
             token_ctx = RequestContext(ctx.request_id, ctx.actor, ctx.role, ctx.client_address,
                                        (key.info.id,), session=ctx.session)
             decision = self._policy.enforce(token_ctx, self._policy.gather(
@@ -271,6 +272,10 @@ class SessionService:
                       else "failure", error_code=exc.code, **facts,
                       details={"document_id": document_id[:64], "step": "prepare"})
             raise
+        except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+            raise audit_unexpected(self._audit, ctx, "signing:session:rejected", exc, **facts,
+                                   details={"document_id": str(document_id)[:64],
+                                            "step": "prepare"}) from None
         now = self._now()
         self._store.purge_expired(_iso(now))  # expired sessions lose their prepared files
         session = StoredSession(
@@ -350,7 +355,7 @@ class SessionService:
             try:
                 raw = base64.b64decode(signature_b64, validate=True) if isinstance(signature_b64, str) \
                     else None
-            except binascii.Error:
+            except ValueError:  # binascii.Error, and non-ASCII text ("é")
                 raw = None
             if not raw or len(raw) > 1024:
                 raise errors.BadRequest(Message("Thiếu chữ ký (base64).", "The signature (base64) is missing."),
@@ -396,6 +401,10 @@ class SessionService:
                   else "failure", error_code=exc.code, **facts,
                   details={"session": s.id[:16], "document_id": s.document_id, "step": "complete"})
             raise
+        except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+            raise audit_unexpected(self._audit, ctx, "signing:session:rejected", exc, **facts,
+                                   details={"session": s.id[:16], "document_id": s.document_id,
+                                            "step": "complete"}) from None
         self._store.finish_session(s.id, "completed", sha)
         audit(self._audit, ctx, "signing:document:signed", "success", output_sha256=sha, **facts,
               details={"session": s.id[:16], "document_id": s.document_id,

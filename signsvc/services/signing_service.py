@@ -8,9 +8,10 @@ is audited with its error code; the key is touched only after every check passed
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 
-from signsvc.errors import EncryptedPdf, KeyNotPermitted, Message, SignsvcError
+from signsvc.errors import EncryptedPdf, KeyNotPermitted, Message, SignsvcError, UnexpectedError
 from signsvc.keys.model import KeyInfo
 from signsvc.keys.registry import KeyRegistry
 from signsvc.services.audit_service import AuditService
@@ -24,6 +25,8 @@ from signsvc.services.policy_service import (
 from signsvc.signing.pades import PadesSigner, SignatureRequest
 from signsvc.signing.pdf_input import open_for_signing
 
+
+log = logging.getLogger(__name__)
 
 #: the built-in result that /v1/policy/evaluate adds for a visible signature
 APPEARANCE_CHECK = "appearance.visible-signature"
@@ -68,7 +71,7 @@ class SigningService:
         pdf, encrypted = None, False
         if data is not None:
             try:
-                pdf = open_for_signing(data)
+                pdf = open_for_signing(data, self._policy.max_pages())
             except EncryptedPdf:
                 encrypted = True
         facts = self._policy.gather(ctx, key, level=request.level, eservice=eservice,
@@ -130,7 +133,7 @@ class SigningService:
             cert = key.info.certificate
             facts.update(certificate_serial=cert.serial, certificate_sha256=cert.sha256)
             eservice = self._policy.eservice(request.eservice)
-            pdf = open_for_signing(data)
+            pdf = open_for_signing(data, self._policy.max_pages())
             decision = self._policy.enforce(ctx, self._policy.gather(
                 ctx, key, level=request.level, eservice=eservice, rsa_padding=key.info.rsa_padding,
                 pdf=pdf, data=data, **_appearance_facts(request)))
@@ -142,6 +145,8 @@ class SigningService:
                 audit(self._audit, ctx, "signing:document:failed",
                       "denied" if exc.status in (403, 404) else "failure", error_code=exc.code, **facts)
             raise
+        except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+            raise audit_unexpected(self._audit, ctx, "signing:document:failed", exc, **facts) from None
         facts["level"] = signed.level  # lower than requested when a TSA/OCSP outage downgraded it
         record = audit(self._audit, ctx, "signing:document:signed", "success",
                        output_sha256=signed.sha256,
@@ -159,6 +164,22 @@ class SigningService:
                              policy_version=decision.policy_version,
                              policy_warnings=tuple(r.rule for r in decision.warnings),
                              level_warnings=signed.warnings)
+
+
+def audit_unexpected(audit_service: AuditService, ctx: RequestContext, action: str,
+                     exc: BaseException, **fields) -> SignsvcError:
+    """The catch-all of a signing request: log the trace (server side only), audit ``action``
+    with ``outcome=error`` and the request id, and return the error to raise:
+    ``UnexpectedError`` (500, naming the request id), or ``AuditUnavailable`` (503) when even
+    that record cannot be written."""
+    log.error("unexpected error in request %s (%s)", ctx.request_id, action, exc_info=exc)
+    details = {**(fields.pop("details", None) or {}), "exception": type(exc).__name__}
+    try:
+        audit(audit_service, ctx, action, "error", error_code=UnexpectedError.code,
+              details=details, **fields)
+    except SignsvcError as audit_error:
+        return audit_error
+    return UnexpectedError(request_id=ctx.request_id)
 
 
 def _appearance_facts(request: SignatureRequest) -> dict:

@@ -10,6 +10,10 @@
   pointing back, ``/Kids`` containing an ancestor, ``1 0 R`` holding ``1 0 R``) terminate.
   Walks use explicit stacks, never Python recursion. When a limit cuts a walk short,
   ``truncated`` is True: the facts may then be incomplete and a strict policy should refuse.
+* **Pages are counted, never materialised.** The page tree is walked with a counter; a
+  page's kids are dereferenced one at a time as the walk reaches them, and the walk stops as
+  soon as the count passes ``max_pages`` (then ``pages`` is ``max_pages + 1`` or the declared
+  /Count, and ``truncated`` is True), so a 100 000-page file costs no more than the limit.
 * **Never raises** on odd structures: an entry of the wrong type, a dangling reference or an
   object pyHanko cannot parse is skipped.
 * **Where it looks.** JavaScript and Launch actions in the catalog ``/OpenAction`` and
@@ -69,11 +73,12 @@ def encrypted_facts(size: int) -> DocumentFacts:
                          launch_actions=(), embedded_files=(), xfa=False, signature_fields=0)
 
 
-def inspect_pdf(reader, *, size: int, strict: bool) -> DocumentFacts:
+def inspect_pdf(reader, *, size: int, strict: bool, max_pages: int = 100_000) -> DocumentFacts:
     """Facts of the opened, not encrypted document ``reader`` (a pyHanko ``PdfFileReader``,
-    e.g. ``IncrementalPdfFileWriter.prev``). ``size`` and ``strict`` are passed through.
-    Never raises for anything found in the document; bounded work (module docstring)."""
-    w = _Walk()
+    e.g. ``IncrementalPdfFileWriter.prev``). ``size`` and ``strict`` are passed through; pages
+    past ``max_pages`` are not read. Never raises for anything found in the document; bounded
+    work (module docstring)."""
+    w = _Walk(max_pages)
     root = w.root(reader)
     pages, xfa = 0, False
     if root is not None:
@@ -106,7 +111,8 @@ def _text(value: Any) -> str | None:
 class _Walk:
     """One inspection: the budget, the visited sets and the findings."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_pages: int = 100_000) -> None:
+        self.max_pages = max_pages
         self.visited: set[tuple[str, int, int]] = set()
         self.budget = MAX_OBJECTS
         self.truncated = False
@@ -279,17 +285,24 @@ class _Walk:
         return int(count) if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
 
     def pages(self, root: generic.DictionaryObject) -> None:
-        first = self.node(self.raw(root, "/Pages"), "page")
-        stack = [(first, 0)] if isinstance(first, generic.DictionaryObject) else []
+        """Walk the page tree with a counter: kids are kept as raw references and each is
+        dereferenced only when popped; stop once the count passes ``max_pages``."""
+        stack: list[tuple[Any, int]] = [(self.raw(root, "/Pages"), 0)]
         while stack:
-            node, depth = stack.pop()
+            raw, depth = stack.pop()
+            node = self.node(raw, "page")
+            if not isinstance(node, generic.DictionaryObject):
+                continue
             kind = self.get(node, "/Type")
             if kind == "/Pages" or (kind != "/Page" and "/Kids" in node):
                 if self.deeper(depth + 1):
-                    kids = self.dicts(self.raw(node, "/Kids"), "page")
+                    kids = list(self.items(self.node(self.raw(node, "/Kids"), "page[]")))
                     stack.extend((kid, depth + 1) for kid in reversed(kids))
                 continue
             self.page_count += 1
+            if self.page_count > self.max_pages:
+                self.truncated = True  # the rest of the document is not inspected
+                return
             self.page(node, self.page_count)
 
     def page(self, page: generic.DictionaryObject, number: int) -> None:

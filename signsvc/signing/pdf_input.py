@@ -1,22 +1,60 @@
-"""Open an untrusted PDF for signing; every reader error becomes a signsvc error."""
+"""Read an untrusted PDF; the one boundary where every reader error becomes a signsvc error.
+
+:func:`read_pdf` is the single reading function for signing (through
+:func:`open_for_signing`) and verification (``signsvc.validation.pdfread.open_pdf``): whatever
+pyHanko raises while parsing the header, the cross-reference data, the trailer or the
+catalog (``PdfReadError``, ``PdfStrictReadError``, ``AssertionError``, ``KeyError``,
+``RecursionError``, ...) becomes ``MalformedPdf`` (422), never an unexpected exception.
+:func:`count_pages` walks the page tree with a counter and an explicit stack: it stops as
+soon as the count passes the limit (a 100 000-page file costs no more than the limit) and
+refuses a page tree that reaches a node twice (a cycle) with ``MalformedPdf``.
+"""
 
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError, PdfReadError, PdfStrictReadError
+from pyhanko.pdf_utils.misc import PdfStrictReadError
+from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signsvc.errors import EncryptedPdf, MalformedPdf, NotAPdf
+from signsvc.errors import EncryptedPdf, MalformedPdf, Message, NotAPdf, SignsvcError
+
+log = logging.getLogger(__name__)
 
 HEADER_WINDOW = 1024
+#: pages counted at most when the caller gives no limit (the policy's document.pages is lower)
+DEFAULT_MAX_PAGES = 10_000
+#: depth of the page tree walked at most (a deeper tree is refused as malformed)
+MAX_PAGE_TREE_DEPTH = 64
+
+PAGE_TREE_CYCLE = Message(
+    "Cây trang của tệp PDF có vòng lặp (một nút trang xuất hiện hai lần); tệp bị từ chối.",
+    "The PDF's page tree contains a cycle (a page node is reached twice); the file is refused.")
+PAGE_TREE_BROKEN = Message(
+    "Cây trang của tệp PDF bị hỏng (nút không phải từ điển hoặc quá sâu); tệp bị từ chối.",
+    "The PDF's page tree is broken (a node that is not a dictionary, or too deep); "
+    "the file is refused.")
+
+
+@dataclass
+class ReadPdf:
+    """A parsed PDF: ``strict`` is False when pyHanko could read it only in its lenient mode
+    (hybrid cross-reference files and the like); ``encrypted`` when it has an /Encrypt."""
+
+    reader: PdfFileReader
+    strict: bool
+    encrypted: bool
 
 
 @dataclass
 class OpenedPdf:
     """A PDF ready for an incremental update; ``strict`` is False when pyHanko could read
-    it only in its lenient mode (hybrid cross-reference files and the like)."""
+    it only in its lenient mode (hybrid cross-reference files and the like). ``pages`` is the
+    number of pages, or ``max_pages + 1`` when the walk stopped at the limit."""
 
     writer: IncrementalPdfFileWriter
     strict: bool
@@ -28,45 +66,157 @@ def looks_like_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:HEADER_WINDOW]
 
 
-def open_for_signing(data: bytes) -> OpenedPdf:
-    """Parse ``data`` for an incremental update.
+def _malformed(exc: BaseException, where: str) -> MalformedPdf:
+    log.info("unreadable PDF (%s): %s: %s", where, type(exc).__name__, str(exc)[:200])
+    return MalformedPdf()
 
-    Raises ``NotAPdf`` (no PDF header), ``EncryptedPdf``, or ``MalformedPdf`` (truncated,
-    garbled, no usable cross-reference). Never returns a half-usable document.
-    """
+
+def read_pdf(data: bytes, *, lenient: bool = True) -> ReadPdf:
+    """Parse ``data`` (strict mode, then lenient mode when ``lenient`` and strict parsing
+    refused it) and check that the trailer's /Root is a dictionary with a /Pages dictionary
+    (unless encrypted: the catalog is checked after decryption by the caller).
+
+    Raises ``NotAPdf`` (no ``%PDF-`` in the first 1024 bytes) or ``MalformedPdf`` for any
+    error of the parser; never any other exception."""
     if not looks_like_pdf(data):
         raise NotAPdf()
     strict = True
     try:
         try:
-            writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=True)
+            reader = PdfFileReader(io.BytesIO(data), strict=True)
         except PdfStrictReadError:
+            if not lenient:
+                raise
             strict = False
-            writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-        if writer.prev.encrypted:
-            raise EncryptedPdf()
-        pages = int(writer.root["/Pages"]["/Count"])
-    except (EncryptedPdf, NotAPdf):
+            reader = PdfFileReader(io.BytesIO(data), strict=False)
+        encrypted = reader.encrypted
+        if not encrypted:
+            check_catalog(reader)
+    except SignsvcError:
         raise
-    except (PdfReadError, PdfError, KeyError, TypeError, ValueError, IndexError, AttributeError,
-            RecursionError, OverflowError):
-        raise MalformedPdf() from None
+    except Exception as exc:  # noqa: BLE001 - the boundary: any parser failure is "cannot read"
+        raise _malformed(exc, "read") from None
+    return ReadPdf(reader=reader, strict=strict, encrypted=encrypted)
+
+
+def check_catalog(reader: PdfFileReader) -> None:
+    """``MalformedPdf`` unless the catalog is a dictionary whose /Pages is a dictionary."""
+    try:
+        root = reader.trailer_view["/Root"]
+        pages = root["/Pages"] if isinstance(root, generic.DictionaryObject) else None
+        ok = isinstance(pages, generic.DictionaryObject)
+        if ok:
+            _ = reader.root  # pyHanko asserts the same; make sure it agrees
+    except SignsvcError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _malformed(exc, "catalog") from None
+    if not ok:
+        raise MalformedPdf()
+
+
+def count_pages(reader: PdfFileReader, max_pages: int = DEFAULT_MAX_PAGES) -> int:
+    """The number of page leaves, walking /Kids with an explicit stack; stops and returns
+    ``max_pages + 1`` as soon as the count passes ``max_pages`` (the rest is never read).
+    ``MalformedPdf`` when a node is reached twice (a cycle or a shared subtree), a node is not
+    a dictionary, or the tree is deeper than :data:`MAX_PAGE_TREE_DEPTH`."""
+    try:
+        first = reader.root.raw_get("/Pages")
+        declared = generic_int(reader.root["/Pages"].get("/Count"))
+        if declared > max_pages:  # it says so itself: refused by the page limit, nothing walked
+            return max_pages + 1
+        stack: list[tuple[object, int]] = [(first, 0)]
+        seen: set[tuple[int, int]] = set()
+        count = 0
+        while stack:
+            raw, depth = stack.pop()
+            if isinstance(raw, generic.IndirectObject):
+                key = (raw.idnum, raw.generation)
+                if key in seen:
+                    raise MalformedPdf(PAGE_TREE_CYCLE)
+                seen.add(key)
+                node = raw.get_object()
+            else:
+                node = raw
+            if not isinstance(node, generic.DictionaryObject) or depth > MAX_PAGE_TREE_DEPTH:
+                raise MalformedPdf(PAGE_TREE_BROKEN)
+            kind = node.get("/Type")
+            if kind == "/Pages" or (kind != "/Page" and "/Kids" in node):
+                kids = node.raw_get("/Kids") if "/Kids" in node else generic.ArrayObject()
+                if isinstance(kids, generic.IndirectObject):
+                    kids = kids.get_object()
+                if not isinstance(kids, generic.ArrayObject):
+                    raise MalformedPdf(PAGE_TREE_BROKEN)
+                # raw entries: a kid is dereferenced only when it is popped
+                stack.extend((kids.raw_get(i), depth + 1) for i in range(len(kids) - 1, -1, -1))
+                continue
+            count += 1
+            if count > max_pages:
+                return count
+        return count
+    except SignsvcError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the boundary
+        raise _malformed(exc, "page tree") from None
+
+
+def generic_int(value: object) -> int:
+    """``value`` as an int when it is a PDF integer, else 0."""
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def open_for_signing(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> OpenedPdf:
+    """Parse ``data`` for an incremental update (through :func:`read_pdf`).
+
+    Raises ``NotAPdf`` (no PDF header), ``EncryptedPdf``, or ``MalformedPdf`` (truncated,
+    garbled, no usable cross-reference, no catalog, a page-tree cycle, no page). Pages are
+    counted up to ``max_pages`` (``pages`` is then ``max_pages + 1``). Never returns a
+    half-usable document and never raises anything else."""
+    read = read_pdf(data)
+    if read.encrypted:
+        raise EncryptedPdf()
+    try:
+        writer = IncrementalPdfFileWriter.from_reader(read.reader)
+    except SignsvcError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the boundary
+        raise _malformed(exc, "writer") from None
+    pages = count_pages(read.reader, max_pages)
     if pages < 1:
         raise MalformedPdf()
-    return OpenedPdf(writer=writer, strict=strict, pages=pages)
+    return OpenedPdf(writer=writer, strict=read.strict, pages=pages)
 
 
 def revisions_and_signatures(data: bytes) -> tuple[int, int]:
     """(number of revisions, number of signatures incl. document timestamps) of a PDF;
     ``MalformedPdf`` if it cannot be read."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = read_pdf(data).reader
         return reader.xrefs.total_revisions, len(reader.embedded_signatures)
-    except (PdfReadError, PdfError, KeyError, TypeError, ValueError, IndexError, AttributeError,
-            RecursionError):
-        raise MalformedPdf() from None
+    except SignsvcError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the boundary
+        raise _malformed(exc, "signatures") from None
+
+
+def signer_certificate_policies(data: bytes) -> dict[str, frozenset[str]]:
+    """SHA-256 (hex) of each embedded signature's signer certificate -> the certificate
+    policy OIDs it carries. Signatures whose certificate cannot be read are left out;
+    an unreadable file gives ``{}``. Never raises."""
+    out: dict[str, frozenset[str]] = {}
+    try:
+        signatures = read_pdf(data).reader.embedded_signatures
+    except Exception:  # noqa: BLE001 - nothing to say about an unreadable file
+        return out
+    for sig in signatures:
+        try:
+            cert = sig.signer_cert
+            policies = cert.certificate_policies_value
+            out[cert.sha256.hex()] = frozenset(
+                p["policy_identifier"].dotted for p in policies) if policies else frozenset()
+        except Exception:  # noqa: BLE001 - a garbled CMS: not a personal signature
+            continue
+    return out
 
 
 def update_only_adds_signatures(data: bytes, base_revisions: int) -> bool:

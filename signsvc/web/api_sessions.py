@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, jsonify, request
 
 from signsvc.errors import BadRequest, Message
@@ -20,11 +22,23 @@ MAX_JSON = 64 * 1024
 
 
 def _json() -> dict:
+    """The request's JSON object. At most ``MAX_JSON`` bytes are read, whatever the
+    Content-Length says or when there is none (a chunked body); a body that is larger, not
+    JSON, nested too deeply to parse (30 000 ``[``) or not an object is a 400 problem."""
     if request.content_length is not None and request.content_length > MAX_JSON:
         raise BadRequest(Message("Thân JSON quá lớn.", "The JSON body is too large."))
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
+    if not request.is_json:
         raise BadRequest(Message("Cần thân JSON (application/json).", "A JSON body is required."))
+    raw = request.stream.read(MAX_JSON + 1)
+    if len(raw) > MAX_JSON:
+        raise BadRequest(Message("Thân JSON quá lớn.", "The JSON body is too large."))
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        body = None
+    if not isinstance(body, dict):
+        raise BadRequest(Message("Cần thân JSON (application/json) là một đối tượng.",
+                                 "A JSON body (application/json) holding an object is required."))
     return body
 
 

@@ -1,10 +1,17 @@
-"""RFC 9457 problem+json answers for every error; no trace, path or secret ever leaks."""
+"""RFC 9457 problem+json answers for every error; no trace, path or secret ever leaks.
+
+Guarantees: every error answer is ``application/problem+json`` with Vietnamese and English
+text and the request id (``instance``); a 405 carries ``Allow``; an exception that no
+boundary translated is logged server side, audited (``http:request:failed``,
+``outcome=error``, with the request id) and answered 500 ``internal-error`` naming the
+request id -- or 503 ``audit-unavailable`` when that record cannot be written.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, json
+from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from signsvc import errors
@@ -17,6 +24,8 @@ _HTTP_MAP: dict[int, type[SignsvcError]] = {
     404: errors.NotFound, 405: errors.MethodNotAllowed, 413: errors.DocumentTooLarge,
     415: errors.UnsupportedMediaType,
 }
+#: headers of werkzeug's own answers that a client needs (405 -> Allow, 416 -> Content-Range)
+_KEPT_HEADERS = ("Allow", "Retry-After", "Content-Range")
 
 
 def problem_response(error: SignsvcError) -> Response:
@@ -29,6 +38,40 @@ def problem_response(error: SignsvcError) -> Response:
     return resp
 
 
+def _from_http(error: HTTPException) -> SignsvcError:
+    """The signsvc error for one of werkzeug's HTTP errors, keeping its status."""
+    cls = _HTTP_MAP.get(error.code or 500)
+    if cls is not None:
+        return cls()
+    status = error.code if error.code and 400 <= error.code < 600 else 500
+    name = error.name or "Error"
+    kind = type("HttpError", (SignsvcError,), {
+        "code": "-".join(name.lower().split()) or "http-error", "status": status,
+        "title": f"Lỗi HTTP {status} / {name}"})
+    return kind(errors.Message(f"Yêu cầu không được xử lý (HTTP {status} {name}).",
+                               f"The request was not processed (HTTP {status} {name})."))
+
+
+def _audit_unexpected(error: BaseException) -> SignsvcError:
+    """Audit an exception that reached the web layer; the error to answer with."""
+    from signsvc.audit.events import AuditEvent
+
+    request_id = getattr(g, "request_id", None) or "unknown"
+    try:
+        svc = current_app.extensions["signsvc"]
+        svc.audit.record(AuditEvent(
+            action="http:request:failed", outcome="error", request_id=request_id,
+            client_address=request.remote_addr, error_code=errors.UnexpectedError.code,
+            details={"method": request.method[:16], "endpoint": (request.endpoint or "")[:128],
+                     "exception": type(error).__name__[:128]}))
+    except SignsvcError as audit_error:  # AuditUnavailable: the answer says so
+        return audit_error
+    except Exception:  # noqa: BLE001 - the audit log itself failed unexpectedly
+        log.exception("could not audit the failure of request %s", request_id)
+        return errors.AuditUnavailable()
+    return errors.UnexpectedError(request_id=request_id)
+
+
 def install(app: Flask) -> None:
     @app.errorhandler(SignsvcError)
     def _signsvc_error(error: SignsvcError) -> Response:
@@ -38,10 +81,13 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
-        cls = _HTTP_MAP.get(error.code or 500, SignsvcError)
-        return problem_response(cls())
+        resp = problem_response(_from_http(error))
+        for name, value in error.get_headers():
+            if name in _KEPT_HEADERS:
+                resp.headers[name] = value
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        log.exception("unexpected error in request %s", getattr(g, "request_id", None))
-        return problem_response(SignsvcError())
+        log.error("unexpected error in request %s", getattr(g, "request_id", None), exc_info=error)
+        return problem_response(_audit_unexpected(error))

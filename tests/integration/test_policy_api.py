@@ -72,10 +72,20 @@ def test_level_profiles_and_seal_after_official(strict, dev_pki):
     body = denied(sign(strict, key="agency-seal"), "eservice.seal-after-official", 409,
                   "seal-before-official")
     assert "32.2" in body["detail_en"]
-    # a paper-to-electronic copy is the one exception
-    assert sign(strict, key="agency-seal", eservice="copy").status_code == 200
+    # ?eservice=copy alone is no exemption (issue 11): only the clerk's copy stamp is
+    # (tests/integration/test_seal_rule.py)
+    denied(sign(strict, key="agency-seal", eservice="copy"), "eservice.seal-after-official", 409,
+           "seal-before-official")
 
-    # an official signs with their own SoftHSM2 token first, then the seal is accepted
+    # an official signs with their own SoftHSM2 token first (his certificate registered to
+    # his official account), then the seal is accepted
+    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.services.context import RequestContext
+    from tests.support.validate import load_cert
+
+    strict.services.clients.create("an", "official", (), RequestContext("t", "tests", "admin"))
+    SqliteWorkflowStore(strict.state_dir / "workflow.sqlite3").register_certificate(
+        "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
     official_pdf = _signed_by_official(dev_pki)
     resp = sign(strict, key="agency-seal", data=official_pdf)
     assert resp.status_code == 200, resp.get_json()

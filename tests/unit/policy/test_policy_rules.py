@@ -106,8 +106,12 @@ def test_revocation_modes_and_skips():
     assert not _decide("cert.revocation", {"mode": "hard-fail"}, unknown).allowed
     assert _decide("cert.revocation", {"mode": "soft-fail"}, unknown).allowed
     assert not _decide("cert.revocation", {"mode": "soft-fail"}, cert(revocation="revoked")).allowed
-    # copies are exempt from seal-after-official; non-seal keys are not concerned
+    # the clerk's copy stamp is exempt from seal-after-official, ?eservice=copy alone is not
+    # (issue 11); non-seal keys are not concerned
     assert _decide("eservice.seal-after-official", {}, facts(prior_signatures=(), eservice="copy")
+                   ).results[0].outcome == "fail"
+    assert _decide("eservice.seal-after-official", {}, facts(prior_signatures=(), role="clerk",
+                                                             appearance="copy")
                    ).results[0].outcome == "skip"
     assert _decide("eservice.seal-after-official", {}, facts(prior_signatures=(), key_kind="official")
                    ).results[0].outcome == "skip"

@@ -51,7 +51,10 @@ def test_attachments_same_file_refused_separate_file_agency_only():
 def test_agency_only_stamps_need_no_prior_official_signature():
     for profile in ("copy", "attachment"):
         assert _outcome("eservice.seal-after-official",
-                        facts(prior_signatures=(), appearance=profile))[0] == "skip"
+                        facts(prior_signatures=(), appearance=profile, role="clerk"))[0] == "skip"
+        # made by the portal (not a role of workflow.copies): no exemption (issue 11)
+        assert _outcome("eservice.seal-after-official",
+                        facts(prior_signatures=(), appearance=profile, role="portal"))[0] == "fail"
     assert _outcome("eservice.seal-after-official",
                     facts(prior_signatures=(), appearance="seal"))[0] == "fail"
 
