@@ -6,10 +6,12 @@ import asyncio
 import hashlib
 
 import pytest
+from asn1crypto import cms
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, Signer
 
 from signsvc.app import open_keys
 from tests.conftest import make_settings
+from tests.support.validate import pyhanko_statuses
 
 
 @pytest.mark.parametrize("key_id", ["dev-software", "agency-seal", "agency-seal-ec"])
@@ -56,3 +58,41 @@ def test_each_document_is_signed_exactly_once(api):
                 assert calls == [False], (key_id, level, calls)
         finally:
             del signer.async_sign_raw
+
+
+@pytest.mark.parametrize("key_id", ["dev-software", "agency-seal", "agency-seal-ec"])
+def test_fast_cms_envelope_equals_pyhanko(api, dev_pki, key_id):
+    """The CMS joined from pre-encoded parts is byte-for-byte the one pyHanko builds, with
+    and without a signature timestamp, and is what the signed PDF carries."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from tests.support.pdfs import make_pdf
+
+    signer = api.services.signing._keys.get(key_id).signer
+    for level in ("B-B", "B-T"):
+        resp = api.client.post("/v1/sign", query_string={"key": key_id, "level": level},
+                               data=make_pdf(), headers=api.headers(
+                                   "portal", **{"Content-Type": "application/pdf"}))
+        assert resp.status_code == 200, resp.data[:300]
+        embedded = PdfFileReader(io.BytesIO(resp.data)).embedded_signatures[-1]
+        info = embedded.signer_info
+        unsigned = info["unsigned_attrs"] if level == "B-T" else None
+        assert (unsigned is not None) == (level == "B-T")
+        parts = dict(digest_algorithm="sha256", cms_version="v1",
+                     signed_attrs=cms.CMSAttributes.load(info["signed_attrs"].untag().dump()),
+                     signature=info["signature"].native,
+                     unsigned_attrs=cms.CMSAttributes.load(unsigned.untag().dump())
+                     if unsigned is not None else None,
+                     encap_content_info=None)
+        ours = signer._package_signature(**parts).dump()
+        theirs = Signer._package_signature(signer, **parts).dump(force=True)
+        assert ours == theirs
+        contents = embedded.pkcs7_content
+        assert contents[:len(ours)] == ours and not contents[len(ours):].strip(b"\0")
+        assert signer.get_signature_mechanism_for_digest("sha256").dump() == \
+            Signer.get_signature_mechanism_for_digest(signer, "sha256").dump()
+        # and the document verifies: pyHanko, with revocation checking on the responders
+        (_, status), = pyhanko_statuses(resp.data, dev_pki.cert("root"), [dev_pki.cert("interm")])
+        assert status.bottom_line, status.pretty_print_details()
