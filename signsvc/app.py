@@ -9,7 +9,7 @@ from flask import Flask
 
 import uuid
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sqlite import SqliteAuditStore, open_audit_store
 from signsvc.adapters.cert_status import CertificateStatusChecker
 from signsvc.adapters.policy_file import ActivePolicy, load_policy_file
 from signsvc.audit.events import AuditEvent
@@ -132,7 +132,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.ERROR)
     trust = load_trust_anchors(settings.trust.name, settings.trust.anchors,
                                settings.trust.intermediates, settings.trust.allow_sha1_roots)
-    audit_store = SqliteAuditStore(settings.audit.path)
+    audit_store = open_audit_store(settings)
     policy = load_policy(settings, AuditService(audit_store), reloading=reloading)
     holder = PolicyHolder(policy)
     audit = PolicyStampedAudit(audit_store, holder)
@@ -183,7 +183,8 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
                                images=build_images(settings, keys, audit)),
         policy=policy_service,
         validation=ValidationService(validator, audit),
-        readiness=ReadinessService(keys, {"audit": audit_store.check, "clients": client_store.check}),
+        readiness=ReadinessService(keys, {"audit": audit_store.check, "clients": client_store.check},
+                                   details={"audit_chain": audit_store.integrity}),
         trust_anchors_name=trust.name,
         trust_anchors_sha256=trust.sha256,
         close=close,
@@ -252,13 +253,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 def build_checkpoints(settings: Settings, audit_store: SqliteAuditStore, audit: AuditService,
                       keys: KeyRegistry, timestamper, trust):
-    """Signed checkpoints of the audit log, in the audit file; the background thread started
-    when ``[audit] checkpoint_key`` names a key (without one they are only checked)."""
+    """Signed checkpoints of the audit log, in the audit file (and one file each in ``[audit]
+    checkpoint_dir``); the background thread started when ``[audit] checkpoint_key`` names a
+    key (without one they are only checked). The log's integrity is checked here, at start-up
+    (``checkpoint_status.startup_check``): a break fails the service closed."""
     from signsvc import __version__
     from signsvc.adapters.checkpoint_signer import CheckpointChecker, CheckpointSigner
     from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
     from signsvc.errors import ConfigError, Message
+    from signsvc.adapters.checkpoint_files import FileCheckpointStore
     from signsvc.services.checkpoint_service import CheckpointService
+    from signsvc.services.checkpoint_status import startup_check
 
     cfg = settings.audit
     signer = None
@@ -279,7 +284,10 @@ def build_checkpoints(settings: Settings, audit_store: SqliteAuditStore, audit: 
         trust_anchors=[{"subject": a.subject.human_friendly, "sha256": a.sha256.hex()}
                        for a in trust.anchors],
         trust_anchors_sha256=trust.sha256,
-        service_info={"name": "signsvc", "version": __version__, "trust_anchors_name": trust.name})
+        service_info={"name": "signsvc", "version": __version__, "trust_anchors_name": trust.name},
+        external=None if cfg.checkpoint_dir is None else FileCheckpointStore(
+            cfg.checkpoint_dir, audit_store.guard.key))
+    startup_check(service)
     service.start()
     return service
 
@@ -338,7 +346,7 @@ def prepare_state(settings: Settings) -> None:
 
     state = settings.service.state_dir
     state.mkdir(parents=True, exist_ok=True)
-    audit_store = SqliteAuditStore(settings.audit.path)
+    audit_store = open_audit_store(settings)
     try:
         SqliteCheckpointStore(settings.audit.path)
         load_policy(settings, AuditService(audit_store), reloading=False)

@@ -40,11 +40,11 @@ def _policy_or_none(settings: Settings):
 
 def _audit_service(settings: Settings):
     """The audit log, stamping each record with the policy hash when a policy is known."""
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sqlite import open_audit_store
     from signsvc.services.audit_service import AuditService
     from signsvc.services.policy_service import PolicyHolder, PolicyStampedAudit
 
-    store = SqliteAuditStore(settings.audit.path)
+    store = open_audit_store(settings)
     policy = _policy_or_none(settings)
     return PolicyStampedAudit(store, PolicyHolder(policy)) if policy else AuditService(store)
 

@@ -1,10 +1,16 @@
-"""``signsvc audit verify [EXPORT]``, ``signsvc audit export``, ``signsvc audit checkpoint``.
+"""``signsvc audit verify [EXPORT]``, ``signsvc audit export``, ``signsvc audit checkpoint``,
+``signsvc audit acknowledge``.
 
 ``audit verify`` without a file checks the log in the configured database: the hash chain
 and the signed checkpoints (truncation of the tail, a rewritten and re-chained log).
 ``audit verify EXPORT`` checks an export offline, on any machine with signsvc installed:
 no database, no network, no key; the trust anchors come from ``--trust`` (files or
 folders of PEM/DER roots) or, failing that, from the local configuration's ``[trust]``.
+
+``audit acknowledge --reason TEXT`` is the operator's step after a broken chain: it verifies
+the log, prints the findings, and writes (with the key) an ``audit:integrity:acknowledged``
+record naming them, after which the service resumes from that record (the findings stay in
+the log's history: ``audit verify`` keeps reporting them).
 
 Exit status: 0 verified, 1 verification failed (each finding printed in Vietnamese and
 English, naming the record or checkpoint), 2 the command could not run.
@@ -73,26 +79,87 @@ def cmd_audit_verify(settings, args: argparse.Namespace) -> int:
     _quiet_pyhanko()
     if args.export_file:
         return _verify_export_file(settings, args)
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sqlite import open_audit_store
+
+    trust = _trust(args, settings)
+    store = open_audit_store(settings)
+    try:
+        body = _checking_service(settings, store, trust).verify().as_dict()
+    finally:
+        store.close()
+    code = _print_result(
+        body, f"Nhật ký toàn vẹn / audit log intact: {body['checked']} bản ghi / records, "
+              f"{body['checkpoints']} điểm kiểm soát / checkpoints, "
+              f"{body['uncovered_records']} bản ghi sau điểm kiểm soát cuối / records after "
+              f"the last checkpoint", args.json)
+    _print_modes(body)
+    return code
+
+
+def _checking_service(settings, store, trust):
+    """A checkpoint service over ``store`` that checks (never signs) checkpoints."""
+    from signsvc.adapters.checkpoint_files import FileCheckpointStore
     from signsvc.adapters.checkpoint_signer import CheckpointChecker
     from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
     from signsvc.services.audit_service import AuditService
     from signsvc.services.checkpoint_service import CheckpointService
 
+    folder = settings.audit.checkpoint_dir
+    return CheckpointService(
+        store, SqliteCheckpointStore(settings.audit.path), AuditService(store), None,
+        CheckpointChecker(trust.anchors, trust.intermediates),
+        external=None if folder is None else FileCheckpointStore(folder, store.guard.key))
+
+
+def _print_modes(body: dict[str, Any]) -> None:
+    keyed = (f"có khóa HMAC từ bản ghi #{body.get('keyed_from_sequence')} / keyed (HMAC) from "
+             f"record #{body.get('keyed_from_sequence')}") if body.get("keyed") else \
+        "không có khóa HMAC / unkeyed (no HMAC key configured)"
+    ext = body.get("external_checkpoints")
+    outside = (f"{ext} điểm kiểm soát ở thư mục ngoài / external checkpoints" if ext is not None
+               else "không có thư mục điểm kiểm soát ngoài / no external checkpoint folder")
+    print(f"Chế độ / mode: {keyed}; {outside}")
+    if body.get("acknowledged_sequence"):
+        print(f"Người vận hành đã xác nhận tại bản ghi / acknowledged by an operator at record "
+              f"#{body['acknowledged_sequence']}")
+
+
+def cmd_audit_acknowledge(settings, args: argparse.Namespace) -> int:
+    """Verify, then write the acknowledgement record (audited) so the service resumes."""
+    from signsvc.adapters.audit_sqlite import open_audit_store
+    from signsvc.audit.events import AuditEvent
+    from signsvc.audit.keyed import ACKNOWLEDGED_ACTION
+    from signsvc.cli import _ctx
+
+    _quiet_pyhanko()
+    reason = (args.reason or "").strip()
+    if not reason:
+        raise BadRequest(Message("Cần --reason: người vận hành ghi lý do xác nhận.",
+                                 "--reason is required: the operator states why."))
     trust = _trust(args, settings)
-    store = SqliteAuditStore(settings.audit.path)
+    store = open_audit_store(settings)
     try:
-        service = CheckpointService(store, SqliteCheckpointStore(settings.audit.path),
-                                    AuditService(store), None,
-                                    CheckpointChecker(trust.anchors, trust.intermediates))
+        service = _checking_service(settings, store, trust)
         body = service.verify().as_dict()
+        _print_result(body, "Nhật ký toàn vẹn / audit log intact", False)
+        status = store.integrity()
+        if body["ok"] and status["broken"] is None:
+            print("Không có gì cần xác nhận / nothing to acknowledge")
+            return 0
+        last = service._previous()
+        ctx = _ctx(role="admin")
+        record = store.acknowledge(AuditEvent(
+            action=ACKNOWLEDGED_ACTION, outcome="success", actor=ctx.actor, role=ctx.role,
+            request_id=ctx.request_id, client_address=ctx.client_address,
+            details={"reason": reason[:500], "first_bad_sequence": body["first_bad_sequence"],
+                     "problems": sorted({f["problem"] for f in body["findings"]}),
+                     "broken": status["broken"],
+                     "checkpoint_index": last.checkpoint.index if last else None}))
     finally:
         store.close()
-    return _print_result(
-        body, f"Nhật ký toàn vẹn / audit log intact: {body['checked']} bản ghi / records, "
-              f"{body['checkpoints']} điểm kiểm soát / checkpoints, "
-              f"{body['uncovered_records']} bản ghi sau điểm kiểm soát cuối / records after "
-              f"the last checkpoint", args.json)
+    print(f"Đã xác nhận tại bản ghi / acknowledged at record #{record.sequence}; dịch vụ tiếp tục "
+          "từ bản ghi này / the service resumes from this record")
+    return 0
 
 
 def _verify_export_file(settings, args: argparse.Namespace) -> int:
@@ -189,3 +256,9 @@ def add_audit_commands(audit) -> None:
     s.set_defaults(func=cmd_audit_export)
     s = audit.add_parser("checkpoint", help="sign and time-stamp the head of the log now")
     s.set_defaults(func=cmd_audit_checkpoint)
+    s = audit.add_parser("acknowledge", help="after a broken chain: verify, record the "
+                                             "operator's acknowledgement, let the service resume")
+    s.add_argument("--reason", required=True, help="why (kept in the audit record)")
+    s.add_argument("--trust", action="append", metavar="FILE",
+                   help="trust anchor file or folder (PEM/DER); default: [trust]")
+    s.set_defaults(func=cmd_audit_acknowledge)

@@ -7,6 +7,14 @@ the chain never forks. ``synchronous=FULL`` makes every commit durable before
 against mistakes; an attacker with the file can drop them, which the hash chain
 then reveals). Every ``sqlite3`` or OS error becomes ``AuditUnavailable``, whose
 client-facing message names no path.
+
+Schema 2 adds the keyed chain (``signsvc.audit.keyed``): a ``mac`` column, filled when the
+store is given the secret key (``[audit] hmac_key_file``), and ``audit_meta`` (where the
+keyed chain starts, the alarm of a broken chain, the newest acknowledgement). A schema-1
+file is migrated in place; its records stay covered by the SHA-256 chain that the first
+keyed record's MAC includes. Every append first verifies, incrementally, the records since
+the last verified one (``audit_sqlite_guard.ChainGuard``) and refuses (``AuditUnavailable``)
+on a broken chain.
 """
 
 from __future__ import annotations
@@ -20,16 +28,25 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
+from signsvc.adapters.audit_sqlite_guard import ChainGuard, broken_error, read_meta
+from signsvc.adapters.audit_sqlite_keyed import (  # noqa: F401 - open_audit_store re-exported
+    KeyedChainMixin, _mark_keyed, key_missing_error, open_audit_store,
+)
 from signsvc.audit.chain import GENESIS_HASH, seal
 from signsvc.audit.events import RECORD_FIELDS, SHA256_RE, AuditEvent, AuditRecord, format_time
+from signsvc.audit.keyed import mac_for
 from signsvc.errors import AuditUnavailable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _COLUMNS = ", ".join(RECORD_FIELDS)
-_INSERT = (f"INSERT INTO audit_events ({_COLUMNS}) "
-           f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)})")
+_INSERT_MAC = (f"INSERT INTO audit_events ({_COLUMNS}, mac) "
+               f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)}, ?)")
 _HEAD = "SELECT sequence, record_hash FROM audit_events ORDER BY sequence DESC LIMIT 1"
+_HEAD_MAC = "SELECT mac FROM audit_events WHERE sequence = ?"
+_WITH_MAC = f"SELECT {_COLUMNS}, mac FROM audit_events"
+_V2 = ["ALTER TABLE audit_events ADD COLUMN mac TEXT",
+       "CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"]
 _SCHEMA = [
     """CREATE TABLE audit_events (
         sequence INTEGER PRIMARY KEY,
@@ -60,6 +77,7 @@ _SCHEMA = [
     "BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END",
     "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
     "BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END",
+    *_V2,
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 ]
 
@@ -76,7 +94,7 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class SqliteAuditStore:
+class SqliteAuditStore(KeyedChainMixin):
     """An ``AuditStore`` in one SQLite file (created with its parent directories).
 
     Each thread uses its own connection (a forked child opens fresh ones);
@@ -88,7 +106,7 @@ class SqliteAuditStore:
 
     def __init__(self, path: str | os.PathLike[str], *,
                  clock: Callable[[], datetime] = _utc_now,
-                 busy_timeout_ms: int = 5000) -> None:
+                 busy_timeout_ms: int = 5000, mac_key: bytes | None = None) -> None:
         self._path = os.path.abspath(os.fspath(path))
         self._clock = clock
         self._busy_timeout_ms = busy_timeout_ms
@@ -98,12 +116,18 @@ class SqliteAuditStore:
         self._inherited: list[_Connection] = []
         self._closed = False
         self._identity: tuple[int, int] | None = None
+        self._mac_key = mac_key
+        self.guard = ChainGuard(mac_key, _rows_after, _row_at)
         try:
             os.makedirs(os.path.dirname(self._path), exist_ok=True)
             conn = self._open(create=True)
             try:
                 self._identity = self._file_identity()
                 self._create_schema(conn)
+                if mac_key is not None:
+                    _mark_keyed(conn)
+                raw = read_meta(conn).get("mac_from_sequence")
+                self.guard.mac_from = int(raw) if raw and raw.isdigit() else None
             finally:
                 conn.close()
         except (sqlite3.Error, OSError) as exc:
@@ -119,9 +143,12 @@ class SqliteAuditStore:
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                sequence, prev_hash = self._read_head(conn)
-                record = seal(event, sequence + 1, format_time(self._clock()), prev_hash)
-                conn.execute(_INSERT, _row(record))
+                found = self.guard.refresh(conn)
+                if found is not None:
+                    _rollback(conn)
+                    self._alarm(found)
+                    raise broken_error(found)
+                record, mac = self._seal(conn, event)
                 self._check_identity()
                 conn.execute("COMMIT")
             except BaseException:
@@ -129,7 +156,23 @@ class SqliteAuditStore:
                 raise
         except (sqlite3.Error, OSError) as exc:
             raise AuditUnavailable() from exc
+        self.guard.advance(record, mac)
         return record
+
+    def _seal(self, conn: sqlite3.Connection, event: AuditEvent, *,
+              rebase: bool = False) -> tuple[AuditRecord, str | None]:
+        """Seal ``event`` on the head (inside the caller's write transaction) and insert it."""
+        sequence, prev_hash = self._read_head(conn)
+        record = seal(event, sequence + 1, format_time(self._clock()), prev_hash)
+        mac = None
+        if self.guard.mac_from is not None or self._mac_key is not None:
+            if self._mac_key is None:
+                raise key_missing_error()
+            row = conn.execute(_HEAD_MAC, (sequence,)).fetchone()
+            prev_mac = None if rebase or row is None else row[0]
+            mac = mac_for(self._mac_key, record, prev_mac, self.guard.mac_from)
+        conn.execute(_INSERT_MAC, [*_row(record), mac])
+        return record, mac
 
     def records(self, after_sequence: int = 0, *, since: str | None = None,
                 until: str | None = None, actor: str | None = None,
@@ -200,8 +243,12 @@ class SqliteAuditStore:
         """Open the file afresh, take the write lock and make a write that is rolled back.
 
         Raises ``AuditUnavailable`` if the file is gone or replaced, read-only,
-        locked beyond the busy timeout, or not an audit store.
+        locked beyond the busy timeout, or not an audit store, or if the chain is broken
+        (verified incrementally, see ``integrity``).
         """
+        status = self.integrity()
+        if status["broken"] is not None:
+            raise broken_error(status["broken"])
         try:
             conn = self._open()
             try:
@@ -280,6 +327,9 @@ class SqliteAuditStore:
             if version == 0:
                 for statement in _SCHEMA:
                     conn.execute(statement)
+            elif version == 1:  # add the keyed chain; records so far stay as they are
+                for statement in (*_V2, f"PRAGMA user_version = {SCHEMA_VERSION}"):
+                    conn.execute(statement)
             elif version != SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(f"unknown audit schema version {version}")
             conn.execute("COMMIT")
@@ -304,6 +354,19 @@ class SqliteAuditStore:
         if not isinstance(record_hash, str) or not SHA256_RE.fullmatch(record_hash):
             raise sqlite3.DatabaseError("the audit head record is damaged")
         return sequence, record_hash
+
+
+def _rows_after(conn: sqlite3.Connection,
+                after: int) -> Iterator[tuple[AuditRecord, str | None]]:
+    cursor = conn.execute(f"{_WITH_MAC} WHERE sequence > ? ORDER BY sequence", (after,))
+    while rows := cursor.fetchmany(256):
+        for row in rows:
+            yield _record(row[:-1]), row[-1]
+
+
+def _row_at(conn: sqlite3.Connection, sequence: int) -> tuple[AuditRecord, str | None] | None:
+    row = conn.execute(f"{_WITH_MAC} WHERE sequence = ?", (sequence,)).fetchone()
+    return None if row is None else (_record(row[:-1]), row[-1])
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -159,6 +159,24 @@ PROBLEMS: Mapping[str, tuple[str, str]] = {
     "uncovered": ("các bản ghi từ #{s} đến #{e} không được điểm kiểm soát nào ký xác nhận",
                   "records #{s} to #{e} are not covered by any signed checkpoint"),
     "no-checkpoint": ("không có điểm kiểm soát đã ký nào", "there is no signed checkpoint"),
+    "forged": ("bản ghi #{s} không có mã xác thực (HMAC) đúng: bản ghi bị sửa, chèn hoặc chuỗi bị "
+               "tính lại bởi người không giữ khóa bí mật",
+               "record #{s} does not carry a valid MAC (HMAC): it was edited, inserted or "
+               "re-chained by someone without the secret key"),
+    "checkpoint-backwards": ("điểm kiểm soát #{c} lùi về bản ghi #{s} (không lớn hơn điểm trước)",
+                             "checkpoint #{c} moves backwards to record #{s} (not after the "
+                             "previous one)"),
+    "checkpoint-deleted-db": ("điểm kiểm soát #{c} có ở thư mục ngoài nhưng đã bị xóa khỏi cơ sở "
+                              "dữ liệu", "checkpoint #{c} is in the external folder but was "
+                              "deleted from the database"),
+    "checkpoint-deleted-external": ("điểm kiểm soát #{c} có trong cơ sở dữ liệu nhưng thiếu ở "
+                                    "thư mục ngoài", "checkpoint #{c} is in the database but "
+                                    "missing from the external folder"),
+    "checkpoint-mismatch": ("điểm kiểm soát #{c} trong cơ sở dữ liệu khác bản ở thư mục ngoài",
+                            "checkpoint #{c} in the database differs from its external copy"),
+    "keyed-marker": ("dấu mốc bắt đầu chuỗi có khóa (HMAC) bị xóa hoặc sửa: {r}",
+                     "the marker of where the keyed (HMAC) chain starts was removed or "
+                     "altered: {r}"),
 }
 
 _CHAIN_REASONS = (("record_hash mismatch", "altered"), ("sequence gap", "deleted"),
@@ -288,6 +306,9 @@ def verify_log(
         elif previous is None and cp.index == 1 and cp.prev_checkpoint_sha256 != GENESIS_HASH:
             findings.append(Finding("checkpoint-missing", checkpoint=1,
                                     detail="the first checkpoint does not start the chain"))
+        if previous is not None and type(previous.head_sequence) is int \
+                and cp.head_sequence <= previous.head_sequence:
+            findings.append(Finding("checkpoint-backwards", cp.head_sequence, checkpoint=cp.index))
         is_last = position == len(checkpoints) - 1
         check: SignatureCheck | None = None
         if checker is not None and (verify_signatures == "all" or

@@ -8,6 +8,12 @@ blocks or fails a signature. Each process runs one background thread (started by
 records have been appended since the last checkpoint, or when ``every_seconds`` have
 passed and there is anything new. Two processes that sign the same head store it once
 (the store's unique head and index).
+
+Before signing, the chain is verified from the previous checkpoint (hash chain and MACs);
+a checkpoint never moves backwards (a head at or below the previous checkpoint's with
+another hash is refused, and the log is marked broken: the service fails closed). With an
+external folder (``[audit] checkpoint_dir``) every checkpoint is written there first (the
+file is the lock between processes) and then into the database.
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Protocol
 
 from signsvc.audit.checkpoints import (
-    CHECKPOINT_ACTION, CHECKPOINT_FAILED_ACTION, CheckpointSignatureChecker, LogVerification,
-    SignedCheckpoint, next_checkpoint, verify_log,
+    CHECKPOINT_ACTION, CHECKPOINT_FAILED_ACTION, CheckpointSignatureChecker, SignedCheckpoint,
+    next_checkpoint,
 )
 from signsvc.audit.events import AuditEvent, format_time, parse_time
 from signsvc.audit.export import build_export, dump_export
+from signsvc.audit.external import AuditVerification, unacknowledged, verify_full
 from signsvc.audit.ports import AuditStore
 from signsvc.errors import AuditUnavailable, BadRequest, CheckpointUnavailable, Message
 from signsvc.services.audit_service import AuditService
@@ -71,7 +78,7 @@ class CheckpointService:
                  export_certificates: Iterable[bytes] = (),
                  trust_anchors: Iterable[dict[str, str]] = (), trust_anchors_sha256: str = "",
                  service_info: dict[str, Any] | None = None,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
+                 clock: Callable[[], datetime] = _utc_now, external: Any = None) -> None:
         self._store = store
         self._checkpoints = checkpoints
         self._audit = audit
@@ -84,6 +91,8 @@ class CheckpointService:
         self._trust_anchors_sha256 = trust_anchors_sha256
         self._service_info = dict(service_info or {"name": "signsvc"})
         self._clock = clock
+        self._external = external              # FileCheckpointStore or None
+        self._signature_cache: dict[tuple[int, str], Any] = {}
         self._lock = threading.Lock()          # one checkpoint at a time in this process
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -131,9 +140,11 @@ class CheckpointService:
             self._last_attempt = _time.monotonic()
             for _attempt in range(3):
                 sequence, head_hash = self._store.head()
-                last = self._checkpoints.last()
-                if last is not None and last.checkpoint.head_sequence == sequence:
+                last = self._previous()
+                if last is not None and last.checkpoint.head_sequence == sequence \
+                        and last.checkpoint.head_hash == head_hash:
                     return last
+                self._verify_since(last, sequence)
                 cp = next_checkpoint(last.checkpoint if last else None, sequence, head_hash,
                                      format_time(self._clock()))
                 try:
@@ -142,6 +153,13 @@ class CheckpointService:
                     self._record_failure(ctx, exc)
                     raise CheckpointUnavailable() from exc
                 signed = SignedCheckpoint(cp, signature, token, self._signer.certificate_sha256)
+                if self._external is not None:
+                    try:
+                        if not self._external.add(signed, self._mac_from()):
+                            continue  # another process wrote this index first: look again
+                    except CheckpointUnavailable as exc:
+                        self._record_failure(ctx, exc)
+                        raise
                 if self._checkpoints.add(signed):
                     self._failing = False
                     self._audit.record(AuditEvent(
@@ -156,6 +174,50 @@ class CheckpointService:
                     return signed
                 # another process stored this index or head first: look again
             raise CheckpointUnavailable()
+
+    def _previous(self) -> SignedCheckpoint | None:
+        """The newest checkpoint, in the database or (newer) in the external folder."""
+        last = self._checkpoints.last()
+        if self._external is not None:
+            outside = self._external.last()
+            if outside is not None and (last is None or
+                                        outside.checkpoint.index > last.checkpoint.index):
+                return outside
+        return last
+
+    def _mac_from(self) -> int | None:
+        guard = getattr(self._store, "guard", None)
+        return guard.mac_from if guard is not None else None
+
+    def _broken(self, broken: dict[str, Any]) -> AuditUnavailable:
+        """Mark the log broken (the service fails closed) and the error to raise."""
+        from signsvc.adapters.audit_sqlite_guard import broken_error
+
+        trip = getattr(self._store, "trip", None)
+        if trip is not None:
+            trip(broken)
+        log.error("audit checkpoint refused: %s", broken)
+        return broken_error(broken)
+
+    def _verify_since(self, last: SignedCheckpoint | None, sequence: int) -> None:
+        """Raise (and fail closed) unless the log from ``last``'s head to ``sequence`` is
+        intact and after it: a checkpoint never moves backwards nor signs a forged tail."""
+        if last is not None:
+            cp = last.checkpoint
+            if sequence <= cp.head_sequence:
+                raise self._broken({"problem": "checkpoint-backwards", "sequence": sequence,
+                                    "checkpoint": cp.index + 1,
+                                    "detail": f"head #{sequence} is not after checkpoint "
+                                              f"#{cp.index} (record #{cp.head_sequence})"})
+        verify_since = getattr(self._store, "verify_since", None)
+        if verify_since is None:
+            return
+        start = (last.checkpoint.head_sequence, last.checkpoint.head_hash) if last else (0, None)
+        result = verify_since(*start)
+        if not result.ok:
+            raise self._broken({"problem": result.problem, "sequence": result.sequence,
+                                "checkpoint": last.checkpoint.index if last else None,
+                                "detail": result.detail})
 
     def _record_failure(self, ctx: RequestContext, exc: BaseException) -> None:
         log.warning("audit checkpoint failed: %s: %s", type(exc).__name__, exc)
@@ -211,16 +273,49 @@ class CheckpointService:
     def list(self, *, after_index: int = 0, limit: int = 100) -> list[SignedCheckpoint]:
         return self._checkpoints.list(after_index, min(max(1, limit), 1000))
 
-    def verify(self) -> LogVerification:
-        """The stored log against its chain and checkpoints (the newest signature checked)."""
+    def verify(self) -> AuditVerification:
+        """The whole log in every mode configured: hash chain, MACs (keyed), checkpoints (the
+        newest signature checked), database checkpoints against the external ones.
+
+        A finding the operator has not acknowledged marks the log broken (fails closed)."""
         checkpoints = self._checkpoints.list()
-        records = self._store.iter_all()
+        external, ext_from, problems = (None, None, [])
+        if self._external is not None:
+            external, ext_from, problems = self._external.scan()
+        with_mac = getattr(self._store, "iter_with_mac", None)
+        records = with_mac() if with_mac is not None else (
+            (r, None) for r in self._store.iter_all())
+        ack, ack_cp = self.acknowledged()
         try:
-            return verify_log(records, checkpoints, self._checker, verify_signatures="last")
+            guard = getattr(self._store, "guard", None)
+            result = verify_full(records, checkpoints, external, self._checker,
+                                 key=guard.key if guard else None,
+                                 mac_from=guard.mac_from if guard else None,
+                                 external_mac_from=ext_from, external_problems=problems,
+                                 acknowledged_sequence=ack)
         finally:
             close = getattr(records, "close", None)
             if close is not None:
                 close()
+        open_findings = unacknowledged(result.findings, ack, ack_cp)
+        if open_findings:
+            f = open_findings[0]
+            self._broken({"problem": f.problem, "sequence": f.sequence,
+                          "end_sequence": f.end_sequence, "checkpoint": f.checkpoint,
+                          "detail": f.detail})
+        return result
+
+    def acknowledged(self) -> tuple[int | None, int | None]:
+        """The newest acknowledgement's record and the last checkpoint index it covers."""
+        meta = getattr(self._store, "meta", None)
+        raw = meta().get("ack_sequence") if meta is not None else None
+        if not raw or not raw.isdigit():
+            return None, None
+        item = self._store.record_at(int(raw))
+        if item is None or not self._store.guard.genuine(*item):
+            return None, None
+        cp = item[0].details.get("checkpoint_index")
+        return int(raw), cp if type(cp) is int else None
 
     # -- export ---------------------------------------------------------------------------
 

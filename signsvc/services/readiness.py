@@ -14,14 +14,21 @@ class Readiness:
     ready: bool
     checks: dict[str, str]      # component -> "ok" or an error code
 
+    details: dict | None = None  # e.g. "audit_chain": where the chain was verified or broke
+
     def as_dict(self) -> dict:
-        return {"status": "ready" if self.ready else "not-ready", "checks": self.checks}
+        body = {"status": "ready" if self.ready else "not-ready", "checks": self.checks}
+        if self.details:
+            body.update(self.details)
+        return body
 
 
 class ReadinessService:
-    def __init__(self, keys: KeyRegistry, others: dict[str, Callable[[], None]]) -> None:
+    def __init__(self, keys: KeyRegistry, others: dict[str, Callable[[], None]], *,
+                 details: dict[str, Callable[[], dict]] | None = None) -> None:
         self._keys = keys
         self._others = others
+        self._details = details or {}
 
     def check(self) -> Readiness:
         """Run every check; never raises. Key ids are listed, never labels or paths."""
@@ -30,7 +37,14 @@ class ReadinessService:
             checks[name] = _run(fn)
         for key in self._keys:
             checks[f"key:{key.info.id}"] = _run(key.check)
-        return Readiness(ready=all(v == "ok" for v in checks.values()), checks=checks)
+        details = {}
+        for name, fn in self._details.items():
+            try:
+                details[name] = fn()
+            except Exception:  # noqa: BLE001 - the checks above say what failed
+                details[name] = None
+        return Readiness(ready=all(v == "ok" for v in checks.values()), checks=checks,
+                         details=details)
 
 
 def _run(fn: Callable[[], None]) -> str:

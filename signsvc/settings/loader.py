@@ -243,6 +243,17 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
     if sections["audit"].backend != "sqlite":
         raise _fail("audit.backend", "only 'sqlite' is available in this version")
     audit: AuditSettings = sections["audit"]
+    for name in ("hmac_key_file", "checkpoint_dir"):  # "" (e.g. from the environment) = none
+        if audit_raw.get(name) == "":
+            audit = dataclasses.replace(audit, **{name: None})
+    sections["audit"] = audit
+    if audit.hmac_key_file is not None:
+        try:
+            size = len(audit.hmac_key_file.read_bytes().strip())
+        except OSError:
+            raise _fail("audit.hmac_key_file", f"{audit.hmac_key_file} cannot be read") from None
+        if size < 32:
+            raise _fail("audit.hmac_key_file", "the key must have at least 32 bytes")
     if audit.checkpoint_key and audit.checkpoint_key not in {k.id for k in keys}:
         raise _fail("audit.checkpoint_key", f"no key '{audit.checkpoint_key}' in [keys]")
     reports: ReportsSettings = sections["reports"]

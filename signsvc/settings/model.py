@@ -69,6 +69,10 @@ class AuditSettings:
     checkpoint_key: str = ""                 # [keys.ID] signing checkpoints; "" = none taken
     checkpoint_every_records: int = 1000     # checkpoint after this many new records ...
     checkpoint_every_seconds: float = 300.0  # ... or this long after the last, if anything is new
+    # a secret file (>= 32 bytes, not in the database) keying the chain with HMAC-SHA256;
+    # None (or "") = unkeyed. checkpoint_dir: one file per checkpoint, outside the database
+    hmac_key_file: Path | None = None
+    checkpoint_dir: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ def test_store_implements_the_port_and_starts_empty(store):
 def test_schema_has_one_column_per_field_and_is_wal(store, db_path):
     conn = sqlite3.connect(db_path)
     columns = [row[1] for row in conn.execute("PRAGMA table_info(audit_events)")]
-    assert columns == list(RECORD_FIELDS)
+    assert columns == [*RECORD_FIELDS, "mac"]  # mac: the keyed chain (schema 2)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 

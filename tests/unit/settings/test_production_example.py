@@ -19,7 +19,10 @@ def _load(tmp_path: Path):
     for key in ("agency-seal", "report-seal"):
         pins[key] = tmp_path / f"{key}.pin"
         pins[key].write_text("not-a-real-pin\n")
+    hmac_key = tmp_path / "audit-hmac.key"
+    hmac_key.write_text("0123456789abcdef" * 4 + "\n")
     env = {"SIGNSVC_KEYS__AGENCY_SEAL__PIN_FILE": str(pins["agency-seal"]),
+           "SIGNSVC_AUDIT__HMAC_KEY_FILE": str(hmac_key),
            "SIGNSVC_KEYS__REPORT_SEAL__PIN_FILE": str(pins["report-seal"]),
            "SIGNSVC_SERVICE__STATE_DIR": str(tmp_path / "state"),
            "SIGNSVC_POLICY__PATH": str(tmp_path / "policy.toml")}
@@ -45,6 +48,11 @@ def test_production_example_loads_with_environment_substitutions(tmp_path):
     assert all(k.backend == "pkcs11" and k.pin is not None for k in keys.values())
     assert keys["agency-seal"].pin.reveal() == "not-a-real-pin"
     assert s.reports.key == "report-seal" and keys["report-seal"].kind == "report"
+    # the audit log: keyed chain, checkpoints on (documented interval), copies outside the DB
+    assert s.audit.checkpoint_key == "report-seal"
+    assert (s.audit.checkpoint_every_records, s.audit.checkpoint_every_seconds) == (1000, 300.0)
+    assert s.audit.checkpoint_dir == Path("/var/lib/signsvc-checkpoints")
+    assert s.audit.hmac_key_file == tmp_path / "audit-hmac.key"
 
 
 def test_every_section_is_explained_and_holds_no_secret(tmp_path):

@@ -1,0 +1,198 @@
+"""The audit store's integrity guard: fail closed on a broken chain, verify incrementally.
+
+One ``ChainGuard`` per store object (so per process). It remembers the last verified record
+(``Anchor``: sequence, hash, MAC). The first time it is asked it verifies the whole log
+from the start (or from the newest valid operator acknowledgement); after that, each call
+verifies only the records after the anchor and that the anchor record itself is still there
+unchanged (which catches a cut tail and a re-chain that reaches it), so a check costs a
+few indexed reads however long the log is.
+
+Once broken, it stays broken in this process until an operator's acknowledgement record
+(``signsvc audit acknowledge``, MAC'd with the key) appears; the break is also written to
+``audit_meta`` (``alarm``) so every other process sharing the file refuses too.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import sqlite3
+import threading
+from typing import Any, Callable, Iterator
+
+from signsvc.audit.checkpoints import PROBLEMS
+from signsvc.audit.events import AuditRecord
+from signsvc.audit.keyed import (
+    ACKNOWLEDGED_ACTION, Anchor, SegmentResult, mac_for, verify_segment,
+)
+from signsvc.errors import AuditUnavailable, Message
+
+Rows = Callable[[sqlite3.Connection, int], Iterator[tuple[AuditRecord, "str | None"]]]
+Row = Callable[[sqlite3.Connection, int], "tuple[AuditRecord, str | None] | None"]
+
+
+def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT name, value FROM audit_meta").fetchall())
+
+
+def broken_error(broken: dict[str, Any]) -> AuditUnavailable:
+    """The 503 ``audit-unavailable`` a refused operation answers (no path, no secret)."""
+    seq = broken.get("sequence")
+    where_vi = f" tại bản ghi #{seq}" if seq is not None else ""
+    where_en = f" at record #{seq}" if seq is not None else ""
+    what = PROBLEMS.get(broken.get("problem") or "", None)
+    values = {"s": seq, "e": broken.get("end_sequence"), "c": broken.get("checkpoint"),
+              "r": broken.get("detail") or ""}
+    vi_what = what[0].format(**values) if what else str(broken.get("problem"))
+    en_what = what[1].format(**values) if what else str(broken.get("problem"))
+    return AuditUnavailable(Message(
+        f"Chuỗi nhật ký kiểm toán bị phá vỡ{where_vi}: {vi_what}. Dịch vụ từ chối mọi thao tác "
+        "cần ghi nhật ký cho đến khi người vận hành kiểm tra và xác nhận "
+        "(signsvc audit acknowledge).",
+        f"The audit chain is broken{where_en}: {en_what}. Every operation that must be audited "
+        "is refused until an operator checks the log and acknowledges it "
+        "(signsvc audit acknowledge)."),
+        audit_problem=broken.get("problem"), audit_sequence=seq)
+
+
+class ChainGuard:
+    """See the module doc. Thread-safe; every method takes a connection of the store."""
+
+    def __init__(self, key: bytes | None, rows: Rows, row: Row) -> None:
+        self.key = key
+        self._rows = rows
+        self._row = row
+        self._lock = threading.Lock()
+        self.anchor = Anchor()
+        self.broken: dict[str, Any] | None = None
+        self.started = False
+        self.mac_from: int | None = None
+        self._ack_used = 0
+
+    def status(self) -> dict[str, Any]:
+        """What /readyz and the auditor's page show (no secret)."""
+        return {"ok": self.broken is None and self.started, "keyed": self.key is not None,
+                "keyed_from_sequence": self.mac_from,
+                "verified_sequence": self.anchor.sequence, "broken": self.broken}
+
+    def refresh(self, conn: sqlite3.Connection) -> dict[str, Any] | None:
+        """Bring the anchor up to the head; the break found now (to be alarmed), else None.
+
+        Raises ``AuditUnavailable`` (the chain's message) if the log is broken (found now or
+        before, here or by another process) and not acknowledged since.
+        """
+        with self._lock:
+            meta = read_meta(conn)
+            found = self._marker(meta)
+            alarm = _json(meta.get("alarm"))
+            ack = int(meta.get("ack_sequence") or 0)
+            if (self.broken is not None or alarm) and ack and ack != self._ack_used:
+                if self._rebase(conn, ack):
+                    alarm = None
+            if found is None and alarm and self.broken is None:
+                self.broken = alarm
+            if found is None and self.broken is None:
+                found = self._verify(conn, ack)
+            if found is not None and self.broken is None:
+                self.broken = found
+                return found
+            if self.broken is not None:
+                raise broken_error(self.broken)
+            return None
+
+    def advance(self, record: AuditRecord, mac: str | None) -> None:
+        """After this process appended ``record`` on top of a verified head."""
+        with self._lock:
+            if self.broken is None and self.started and \
+                    record.sequence == self.anchor.sequence + 1 and \
+                    record.prev_hash == self.anchor.record_hash:
+                self.anchor = Anchor(record.sequence, record.record_hash, mac)
+
+    def trip(self, broken: dict[str, Any]) -> bool:
+        """Mark the log broken (a finding of a full verification); True if newly broken."""
+        with self._lock:
+            if self.broken is not None:
+                return False
+            self.broken = broken
+            return True
+
+    def acknowledged(self, record: AuditRecord, mac: str | None) -> None:
+        """This process wrote the acknowledgement ``record``: resume from it."""
+        with self._lock:
+            self.anchor = Anchor(record.sequence, record.record_hash, mac)
+            self.broken = None
+            self.started = True
+            self._ack_used = record.sequence
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _marker(self, meta: dict[str, str]) -> dict[str, Any] | None:
+        raw = meta.get("mac_from_sequence")
+        value = int(raw) if raw and raw.isdigit() else None
+        if self.mac_from is None:
+            self.mac_from = value
+            if value is None and self.key is not None:
+                return {"problem": "keyed-marker", "sequence": None,
+                        "detail": "no keyed-chain marker in the database"}
+            return None
+        if value != self.mac_from:
+            return {"problem": "keyed-marker", "sequence": None,
+                    "detail": f"was record #{self.mac_from}, now {raw!r}"}
+        return None
+
+    def genuine(self, record: AuditRecord, mac: str | None) -> bool:
+        """Whether ``record`` is an acknowledgement written with the key (any, unkeyed)."""
+        if record.action != ACKNOWLEDGED_ACTION:
+            return False
+        if self.key is None:
+            return True
+        try:
+            wanted = mac_for(self.key, record, None, self.mac_from)
+        except ValueError:
+            return False
+        return isinstance(mac, str) and hmac.compare_digest(mac, wanted)
+
+    def _rebase(self, conn: sqlite3.Connection, ack: int) -> bool:
+        """Resume from the acknowledgement record ``ack`` if it is genuine."""
+        item = self._row(conn, ack)
+        if item is None or not self.genuine(*item):
+            return False
+        record, mac = item
+        self.anchor = Anchor(record.sequence, record.record_hash, mac)
+        self.broken = None
+        self.started = True
+        self._ack_used = ack
+        return True
+
+    def _verify(self, conn: sqlite3.Connection, ack: int) -> dict[str, Any] | None:
+        if not self.started:
+            if not (ack and self._rebase(conn, ack)):
+                self.anchor = Anchor()
+            self.started = True
+        else:
+            at = self.anchor
+            if at.sequence:
+                item = self._row(conn, at.sequence)
+                if item is None:
+                    return {"problem": "deleted", "sequence": at.sequence,
+                            "detail": "the last verified record is gone (the tail was cut)"}
+                record, mac = item
+                if record.record_hash != at.record_hash or mac != at.mac:
+                    return {"problem": "altered", "sequence": at.sequence,
+                            "detail": "the last verified record changed (re-chained)"}
+        result: SegmentResult = verify_segment(self._rows(conn, self.anchor.sequence),
+                                               self.anchor, self.key, self.mac_from)
+        self.anchor = result.anchor
+        if result.ok:
+            return None
+        return {"problem": result.problem, "sequence": result.sequence, "detail": result.detail}
+
+
+def _json(raw: str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {"problem": "unreadable", "sequence": None, "detail": "alarm unreadable"}
+    return value if isinstance(value, dict) else None
