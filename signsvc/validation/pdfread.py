@@ -7,7 +7,6 @@ make the document unreadable: it is returned as an entry carrying the reason.
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass
 
@@ -56,16 +55,10 @@ def open_pdf(data: bytes) -> PdfFileReader:
     Raises ``NotAPdf`` when ``%PDF-`` is not in the first 1024 bytes, ``EncryptedPdf``
     when it needs a password or key, ``MalformedPdf`` when pyHanko cannot read it.
     """
-    if b"%PDF-" not in data[:HEADER_WINDOW]:
-        raise NotAPdf()
-    try:
-        reader = PdfFileReader(io.BytesIO(data), strict=True)
-        encrypted = reader.encrypted
-    except SignsvcError:
-        raise
-    except Exception as exc:  # the boundary: any parser failure means "cannot read"
-        logger.info("unreadable PDF: %s: %s", type(exc).__name__, exc)
-        raise MalformedPdf() from exc
+    from signsvc.signing.pdf_input import read_pdf  # the one reading function (sign and verify)
+
+    read = read_pdf(data, lenient=False)
+    reader, encrypted = read.reader, read.encrypted
     if encrypted:
         _decrypt(reader)
     try:
