@@ -47,6 +47,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict_valid_modified_after": "Hợp lệ nhưng văn bản bị thay đổi sau khi ký",
         "verdict_invalid": "Không hợp lệ", "verdict_indeterminate": "Chưa xác định được",
         "verdict_unsigned": "Chưa ký",
+        "error_h1": "Không thực hiện được yêu cầu", "error_h1_404": "Không tìm thấy",
+        "error_h1_403": "Không được phép", "error_h1_401": "Chưa đăng nhập",
+        "error_code": "Mã lỗi", "error_request_id": "Mã yêu cầu (cho bộ phận hỗ trợ)",
+        "back_home": "← Về trang chính", "back_documents": "← Về danh sách văn bản chờ ký",
+        "back_login": "← Đến trang đăng nhập",
     },
     "en": {
         "title": "Document signing",
@@ -91,6 +96,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict_valid_modified_after": "Valid, but the document was changed after signing",
         "verdict_invalid": "Invalid", "verdict_indeterminate": "Indeterminate",
         "verdict_unsigned": "Not signed",
+        "error_h1": "The request could not be carried out", "error_h1_404": "Not found",
+        "error_h1_403": "Forbidden", "error_h1_401": "Not logged in",
+        "error_code": "Error code", "error_request_id": "Request id (for support)",
+        "back_home": "← Back to the home page", "back_documents": "← Back to my documents",
+        "back_login": "← To the login page",
     },
 }
 

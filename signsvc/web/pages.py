@@ -20,6 +20,7 @@ from typing import Callable
 from flask import (
     Blueprint, Response, g, jsonify, redirect, render_template, request, session, url_for,
 )
+from werkzeug.exceptions import HTTPException
 
 from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError, TooManyAttempts
 from signsvc.services.context import RequestContext
@@ -272,4 +273,34 @@ def api_complete(session_id: str):
                     "signer": (last.get("signer") or {}).get("common_name"),
                     "signing_time": last.get("signing_time"), "level": last.get("level"),
                     "messages": last.get("messages")})
+
+
+# -- errors as pages -----------------------------------------------------------------------
+#: endpoints that the page's script calls: their errors stay problem+json
+_SCRIPT_ENDPOINTS = ("pages.preview", "pages.page_layout", "pages.static")
+
+
+def _for_script() -> bool:
+    return request.path.startswith("/pages/api/") or request.endpoint in _SCRIPT_ENDPOINTS
+
+
+def error_page(error: SignsvcError) -> Response:
+    """``error`` as an HTML page in the chosen language (Vietnamese unless switched): the
+    reason, the code, the request id and a link back; the officials' layout, never the
+    auditors' menu."""
+    return _render("error.html", status=error.status, error=error)
+
+
+@pages.errorhandler(SignsvcError)
+def _page_error(error: SignsvcError) -> Response:
+    from signsvc.web.problem import problem_response
+
+    return problem_response(error) if _for_script() else error_page(error)
+
+
+@pages.errorhandler(HTTPException)
+def _page_http_error(error: HTTPException) -> Response:
+    from signsvc.web.problem import _HTTP_MAP
+
+    return _page_error(_HTTP_MAP.get(error.code or 500, SignsvcError)())
 

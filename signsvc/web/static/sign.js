@@ -59,8 +59,14 @@
     overlay.hidden = false;
   }
 
+  // a position is chosen (a box, a field, or none at all): "choose a position" no longer applies
+  function placementChosen() {
+    if (status.dataset.code === "placement-missing") show("", null);
+  }
+
   function setRect(r, fromInputs) {
     rect = r;
+    if (r) placementChosen();
     if (!fromInputs && r) corners.forEach(function (input, i) { if (input) input.value = r[i].toFixed(1); });
     const label = document.getElementById("rect-text");
     if (label && r && layout) label.textContent = text("place-chosen") + " " + layout.page;
@@ -143,6 +149,7 @@
     document.querySelectorAll("input[name=place]").forEach(function (radio) {
       radio.addEventListener("change", function () {
         if (mode() === "field") showField(); else draw();
+        if (mode() === "none" || (mode() === "box" && rect)) placementChosen();
       });
     });
     showPage(1);
