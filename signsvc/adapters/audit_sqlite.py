@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
 from signsvc.adapters.audit_sqlite_guard import ChainGuard, broken_error, read_meta
+from signsvc.adapters.write_turns import takes_turns
 from signsvc.adapters.audit_sqlite_keyed import (  # noqa: F401 - open_audit_store re-exported
     KeyedChainMixin, _mark_keyed, key_missing_error, open_audit_store,
 )
@@ -135,6 +136,7 @@ class SqliteAuditStore(KeyedChainMixin):
 
     # -- the port -------------------------------------------------------------
 
+    @takes_turns(AuditUnavailable)   # writers queue fairly instead of SQLite's busy polling
     def append(self, event: AuditEvent) -> AuditRecord:
         """Seal and store ``event`` after the head in one durable transaction (see the port)."""
         if not isinstance(event, AuditEvent):

@@ -4,6 +4,10 @@ Guarantees:
 - the module is loaded and initialised once per process (``Pkcs11Modules``);
 - each key logs in once and keeps ``pool_size`` open sessions, each holding its own handle
   to the private key; a session is used by one thread at a time;
+- calls into one module never overlap (``Pkcs11Module.calls``): python-pkcs11 initialises
+  the module with ``C_Initialize(NULL)``, which in PKCS#11 promises no concurrent calls, and
+  SoftHSM2 then runs without locks of its own (concurrent ``C_Sign`` on two sessions of one
+  token: ``CKR_GENERAL_ERROR``, which used to turn into 503s under load);
 - when the token goes away every request fails with ``TokenUnavailable`` (503) and the
   next request after it comes back reconnects by itself (at most one attempt per second);
 - no PIN, module path or key label leaves this module in an error a client can see.
@@ -52,6 +56,9 @@ class Pkcs11Module:
         self._lib: Any = None
         self._lock = threading.Lock()
         self.generation = 0
+        #: held around every call into the library (see the module docstring); a signature
+        #: on SoftHSM2 holds it about 1 ms (RSA-2048), so it does not limit throughput
+        self.calls = threading.RLock()
 
     def lib(self) -> Any:
         with self._lock:
@@ -64,7 +71,7 @@ class Pkcs11Module:
         with self._lock:
             if self.generation != seen_generation or self._lib is None:
                 return
-            with contextlib.suppress(p11e.PKCS11Error):
+            with self.calls, contextlib.suppress(p11e.PKCS11Error):
                 self._lib.reinitialize()
             self.generation += 1
 
@@ -163,32 +170,33 @@ class Pkcs11Key:
         lib = self._module.lib()
         generation = self._module.generation
         self._drop_sessions(close=self._generation == generation)
-        token = lib.get_token(token_label=spec.token_label)
-        pin = spec.pin.reveal() if spec.pin else None
-        sessions = []
-        try:
+        with self._module.calls:
+            token = lib.get_token(token_label=spec.token_label)
+            pin = spec.pin.reveal() if spec.pin else None
+            sessions = []
             try:
-                first = token.open(user_pin=pin)
-            except p11e.UserAlreadyLoggedIn:
-                first = token.open()
-            sessions.append(first)
-            while len(sessions) < self._pool_size:
-                sessions.append(token.open())
-            key0 = self._find_private_key(first)
-            key_id = key0[Attribute.ID]
-            mechanisms = set(token.slot.get_mechanisms())
-            self._use_raw = (key0.key_type == KeyType.EC and Mechanism.ECDSA_SHA256 not in mechanisms)
-            cert_der = None
-            certs = list(first.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE,
-                                            Attribute.ID: key_id}))
-            if certs:
-                cert_der = bytes(certs[0][Attribute.VALUE])
-            pairs = [(s, self._find_private_key(s)) for s in sessions]
-        except Exception:
-            for s in sessions:
-                with contextlib.suppress(Exception):
-                    s.close()
-            raise
+                try:
+                    first = token.open(user_pin=pin)
+                except p11e.UserAlreadyLoggedIn:
+                    first = token.open()
+                sessions.append(first)
+                while len(sessions) < self._pool_size:
+                    sessions.append(token.open())
+                key0 = self._find_private_key(first)
+                key_id = key0[Attribute.ID]
+                mechanisms = set(token.slot.get_mechanisms())
+                self._use_raw = (key0.key_type == KeyType.EC and Mechanism.ECDSA_SHA256 not in mechanisms)
+                cert_der = None
+                certs = list(first.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE,
+                                                Attribute.ID: key_id}))
+                if certs:
+                    cert_der = bytes(certs[0][Attribute.VALUE])
+                pairs = [(s, self._find_private_key(s)) for s in sessions]
+            except Exception:
+                for s in sessions:
+                    with contextlib.suppress(Exception):
+                        s.close()
+                raise
         with self._lock:
             self._idle = queue.LifoQueue()
             for pair in pairs:
@@ -207,9 +215,10 @@ class Pkcs11Key:
             self._idle = queue.LifoQueue()
             self._broken = True
         if close:
-            for s in old:
-                with contextlib.suppress(Exception):
-                    s.close()
+            with self._module.calls:
+                for s in old:
+                    with contextlib.suppress(Exception):
+                        s.close()
 
     def _ensure_connected(self) -> None:
         """Reconnect a broken pool: first as is, then after re-initialising the module."""
@@ -265,12 +274,17 @@ class Pkcs11Key:
         return self._signer
 
     @property
+    def module_calls(self) -> threading.RLock:
+        """Hold while calling into the key's module (calls never overlap)."""
+        return self._module.calls
+
+    @property
     def use_raw_mechanism(self) -> bool:
         return self._use_raw
 
     def check(self) -> None:
         """Raise ``TokenUnavailable`` unless the key's handle still answers on the token."""
-        with self.session() as (_session, private_key):
+        with self.session() as (_session, private_key), self._module.calls:
             private_key[Attribute.SIGN]
 
     def close(self) -> None:
@@ -296,6 +310,6 @@ class PooledPkcs11Signer(FastPadesAttributes):
         except NotImplementedError as exc:
             raise SigningError(str(exc)) from None
         tbs = op.pre_sign_transform(data) if op.pre_sign_transform else data
-        with self._key.session() as (_session, private_key):
+        with self._key.session() as (_session, private_key), self._key.module_calls:
             signature = private_key.sign(tbs, **op.sign_kwargs)
         return op.post_sign_transform(signature) if op.post_sign_transform else signature
