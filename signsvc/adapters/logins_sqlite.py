@@ -158,10 +158,15 @@ class SqliteLoginStore:
             (now, client)).rowcount)
 
     def purge(self, now: float) -> int:
-        """Delete sessions that ended more than a day ago; the number deleted."""
-        return self._write(lambda conn: conn.execute(
-            "DELETE FROM login_sessions WHERE expires_at < ? OR revoked_at < ?",
-            (now - 86400, now - 86400)).rowcount)
+        """Delete sessions that ended more than a day ago and counters whose back-off ended
+        more than a day ago; the number of rows deleted."""
+        def run(conn: sqlite3.Connection) -> int:
+            day = now - 86400
+            return conn.execute("DELETE FROM login_sessions WHERE expires_at < ? OR revoked_at < ?",
+                                (day, day)).rowcount + \
+                conn.execute("DELETE FROM login_throttle WHERE blocked_until < ? AND last_failure < ?",
+                             (day, day)).rowcount
+        return self._write(run)
 
     # -- TOTP ----------------------------------------------------------------------------
 

@@ -126,6 +126,9 @@ class LoginStore(Protocol):
     def use_totp_step(self, client: str, step: int) -> bool:
         """Record ``step`` as used; False if it (or a later one) was used already (replay)."""
 
+    def purge(self, now: float) -> int:
+        """Forget sessions and counters that ended long ago; the number of rows deleted."""
+
 
 def new_totp_secret() -> str:
     """A fresh base32 TOTP secret (160 bits, RFC 4226's recommendation)."""

@@ -68,6 +68,8 @@ class LoginService:
         self._pair = ThrottleRule(p.login_free_failures, p.login_backoff_seconds, p.login_max_backoff_seconds)
         self._per_address = ThrottleRule(p.login_address_free_failures, p.login_backoff_seconds,
                                          p.login_max_backoff_seconds)
+        if logins is not None:
+            logins.purge(clock())
 
     def _counters(self, ctx: RequestContext, name: str):
         return throttle_counters(name, ctx.client_address or "-", self._pair, self._per_address)
