@@ -205,7 +205,9 @@ class PolicyService:
         prior = None
         if (data is not None and pdf is not None and key.info.kind == "agency-seal"
                 and self._configured("eservice.seal-after-official")):
-            prior = self._prior(data)
+            # no signature field, inspection complete: no prior signature to validate
+            # (validating a blank document was 14% of a signing request's CPU)
+            prior = () if doc.signature_fields == 0 and not doc.truncated else self._prior(data)
         return SigningFacts(
             now=now, service_profile=self._profile, client=ctx.actor or "", role=ctx.role or "",
             client_keys=frozenset(ctx.keys), key_id=key.info.id, key_backend=key.info.backend,
