@@ -87,13 +87,12 @@ def cmd_audit_verify(settings, args: argparse.Namespace) -> int:
         body = _checking_service(settings, store, trust).verify().as_dict()
     finally:
         store.close()
-    code = _print_result(
+    _print_modes(body)
+    return _print_result(
         body, f"Nhật ký toàn vẹn / audit log intact: {body['checked']} bản ghi / records, "
               f"{body['checkpoints']} điểm kiểm soát / checkpoints, "
               f"{body['uncovered_records']} bản ghi sau điểm kiểm soát cuối / records after "
               f"the last checkpoint", args.json)
-    _print_modes(body)
-    return code
 
 
 def _checking_service(settings, store, trust):
@@ -152,8 +151,9 @@ def cmd_audit_acknowledge(settings, args: argparse.Namespace) -> int:
             action=ACKNOWLEDGED_ACTION, outcome="success", actor=ctx.actor, role=ctx.role,
             request_id=ctx.request_id, client_address=ctx.client_address,
             details={"reason": reason[:500], "first_bad_sequence": body["first_bad_sequence"],
-                     "problems": sorted({f["problem"] for f in body["findings"]}),
-                     "broken": status["broken"],
+                     "problems": ",".join(sorted({f["problem"] for f in body["findings"]})),
+                     "service_problem": (status["broken"] or {}).get("problem"),
+                     "service_sequence": (status["broken"] or {}).get("sequence"),
                      "checkpoint_index": last.checkpoint.index if last else None}))
     finally:
         store.close()

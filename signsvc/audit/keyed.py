@@ -78,18 +78,26 @@ class MacCheck:
         self.first_bad: int | None = None
         self.detail: str | None = None
         self._prev = prev_mac
-        self.macs: dict[int, str | None] = {}
+        self.recent: dict[int, Anchor] = {}   # the last two records that passed, by sequence
 
     def tap(self, items: Iterable[tuple[AuditRecord, str | None]]) -> Iterator[AuditRecord]:
         for record, mac in items:
             self._check(record, mac)
             yield record
 
+    def _passed(self, record: AuditRecord, mac: str | None) -> None:
+        if type(record.sequence) is int and isinstance(record.record_hash, str):
+            self.recent = {k: v for k, v in self.recent.items() if k == record.sequence - 1}
+            self.recent[record.sequence] = Anchor(record.sequence, record.record_hash, mac)
+        self._prev = mac
+
     def _check(self, record: AuditRecord, mac: str | None) -> None:
         seq = record.sequence
-        if self.key is None or self.first_bad is not None or self.mac_from is None \
-                or type(seq) is not int or seq < self.mac_from:
-            self._prev = mac
+        if self.first_bad is not None:
+            return
+        if self.key is None or self.mac_from is None or type(seq) is not int \
+                or seq < self.mac_from:
+            self._passed(record, mac)
             return
         try:
             wanted = mac_for(self.key, record, self._prev, self.mac_from)
@@ -99,8 +107,7 @@ class MacCheck:
             self.first_bad = seq
             self.detail = "MAC missing" if mac is None else "MAC mismatch"
             return
-        self.macs = {seq: mac}  # only the newest good one is needed
-        self._prev = mac
+        self._passed(record, mac)
 
 
 @dataclass(frozen=True)
@@ -131,24 +138,13 @@ def verify_segment(items: Iterable[tuple[AuditRecord, str | None]], anchor: Anch
     if macs.first_bad is not None and (chain.ok or chain.first_bad_sequence is None
                                        or macs.first_bad < chain.first_bad_sequence):
         good = macs.first_bad - 1
-        new = _anchor_at(anchor, good, chain, macs)
+        new = macs.recent.get(good, anchor) if good > anchor.sequence else anchor
         return SegmentResult(False, new, max(0, good - anchor.sequence), "forged",
                              macs.first_bad, macs.detail)
-    new = _anchor_at(anchor, head, chain, macs)
+    new = macs.recent.get(head, anchor) if head is not None and head > anchor.sequence \
+        else anchor
     if chain.ok:
         return SegmentResult(True, new, chain.checked)
     return SegmentResult(False, new, chain.checked, chain_problem(chain.reason),
                          chain.first_bad_sequence, chain.reason)
 
-
-def _anchor_at(old: Anchor, sequence: int | None, chain: ChainVerification,
-               macs: MacCheck) -> Anchor:
-    """The anchor at the last good record, when its hash and MAC are known; else ``old``."""
-    if sequence is None or sequence <= old.sequence or chain.head_sequence != sequence:
-        return old
-    mac = macs.macs.get(sequence) if macs.key is not None and macs.mac_from is not None \
-        and sequence >= macs.mac_from else None
-    if macs.key is not None and macs.mac_from is not None and sequence >= macs.mac_from \
-            and mac is None:
-        return old
-    return Anchor(sequence, chain.head_hash or old.record_hash, mac)

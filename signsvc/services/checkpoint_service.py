@@ -196,7 +196,7 @@ class CheckpointService:
         trip = getattr(self._store, "trip", None)
         if trip is not None:
             trip(broken)
-        log.error("audit checkpoint refused: %s", broken)
+        log.error("audit log broken, the service fails closed: %s", broken)
         return broken_error(broken)
 
     def _verify_since(self, last: SignedCheckpoint | None, sequence: int) -> None:
