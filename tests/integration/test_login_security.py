@@ -24,16 +24,30 @@ COOKIE = "signsvc_session"
 SIGNSVC = str(REPO / ".venv" / "bin" / "signsvc")
 
 
-@pytest.fixture
-def site(tmp_path, dev_pki, responders):
-    """A service with a short back-off (2 s, doubled, capped at 4 s) and a spraying limit of
-    8 failures per address; an official, an auditor and a clerk with passwords."""
-    api = build_api(tmp_path / "state", pages__login_backoff_seconds="2.0",
-                    pages__login_max_backoff_seconds="4.0", pages__login_address_free_failures="8")
+def make_site(state, backoff: str, cap: str):
+    """A service with the given back-off and cap and a spraying limit of 8 failures per
+    address; an official, an auditor and a clerk with passwords."""
+    api = build_api(state, pages__login_backoff_seconds=backoff,
+                    pages__login_max_backoff_seconds=cap, pages__login_address_free_failures="8")
     for name, role, keys in (("cb-an", "official", ()), ("kt-lan", "auditor", ()),
                              ("vt-hoa", "clerk", ("agency-seal",))):
         api.services.clients.create(name, role, keys, SETUP)
         api.services.login.set_password(SETUP, name, PASSWORD)
+    return api
+
+
+@pytest.fixture
+def site(tmp_path, dev_pki, responders):
+    """Back-off 2 s, doubled, capped at 4 s (tests that wait for it)."""
+    api = make_site(tmp_path / "state", "2.0", "4.0")
+    yield api
+    api.services.shutdown()
+
+
+@pytest.fixture
+def slow_site(tmp_path, dev_pki, responders):
+    """Back-off 60 s, capped at 120 s (tests that must not see it end on a loaded machine)."""
+    api = make_site(tmp_path / "state", "60.0", "120.0")
     yield api
     api.services.shutdown()
 
@@ -251,7 +265,7 @@ def test_cli_enrols_totp_changes_roles_and_disables(site, tmp_path):
     assert secret.encode() not in audit_file
 
 
-def test_parallel_guesses_and_other_workers_share_the_counters(site, scrypt_calls):
+def test_parallel_guesses_and_other_workers_share_the_counters(slow_site, scrypt_calls):
     """12 guesses at once from one address: 5 are checked, 7 refused without a hash; a second
     store on the same database (another worker) sees the back-off."""
     from concurrent.futures import ThreadPoolExecutor
@@ -259,7 +273,7 @@ def test_parallel_guesses_and_other_workers_share_the_counters(site, scrypt_call
     from signsvc.adapters.logins_sqlite import SqliteLoginStore
     from signsvc.clients.login import ThrottleRule, throttle_counters
 
-    clients = [browser(site, "192.0.2.44") for _ in range(12)]
+    clients = [browser(slow_site, "192.0.2.44") for _ in range(12)]
     tokens = [csrf_of(c.get("/login").get_data(as_text=True)) for c in clients]
 
     def guess(i: int) -> int:
@@ -269,6 +283,6 @@ def test_parallel_guesses_and_other_workers_share_the_counters(site, scrypt_call
     with ThreadPoolExecutor(12) as pool:
         codes = sorted(pool.map(guess, range(12)))
     assert codes == [401] * 5 + [429] * 7 and len(scrypt_calls) == 5
-    other_worker = SqliteLoginStore(site.state_dir / "signsvc.sqlite3", site.state_dir / "totp-key")
-    rule = ThrottleRule(5, 2.0, 4.0)
+    other_worker = SqliteLoginStore(slow_site.state_dir / "signsvc.sqlite3", slow_site.state_dir / "totp-key")
+    rule = ThrottleRule(5, 60.0, 120.0)
     assert other_worker.attempt(throttle_counters("cb-an", "192.0.2.44", rule, rule), time.time()) > 0
