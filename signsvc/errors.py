@@ -149,6 +149,14 @@ RevocationUnavailable = _leaf("RevocationUnavailable", "revocation-unavailable",
                               "không có tài liệu nào được trả về, vui lòng thử lại sau.",
                               "No revocation information (OCSP/CRL) could be obtained to embed in "
                               "the document; no document was returned, please retry later.")
+SigningTimeout = _leaf("SigningTimeout", "signing-timeout", 503,
+                      "Ký quá thời gian cho phép / Signing timed out",
+                      "Không ký xong trong thời gian cho phép (một dịch vụ bên ngoài như OCSP, "
+                      "CRL hoặc TSA trả lời quá chậm); không có tài liệu nào được trả về, vui lòng "
+                      "thử lại sau.",
+                      "Signing did not finish within the allowed time (an outside service such as "
+                      "OCSP, CRL or a TSA answered too slowly); no document was returned, please "
+                      "retry later.")
 NotSigned = _leaf("NotSigned", "not-signed", 422, "Tài liệu chưa ký / Not signed",
                   "Tài liệu chưa có chữ ký số nào để nâng cấp.",
                   "The document has no signature to extend.")

@@ -19,6 +19,8 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
+from signsvc import deadline
+
 log = logging.getLogger(__name__)
 
 
@@ -60,7 +62,9 @@ class CertificateStatusChecker:
                 await backend.close()
 
         try:
-            asyncio.run(validate())
+            # all fetches together end by the request's deadline (signing), 60 s otherwise
+            budget = deadline.remaining(60.0)
+            asyncio.run(asyncio.wait_for(validate(), budget))
         except cv_errors.RevokedError:
             return "trusted", "revoked"
         except cv_errors.InsufficientRevinfoError:

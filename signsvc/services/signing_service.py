@@ -3,15 +3,23 @@
 Guarantees: the signed document is returned only after its audit record is committed
 (fail closed: ``AuditUnavailable`` and no document otherwise); every refusal or failure
 is audited with its error code; the key is touched only after every check passed.
+``sign`` ends by ``timeout_seconds`` (``[service] signing_timeout_seconds``): every fetch on
+its path is cut at that deadline (``signsvc.deadline``), and a request that is past it
+answers 503 ``signing-timeout`` -- no document, one audit record.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, replace
 
-from signsvc.errors import EncryptedPdf, KeyNotPermitted, Message, SignsvcError, UnexpectedError
+from signsvc import deadline
+
+from signsvc.errors import (
+    EncryptedPdf, KeyNotPermitted, Message, SignsvcError, SigningTimeout, UnexpectedError,
+)
 from signsvc.keys.model import KeyInfo
 from signsvc.keys.registry import KeyRegistry
 from signsvc.services.audit_service import AuditService
@@ -46,10 +54,20 @@ class SigningResult:
     level_warnings: tuple[str, ...] = ()   # why the level is lower than requested
 
 
+def _with_deadline(method):
+    """Run ``method`` within the service's deadline (``self._timeout`` seconds)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with deadline.within(self._timeout):
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class SigningService:
     def __init__(self, keys: KeyRegistry, pades: PadesSigner, audit_service: AuditService,
-                 policy: PolicyService, images=None) -> None:
+                 policy: PolicyService, images=None, timeout_seconds: float | None = None) -> None:
         self._keys = keys
+        self._timeout = timeout_seconds   # the whole of ``sign``; None: no deadline
         self.images = images   # ImageService: registered signature/seal images (visible signatures)
         self._pades = pades
         self._audit = audit_service
@@ -122,6 +140,7 @@ class SigningService:
         audit(self._audit, ctx, "signing:document:rejected", "failure", error_code=error.code,
               key_id=(key_id or None) and key_id[:128], level=(level or None) and level[:16])
 
+    @_with_deadline
     def sign(self, ctx: RequestContext, key_id: str, data: bytes,
              request: SignatureRequest) -> SigningResult:
         input_sha256 = hashlib.sha256(data).hexdigest()
@@ -134,13 +153,23 @@ class SigningService:
             facts.update(certificate_serial=cert.serial, certificate_sha256=cert.sha256)
             eservice = self._policy.eservice(request.eservice)
             pdf = open_for_signing(data, self._policy.max_pages())
-            decision = self._policy.enforce(ctx, self._policy.gather(
+            gathered = self._policy.gather(
                 ctx, key, level=request.level, eservice=eservice, rsa_padding=key.info.rsa_padding,
-                pdf=pdf, data=data, **_appearance_facts(request)))
+                pdf=pdf, data=data, **_appearance_facts(request))
+            _in_time()  # facts fetched too late (certificate status): no decision on them
+            decision = self._policy.enforce(ctx, gathered)
             if request.appearance is not None and self.images is not None:
                 request = replace(request, appearance=self.images.resolve(request.appearance, key_id))
             signed = self._pades.sign(pdf, key, request)
-        except SignsvcError as exc:
+            _in_time()  # e.g. a level downgraded after the deadline cut a fetch: not returned
+        except (SignsvcError, TimeoutError) as exc:
+            if deadline.expired() and "rule" not in getattr(exc, "extra", {}):
+                # whatever failed last, it failed because the time was up
+                audit(self._audit, ctx, "signing:document:failed", "failure",
+                      error_code=SigningTimeout.code, **facts)
+                raise SigningTimeout() from None
+            if not isinstance(exc, SignsvcError):
+                raise
             if "rule" not in exc.extra:  # policy denials were audited with their facts already
                 audit(self._audit, ctx, "signing:document:failed",
                       "denied" if exc.status in (403, 404) else "failure", error_code=exc.code, **facts)
@@ -164,6 +193,12 @@ class SigningService:
                              policy_version=decision.policy_version,
                              policy_warnings=tuple(r.rule for r in decision.warnings),
                              level_warnings=signed.warnings)
+
+
+def _in_time() -> None:
+    """``SigningTimeout`` when the request's deadline has passed."""
+    if deadline.expired():
+        raise SigningTimeout()
 
 
 def audit_unexpected(audit_service: AuditService, ctx: RequestContext, action: str,

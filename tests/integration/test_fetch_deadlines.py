@@ -118,3 +118,54 @@ def test_tsa_failover_stops_at_the_requests_deadline():
         assert "deadline" in str(outcome)
         assert seconds < 2.0, seconds
         assert len(drip.requests) == 1          # nothing tried after the deadline
+
+
+# -- through the real server: the request's deadline ([service] signing_timeout_seconds) --
+
+def test_b_lt_signing_with_a_dripping_responder_ends_at_the_deadline_503_audited(
+        dev_pki, responders, tmp_path):
+    """OCSP/CRL reach a responder that drips (through ``http_proxy``, as a slow network
+    would): B-LT signing answers 503 ``signing-timeout`` at the 4 s deadline (the fetch
+    budget alone would allow 30 s per attempt), with exactly one audit record."""
+    import json
+    import sqlite3
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.support.pdfs import make_pdf
+    from tests.support.server import running_server
+
+    with dripping_server(interval=0.2) as drip:
+        env = {"http_proxy": drip.url, "HTTP_PROXY": drip.url, "no_proxy": "", "NO_PROXY": "",
+               "SIGNSVC_SERVICE__SIGNING_TIMEOUT_SECONDS": "4",
+               "SIGNSVC_REVOCATION__TIMEOUT_SECONDS": "30", "SIGNSVC_REVOCATION__RETRIES": "3"}
+        with running_server(tmp_path, env=env, workers=1, threads=4) as srv:
+            proc = srv.cli("clients", "create", "portal", "--role", "portal", "--keys", "dev-software")
+            assert proc.returncode == 0, proc.stderr
+            token = proc.stdout.strip().splitlines()[-1]
+            req = urllib.request.Request(
+                f"{srv.base}/v1/sign?key=dev-software&level=B-LT", data=make_pdf(), method="POST",
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
+            start = time.monotonic()
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                opener.open(req, timeout=60)
+            elapsed = time.monotonic() - start
+            answer = caught.value
+            body = json.loads(answer.read())
+            assert answer.code == 503 and body["code"] == "signing-timeout", body
+            assert answer.headers["Content-Type"] == "application/problem+json"
+            assert body["detail_vi"].startswith("Không ký xong") and body["detail_en"]
+            assert 4.0 <= elapsed < 6.0, elapsed
+            assert drip.requests, "the revocation fetch did not reach the dripping responder"
+            request_id = answer.headers["X-Request-Id"]
+            with sqlite3.connect(srv.state / "audit.sqlite3") as db:
+                rows = db.execute("SELECT action, outcome, error_code, key_id, level FROM "
+                                  "audit_events WHERE request_id = ?", (request_id,)).fetchall()
+            assert rows == [("signing:document:failed", "failure", "signing-timeout",
+                             "dev-software", "B-LT")]
+            # the service is not stuck: a health check answers at once
+            t = time.monotonic()
+            with opener.open(f"{srv.base}/healthz", timeout=5) as resp:
+                assert resp.status == 200 and time.monotonic() - t < 1.0
