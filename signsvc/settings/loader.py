@@ -210,6 +210,8 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
         raise _fail("service.batch_max_files", "must be 1..1000")
     if svc.batch_max_bytes <= 0:
         raise _fail("service.batch_max_bytes", "must be positive")
+    if not 0 <= svc.proxy_hops <= 5:
+        raise _fail("service.proxy_hops", "must be 0..5")
     trust: TrustSettings = sections["trust"]
     if trust.revocation not in ("hard-fail", "soft-fail"):
         raise _fail("trust.revocation", "must be 'hard-fail' or 'soft-fail'")

@@ -38,6 +38,10 @@ class ServiceSettings:
     signing_timeout_seconds: float = 60.0
     batch_max_files: int = 20                        # POST /v1/verify/batch, files per request
     batch_max_bytes: int = 100 * 1024 * 1024         # and their total size
+    # reverse proxies in front (nginx) whose X-Forwarded-For / -Proto are trusted: 0 = none
+    # (the TCP peer is the client); 1 = one nginx. Client addresses (audit, login throttle)
+    # come from the last `proxy_hops` entries only, so a client cannot forge its address.
+    proxy_hops: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from signsvc import logsetup
 from signsvc.services.container import Services
@@ -30,6 +31,11 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 def create_web_app(services: Services) -> Flask:
     app = Flask("signsvc", static_folder=None)
     app.request_class = UploadRequest   # multipart file parts to bounded files on disk
+    hops = services.settings.service.proxy_hops
+    if hops:
+        # behind nginx: the client's address is the one the trusted proxy saw (audit records,
+        # login throttling per address), never a value the client wrote itself
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     limit = services.settings.service.max_document_bytes
     pages_cfg = services.settings.pages
     app.config.update(
