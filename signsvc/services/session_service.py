@@ -31,7 +31,7 @@ from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
 from signsvc.services.policy_service import PolicyService, decision_audit_details
-from signsvc.services.signing_service import audit_unexpected
+from signsvc.services.signing_service import audit_unexpected, unreadable
 from signsvc.signing import deferred
 from signsvc.signing.pdf_input import open_for_signing
 
@@ -213,6 +213,7 @@ class SessionService:
         Returns the hash to sign and what is being signed; nothing is stored on error."""
         facts: dict[str, Any] = {}
         look: dict[str, Any] = {}
+        pdf = None
         try:
             doc = self._documents.visible(ctx, document_id)
             if doc.assignee != ctx.actor:
@@ -273,6 +274,11 @@ class SessionService:
                       details={"document_id": document_id[:64], "step": "prepare"})
             raise
         except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+            if unreadable(pdf):  # the library tripped over the document: 422, as any bad input
+                audit(self._audit, ctx, "signing:session:rejected", "denied",
+                      error_code=errors.MalformedPdf.code, **facts,
+                      details={"document_id": str(document_id)[:64], "step": "prepare"})
+                raise errors.MalformedPdf() from None
             raise audit_unexpected(self._audit, ctx, "signing:session:rejected", exc, **facts,
                                    details={"document_id": str(document_id)[:64],
                                             "step": "prepare"}) from None
@@ -413,6 +419,12 @@ class SessionService:
         stored = self._store.document(s.document_id)
         assert stored is not None
         return stored, signed
+
+    def reject(self, ctx: RequestContext, error: SignsvcError, step: str) -> None:
+        """Audit a session request refused before it reached ``create``/``complete`` (its JSON
+        body or a parameter): every signing request leaves one record."""
+        audit(self._audit, ctx, "signing:session:rejected", "denied" if error.status < 500
+              else "failure", error_code=error.code, details={"step": step})
 
     def registered_certificates(self, ctx: RequestContext) -> list[str]:
         """SHA-256 fingerprints of the certificates registered to the caller."""

@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from signsvc import deadline
 
 from signsvc.errors import (
-    EncryptedPdf, KeyNotPermitted, Message, SignsvcError, SigningTimeout, UnexpectedError,
+    EncryptedPdf, KeyNotPermitted, MalformedPdf, Message, SignsvcError, SigningTimeout,
+    UnexpectedError,
 )
 from signsvc.keys.model import KeyInfo
 from signsvc.keys.registry import KeyRegistry
@@ -31,7 +32,7 @@ from signsvc.services.policy_service import (
     PolicyService, decision_audit_details, summary_from_dict,
 )
 from signsvc.signing.pades import PadesSigner, SignatureRequest
-from signsvc.signing.pdf_input import open_for_signing
+from signsvc.signing.pdf_input import OpenedPdf, fully_readable, open_for_signing
 
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ class SigningService:
              request: SignatureRequest) -> SigningResult:
         input_sha256 = hashlib.sha256(data).hexdigest()
         facts = {"key_id": key_id, "input_sha256": input_sha256, "level": request.level}
+        pdf = None
         try:
             key = self._keys.get(key_id)
             if key_id not in ctx.keys:
@@ -175,6 +177,10 @@ class SigningService:
                       "denied" if exc.status in (403, 404) else "failure", error_code=exc.code, **facts)
             raise
         except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+            if unreadable(pdf):  # the library tripped over the document: 422, as any bad input
+                audit(self._audit, ctx, "signing:document:failed", "failure",
+                      error_code=MalformedPdf.code, **facts)
+                raise MalformedPdf() from None
             raise audit_unexpected(self._audit, ctx, "signing:document:failed", exc, **facts) from None
         facts["level"] = signed.level  # lower than requested when a TSA/OCSP outage downgraded it
         record = audit(self._audit, ctx, "signing:document:signed", "success",
@@ -199,6 +205,12 @@ def _in_time() -> None:
     """``SigningTimeout`` when the request's deadline has passed."""
     if deadline.expired():
         raise SigningTimeout()
+
+
+def unreadable(pdf: OpenedPdf | None) -> bool:
+    """True when an opened document has an object that does not parse (the failure of a
+    library on it is then a malformed input, 422, not a failure of the service)."""
+    return pdf is not None and not fully_readable(pdf.writer.prev)
 
 
 def audit_unexpected(audit_service: AuditService, ctx: RequestContext, action: str,

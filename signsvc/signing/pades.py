@@ -21,7 +21,9 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
-from signsvc.errors import BadRequest, Message, SignsvcError, SigningFailed, TimestampUnavailable
+from signsvc.errors import (
+    BadRequest, MalformedPdf, Message, SignsvcError, SigningFailed, TimestampUnavailable,
+)
 from signsvc.keys.model import CertificateInfo, SigningKey
 from signsvc.settings import LEVELS
 from signsvc.settings.model import AppearanceSettings
@@ -29,7 +31,7 @@ from signsvc.signing.appearance.spec import AppearanceSpec
 from signsvc.signing.appearance.visible import plan_visible
 from signsvc.signing.clock import ClockMonitor
 from signsvc.signing.ltv import LONG_TERM, Fallback, LtvBuilder, complete_levels, plan_levels
-from signsvc.signing.pdf_input import OpenedPdf
+from signsvc.signing.pdf_input import OpenedPdf, fully_readable
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +146,9 @@ class PadesSigner:
             log.error("signing failed: %s", exc)
             raise SigningFailed() from None
         except Exception:  # library internals: never leak a trace, never return a half file
+            if not fully_readable(pdf.writer.prev):  # an object of the input does not parse
+                log.info("signing stopped on an unreadable object of the document")
+                raise MalformedPdf() from None
             log.exception("unexpected signing failure")
             raise SigningFailed() from None
         data = out.getvalue()

@@ -187,6 +187,24 @@ def open_for_signing(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> OpenedP
     return OpenedPdf(writer=writer, strict=read.strict, pages=pages)
 
 
+def fully_readable(reader: PdfFileReader, max_objects: int = 100_000) -> bool:
+    """True when every object the cross-reference data lists (in the latest revision's view)
+    parses, at most ``max_objects`` of them (more: False). For the failure path of signing:
+    it tells a document that cannot be read (422) from a failure of the service (500).
+    Never raises."""
+    try:
+        refs: set = set()
+        for rev in range(reader.xrefs.total_revisions):
+            refs |= reader.xrefs.explicit_refs_in_revision(rev)
+            if len(refs) > max_objects:
+                return False
+        for ref in refs:
+            reader.get_object(ref)
+    except Exception:  # noqa: BLE001 - any parser error: not readable
+        return False
+    return True
+
+
 def revisions_and_signatures(data: bytes) -> tuple[int, int]:
     """(number of revisions, number of signatures incl. document timestamps) of a PDF;
     ``MalformedPdf`` if it cannot be read."""

@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, jsonify, request
 
-from signsvc.errors import BadRequest, Message
+from signsvc.errors import BadRequest, Message, SignsvcError
 from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
 from signsvc.web.appearance_params import parse_appearance
@@ -80,6 +80,16 @@ def document_content(ctx: RequestContext, doc_id: str):
 @client_required(*SIGNERS)
 def create_session(ctx: RequestContext):
     """Step 1: certificate in; the hash to sign and what is being signed out."""
+    try:
+        args = _session_args()
+    except SignsvcError as exc:
+        services().sessions.reject(ctx, exc, "prepare")
+        raise
+    return jsonify(services().sessions.create(ctx, **args)), 201
+
+
+def _session_args() -> dict:
+    """The arguments of step 1 from its JSON body; ``BadRequest`` when one is wrong."""
     body = _json()
     level = body.get("level") or services().settings.service.default_level
     if level not in LEVELS:
@@ -98,12 +108,14 @@ def create_session(ctx: RequestContext):
     if field is not None and not isinstance(field, str):
         raise BadRequest(Message("'field' là tên một trường chữ ký.", "'field' is a signature field name."),
                          parameter="field")
-    return jsonify(services().sessions.create(ctx, doc_id, body.get("certificate"), level,
-                                              body.get("eservice"),
-                                              body.get("rsa_padding") or "pss",
-                                              appearance=parse_appearance(look)
-                                              if look is not None else None,
-                                              field=field or None)), 201
+    for name in ("eservice", "rsa_padding"):
+        if body.get(name) is not None and not isinstance(body.get(name), str):
+            raise BadRequest(Message(f"'{name}' phải là một chuỗi.", f"'{name}' must be a string."),
+                             parameter=name)
+    return {"document_id": doc_id, "certificate_b64": body.get("certificate"), "level": level,
+            "eservice": body.get("eservice"), "rsa_padding": body.get("rsa_padding") or "pss",
+            "appearance": parse_appearance(look) if look is not None else None,
+            "field": field or None}
 
 
 @api_sessions.get("/signing-sessions/<session_id>")
@@ -123,7 +135,11 @@ def session_cancel(ctx: RequestContext, session_id: str):
 @client_required(*SIGNERS)
 def session_signature(ctx: RequestContext, session_id: str):
     """Step 3: the raw signature in; the signed revision out (only after all checks)."""
-    body = _json()
+    try:
+        body = _json()
+    except SignsvcError as exc:
+        services().sessions.reject(ctx, exc, "complete")
+        raise
     doc, signed = services().sessions.complete(ctx, session_id, body.get("signature"),
                                                body.get("certificate"))
     resp = Response(signed, mimetype="application/pdf")
