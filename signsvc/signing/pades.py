@@ -30,6 +30,7 @@ from signsvc.settings.model import AppearanceSettings
 from signsvc.signing.appearance.spec import AppearanceSpec
 from signsvc.signing.appearance.visible import plan_visible
 from signsvc.signing.clock import ClockMonitor
+from signsvc.signing import event_loops
 from signsvc.signing.ltv import LONG_TERM, Fallback, LtvBuilder, complete_levels, plan_levels
 from signsvc.signing.pdf_input import OpenedPdf, fully_readable
 
@@ -135,8 +136,10 @@ class PadesSigner:
             else signers.PdfSigner(meta, key.signer, timestamper=timestamper)
         out = io.BytesIO()
         try:
-            pdf_signer.sign_pdf(pdf.writer, output=out,
-                                bytes_reserved=reserved_bytes(key, request.level))
+            # pyHanko's sign_pdf, on this thread's kept event loop instead of a new one
+            # per call (the TSA session is kept with it: signsvc.signing.tsa)
+            event_loops.run(pdf_signer.async_sign_pdf(
+                pdf.writer, output=out, bytes_reserved=reserved_bytes(key, request.level)))
         except SignsvcError:
             raise
         except TimestampRequestError:

@@ -20,6 +20,7 @@ past it, no further attempt is made and ``TimestampRequestError`` is raised.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import threading
@@ -37,6 +38,7 @@ from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
 from signsvc import deadline
+from signsvc.signing import event_loops
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ class FailoverTimeStamper(TimeStamper):
         self._intermediates = tuple(intermediates)
         self._lock = threading.Lock()
         self._last_success = 0.0
+        self._kept = threading.local()    # this thread's kept-alive aiohttp session
         #: (url, outcome) of every attempt of the last call, for logs and tests
         self.last_attempts: list[tuple[str, str]] = []
 
@@ -145,8 +148,11 @@ class FailoverTimeStamper(TimeStamper):
     async def _post_once(self, url: str, req: tsp.TimeStampReq, budget: float) -> tsp.TimeStampResp:
         timeout = aiohttp.ClientTimeout(total=budget)
         headers = set_tsp_headers({})
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.post(url, data=req.dump(), headers=headers) as response:
+        async with contextlib.AsyncExitStack() as stack:
+            session = self._kept_session() or await stack.enter_async_context(
+                aiohttp.ClientSession(timeout=timeout))
+            async with session.post(url, data=req.dump(), headers=headers,
+                                    timeout=timeout) as response:
                 if response.status != 200:
                     raise TimestampRequestError(f"HTTP {response.status}")
                 ctype = response.headers.get("Content-Type", "").split(";")[0].strip()
@@ -161,6 +167,19 @@ class FailoverTimeStamper(TimeStamper):
         resp = tsp.TimeStampResp.load(body)
         resp.native  # parse fully now: a malformed answer fails here  # noqa: B018
         return resp
+
+    def _kept_session(self) -> aiohttp.ClientSession | None:
+        """On this thread's kept event loop (``signsvc.signing.event_loops``, which signing
+        runs on): the thread's session, whose connections are kept alive between requests
+        (idle ones closed after 4 s, sooner than TSAs usually drop them), so a B-T signature
+        costs one round trip when the TSA keeps connections. Elsewhere None: a session per call."""
+        if not event_loops.is_kept(asyncio.get_running_loop()):
+            return None
+        session = getattr(self._kept, "session", None)
+        if session is None or session.closed:
+            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=4))
+            self._kept.session = session
+        return session
 
     async def check_response(self, resp: tsp.TimeStampResp, nonce: int, message_digest: bytes,
                        md_algorithm: str) -> cms.ContentInfo:

@@ -1,0 +1,37 @@
+"""One long-lived asyncio event loop per thread, for synchronous code that runs coroutines.
+
+``asyncio.run`` builds and closes a loop per call (an epoll instance, a selector, an
+executor: 2.7% of a signing worker's samples under load), and what belongs to a loop --
+an aiohttp session with its kept-alive connections -- cannot outlive it. ``run`` runs a
+coroutine on this thread's loop, which stays for the thread's life (gunicorn's worker
+threads live as long as the worker), so such objects can be kept per thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Coroutine, TypeVar
+
+T = TypeVar("T")
+_local = threading.local()
+
+
+def thread_loop() -> asyncio.AbstractEventLoop:
+    """This thread's kept loop, made on first use (never running between calls)."""
+    loop = getattr(_local, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _local.loop = loop
+    return loop
+
+
+def is_kept(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether ``loop`` is the calling thread's kept loop (objects bound to it may be kept)."""
+    return getattr(_local, "loop", None) is loop
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """``coro``'s result, run to completion on this thread's kept loop (with a copy of the
+    current context, as ``asyncio.run``). Must not be called from a running loop."""
+    return thread_loop().run_until_complete(coro)
