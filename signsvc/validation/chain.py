@@ -185,11 +185,18 @@ def chain_of(cert: x509.Certificate | None, path: ValidationPath | None, data: R
             return from_path(path, data, leaf_revoked=leaf_revoked)
         return built(cert, candidates, trust_manager)
     except Exception as exc:  # an odd certificate must not cost the report
-        logger.info("chain of %s not described: %s", cert.subject.human_friendly, exc)
+        logger.info("chain of a certificate (serial %s) not described: %s", _serial(cert), exc)
         try:
             return (certinfo.chain_certificate(cert, is_trust_anchor=False, revocation="not_checked"),)
         except Exception:
             return ()
+
+
+def _serial(cert: x509.Certificate) -> str:
+    try:
+        return format(cert.serial_number, "x")
+    except Exception:  # an unparseable certificate: logging must not fail
+        return "?"
 
 
 def timestamp_token_certificates(signer_info: cms.SignerInfo | None) -> list[x509.Certificate]:

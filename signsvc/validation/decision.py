@@ -6,6 +6,11 @@
    an unsupported format or algorithm, or a processing error → INDETERMINATE;
 2. digest mismatch → TOTAL-FAILED / HASH_FAILURE; bad signature value →
    TOTAL-FAILED / SIG_CRYPTO_FAILURE;
+2b. a change after signing that a rule forbids (the certification's DocMDP level, the
+   PAdES/ISO 32000 list of permitted updates, or a structural finding such as a
+   hybrid-reference conflict) → TOTAL-FAILED / FORMAT_FAILURE, the rule named (as the
+   format-checking building block of EN 319 102-1, 5.2.2, does for PDF);
+   when that analysis depends on a repaired structure, INDETERMINATE instead (see ``cap``);
 3. revoked: TOTAL-FAILED / REVOKED when the best signing time (the trusted timestamp,
    else the claimed time) is at or after the revocation; otherwise INDETERMINATE /
    REVOKED_NO_POE (REVOKED_CA_NO_POE for a CA);
@@ -14,7 +19,10 @@
 5. revocation ``unknown`` → INDETERMINATE / TRY_LATER;
 6. a signature timestamp that is broken or untrusted → INDETERMINATE /
    SIG_CONSTRAINTS_FAILURE;
-7. otherwise TOTAL-PASSED.
+7. a ``cap`` (repaired cross-reference data, validation data over the limits) →
+   INDETERMINATE with the cap's sub-indication; later changes that could not be
+   classified → INDETERMINATE / FORMAT_FAILURE;
+8. otherwise TOTAL-PASSED.
 
 Messages: the conclusion first, then time, revocation, algorithm and modification notes.
 """
@@ -74,6 +82,9 @@ class Facts:
     processing_error: str | None = None
     sub_indication_hint: str | None = None  # AdES sub-indication from a pyHanko error
     extra: tuple[Message, ...] = field(default=())
+    docmdp: int | None = None             # the certification's DocMDP P, None for approval
+    structure_finding: Message | None = None  # a forbidden structural change (hybrid conflict…)
+    cap: tuple[str, Message] | None = None    # at most INDETERMINATE: (sub-indication, reason)
 
 
 @dataclass(frozen=True)
@@ -119,8 +130,15 @@ def _conclusion(facts: Facts) -> tuple[str, str | None, Message | None]:
         return "TOTAL-FAILED", "HASH_FAILURE", messages.text("hash_failure")
     if not facts.valid:
         return "TOTAL-FAILED", "SIG_CRYPTO_FAILURE", messages.text("crypto_failure")
+    forbidden = _forbidden_change(facts)
+    if forbidden is not None:
+        if facts.cap is not None:
+            return "INDETERMINATE", facts.cap[0], facts.cap[1]
+        return "TOTAL-FAILED", "FORMAT_FAILURE", forbidden
     if facts.revocation == "revoked":
         return _revoked(facts)
+    if facts.cap is not None:
+        return "INDETERMINATE", facts.cap[0], facts.cap[1]
     if facts.problem is not None:
         status = "TOTAL-FAILED" if facts.problem in FAILURE_SUBINDICATIONS else "INDETERMINATE"
         if facts.problem == "TRY_LATER":
@@ -136,7 +154,26 @@ def _conclusion(facts: Facts) -> tuple[str, str | None, Message | None]:
         return "INDETERMINATE", "SIG_CONSTRAINTS_FAILURE", messages.text("timestamp_invalid")
     if ts is not None and not ts.trusted:
         return "INDETERMINATE", "SIG_CONSTRAINTS_FAILURE", messages.text("timestamp_untrusted")
+    if facts.modifications == "other":  # not classified, and not shown to be forbidden
+        return "INDETERMINATE", "FORMAT_FAILURE", messages.text("modified_other")
     return "TOTAL-PASSED", None, None
+
+
+_WHAT = {"form_filling": ("điền biểu mẫu", "form filling"), "annotations": ("thêm chú thích", "annotations"),
+         "other": ("thay đổi khác", "other changes")}
+
+
+def _forbidden_change(facts: Facts) -> Message | None:
+    """The rule a change after signing breaks (positive evidence), or ``None``."""
+    if facts.structure_finding is not None:
+        return facts.structure_finding
+    if facts.modifications_permitted:
+        return None
+    if facts.docmdp is not None and facts.modifications in ("form_filling", "annotations"):
+        vi, en = _WHAT[facts.modifications]
+        msg = messages.text("forbidden_docmdp", what="{what}", p=str(facts.docmdp))
+        return Message(msg.vi.replace("{what}", vi), msg.en.replace("{what}", en))
+    return messages.text("forbidden_change")
 
 
 def _modification_notes(facts: Facts) -> list[Message]:
@@ -146,7 +183,7 @@ def _modification_notes(facts: Facts) -> list[Message]:
     key = _MODIFICATION_MESSAGES.get(facts.modifications)
     if key:
         notes.append(messages.text(key))
-    if not facts.modifications_permitted:
+    if not facts.modifications_permitted and facts.docmdp is not None:
         notes.append(messages.text("modifications_not_permitted"))
     if facts.trailing_data:
         notes.append(messages.text("trailing_bytes"))

@@ -1,4 +1,9 @@
-"""Document timestamps (/DocTimeStamp): the archive timestamps of B-LTA. Never raises."""
+"""Document timestamps (/DocTimeStamp): the archive timestamps of B-LTA. Never raises.
+
+Each carries an ETSI EN 319 102-1 indication, decided like a signature's: an unreadable
+token TOTAL-FAILED/FORMAT_FAILURE; digest mismatch HASH_FAILURE; bad token signature
+SIG_CRYPTO_FAILURE; a forbidden change after it FORMAT_FAILURE (the rule named); a
+processing error, a repaired structure or an untrusted TSA INDETERMINATE."""
 
 from __future__ import annotations
 
@@ -7,12 +12,16 @@ import logging
 from pyhanko.sign.validation import async_validate_pdf_timestamp
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
+from signsvc.errors import Message
+
+from . import messages
+from .chain import cms_certificates
 from .context import TrustSetup
 from .diff_policy import DIFF_POLICY
 from .pdfread import SignatureEntry
-from .report import DocumentTimestampReport, TimestampInfo
-from .chain import cms_certificates
-from .signature import DocumentFacts, coverage_name, modification_name, status_chain, timestamp_info
+from .report import DocumentTimestampReport, Messages, TimestampInfo
+from .integrity import DocumentFacts, integrity_of, range_past_end
+from .signature import status_chain, timestamp_info
 
 logger = logging.getLogger(__name__)
 
@@ -20,20 +29,61 @@ _BROKEN = TimestampInfo(time=None, tsa=None, valid=False, intact=False, signatur
                         trusted=False)
 
 
+def _msgs(*found: Message) -> Messages:
+    return Messages(vi=tuple(m.vi for m in found), en=tuple(m.en for m in found))
+
+
+def timestamp_indication(ts: TimestampInfo, *, permitted: bool, modifications: str, doc: DocumentFacts,
+                         finding: Message | None = None) -> tuple[str, str | None, Messages]:
+    """The indication, sub-indication and reason of a checked document timestamp."""
+    if not ts.intact:
+        return "TOTAL-FAILED", "HASH_FAILURE", _msgs(messages.text("hash_failure"))
+    if not ts.signature_valid:
+        return "TOTAL-FAILED", "SIG_CRYPTO_FAILURE", _msgs(messages.text("crypto_failure"))
+    forbidden = finding if finding is not None else (None if permitted else messages.text("forbidden_change"))
+    if forbidden is not None and doc.cap is None:
+        return "TOTAL-FAILED", "FORMAT_FAILURE", _msgs(forbidden)
+    if doc.cap is not None:
+        return "INDETERMINATE", doc.cap[0], _msgs(doc.cap[1])
+    if not ts.trusted:
+        return "INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND", _msgs(messages.text("timestamp_untrusted"))
+    if modifications == "other":
+        return "INDETERMINATE", "FORMAT_FAILURE", _msgs(messages.text("modified_other"))
+    return "TOTAL-PASSED", None, _msgs(messages.text("passed"))
+
+
 async def check_document_timestamp(entry: SignatureEntry, setup: TrustSetup,
                                    backend: FetcherBackend | None, doc: DocumentFacts) -> DocumentTimestampReport:
     """The report for one document timestamp, with the TSA's chain; an unreadable token is
-    reported as not intact and not valid."""
+    TOTAL-FAILED/FORMAT_FAILURE, one that could not be processed INDETERMINATE."""
     if entry.embedded is None:
-        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other")
+        reason = entry.reason or entry.subfilter
+        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other", indication="TOTAL-FAILED",
+                                       sub_indication="FORMAT_FAILURE",
+                                       messages=_msgs(messages.text("format_failure", reason=reason)))
+    if range_past_end(entry, doc):  # never hash what is not in the upload
+        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "none", indication="TOTAL-FAILED",
+                                       sub_indication="HASH_FAILURE",
+                                       messages=_msgs(messages.text("byte_range_past_end")))
     try:
         vc = setup.context(doc.evidence, backend)
         status = await async_validate_pdf_timestamp(entry.embedded, validation_context=vc,
                                                     diff_policy=DIFF_POLICY)
-    except Exception as exc:  # the boundary: a broken token is a finding
+    except Exception as exc:  # the boundary: processing trouble is INDETERMINATE, never "broken"
         logger.warning("document timestamp %s could not be checked", entry.field, exc_info=exc)
-        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other")
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other", indication="INDETERMINATE",
+                                       sub_indication="GENERIC",
+                                       messages=_msgs(messages.text("processing_error", reason=reason)))
     candidates = [*cms_certificates(entry.embedded.signed_data), *setup.intermediates, *doc.evidence.certs]
     chain = status_chain(status, vc, setup, candidates)
-    return DocumentTimestampReport(entry.field, timestamp_info(status, chain), coverage_name(status.coverage),
-                                   modification_name(status.modification_level))
+    info = timestamp_info(status, chain)
+    integrity = integrity_of(entry, doc, status)
+    modifications, permitted = integrity.modifications, integrity.permitted
+    if doc.finding_for(entry) is not None:
+        modifications, permitted = "other", False
+    indication, sub, found = timestamp_indication(info, permitted=permitted, modifications=modifications, doc=doc,
+                                                  finding=doc.finding_for(entry))
+    return DocumentTimestampReport(entry.field, info, integrity.coverage, modifications,
+                                   indication=indication, sub_indication=sub,
+                                   modifications_permitted=permitted, messages=found)

@@ -48,9 +48,9 @@ class SignatureEntry:
         return str(self.sig_object.get("/SubFilter", "(none)"))
 
 
-def open_pdf(data: bytes) -> PdfFileReader:
-    """A reader over ``data``, decrypted with the empty password when the file is
-    encrypted that way.
+def open_pdf(data: bytes, *, strict: bool = True) -> PdfFileReader:
+    """A reader over ``data`` (pyHanko's strict reader unless ``strict`` is false),
+    decrypted with the empty password when the file is encrypted that way.
 
     Raises ``NotAPdf`` when ``%PDF-`` is not in the first 1024 bytes, ``EncryptedPdf``
     when it needs a password or key, ``MalformedPdf`` when pyHanko cannot read it.

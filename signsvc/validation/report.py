@@ -50,10 +50,12 @@ class DocumentInfo:
     size: int
     revisions: int
     status: str  # "signed" | "unsigned"
+    reading: str = "strict"     # "strict" | "lenient" (pyHanko non-strict) | "repaired" (xref rebuilt)
+    repair: str | None = None   # what was repaired or tolerated, when ``reading`` is not strict
 
     def as_dict(self) -> dict[str, Any]:
         return {"sha256": self.sha256, "size": self.size, "revisions": self.revisions,
-                "status": self.status}
+                "status": self.status, "reading": self.reading, "repair": self.repair}
 
 
 @dataclass(frozen=True)
@@ -210,11 +212,18 @@ class DocumentTimestampReport:
     modifications: str
     revision: int | None = None
     byte_range: tuple[int, int, int, int] | None = None
+    indication: str = "INDETERMINATE"          # ETSI EN 319 102-1, as for a signature
+    sub_indication: str | None = "GENERIC"
+    modifications_permitted: bool = True
+    messages: Messages = Messages()
 
     def as_dict(self) -> dict[str, Any]:
         return {"field": self.field, **self.timestamp.as_dict(), "coverage": self.coverage,
                 "modifications": self.modifications, "revision": self.revision,
-                "byte_range": list(self.byte_range) if self.byte_range is not None else None}
+                "byte_range": list(self.byte_range) if self.byte_range is not None else None,
+                "indication": self.indication, "sub_indication": self.sub_indication,
+                "modifications_permitted": self.modifications_permitted,
+                "messages": self.messages.as_dict()}
 
 
 @dataclass(frozen=True)

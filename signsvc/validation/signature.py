@@ -12,19 +12,17 @@ expiry is a note, not a failure.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from asn1crypto import cms, x509
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
 from pyhanko.sign.general import find_unique_cms_attribute
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
-from pyhanko.sign.validation.status import ModificationInfo, PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
@@ -34,6 +32,7 @@ from .context import SIGNER_KEY_USAGE, TrustSetup
 from .decision import Facts, decide
 from .diff_policy import DIFF_POLICY
 from .evidence import Evidence, signature_evidence
+from .integrity import DocumentFacts, Integrity, integrity_of, integrity_without_status, range_past_end
 from .pdfread import SignatureEntry
 from .report import AlgorithmInfo, ChainCertificate, SignatureReport, TimestampInfo
 
@@ -42,82 +41,6 @@ logger = logging.getLogger(__name__)
 TIME_BOUND_PROBLEMS = frozenset({"REVOKED_NO_POE", "REVOKED_CA_NO_POE", "OUT_OF_BOUNDS_NO_POE",
                                  "OUT_OF_BOUNDS_NOT_REVOKED", "EXPIRED",
                                  "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"})
-TRAILING_WHITESPACE = b" \t\r\n\x00\x0c"
-_COVERAGE = {SignatureCoverageLevel.ENTIRE_FILE: "entire_file",
-             SignatureCoverageLevel.ENTIRE_REVISION: "entire_revision"}
-_MODIFICATIONS = {ModificationLevel.NONE: "none", ModificationLevel.LTA_UPDATES: "none",
-                  ModificationLevel.FORM_FILLING: "form_filling",
-                  ModificationLevel.ANNOTATIONS: "annotations"}
-
-
-@dataclass(frozen=True)
-class DocumentFacts:
-    """What every signature check needs to know about the document."""
-
-    reader: PdfFileReader
-    data: bytes
-    evidence: Evidence                      # from the DSS
-    doc_timestamp_revisions: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class _Integrity:
-    coverage: str = "partial"
-    modifications: str = "other"
-    permitted: bool = True
-    trailing: bool = False
-
-
-def coverage_name(level: SignatureCoverageLevel | None) -> str:
-    """``entire_file`` / ``entire_revision``; anything else is ``partial``."""
-    return _COVERAGE.get(level, "partial") if level is not None else "partial"
-
-
-def modification_name(level: ModificationLevel | None) -> str:
-    """``none`` (also for DSS/timestamp updates) / ``form_filling`` / ``annotations``;
-    ``other`` for anything else, including an unknown level."""
-    return _MODIFICATIONS.get(level, "other") if level is not None else "other"
-
-
-def _trailing(entry: SignatureEntry, doc: DocumentFacts, coverage: SignatureCoverageLevel | None) -> bool:
-    """Non-blank bytes after the signed range of the file's last revision."""
-    if coverage != SignatureCoverageLevel.ENTIRE_REVISION:
-        return False
-    if entry.signed_revision != doc.reader.xrefs.total_revisions - 1:
-        return False
-    try:
-        _, _, start2, len2 = (int(x) for x in entry.sig_object["/ByteRange"])
-    except (KeyError, ValueError, TypeError):
-        return False
-    return bool(doc.data[start2 + len2:].strip(TRAILING_WHITESPACE))
-
-
-def _integrity(entry: SignatureEntry, doc: DocumentFacts, info: ModificationInfo) -> _Integrity:
-    return _Integrity(coverage=coverage_name(info.coverage),
-                      modifications=modification_name(info.modification_level),
-                      permitted=info.docmdp_ok is not False,
-                      trailing=_trailing(entry, doc, info.coverage))
-
-
-def _integrity_without_status(entry: SignatureEntry, doc: DocumentFacts) -> _Integrity:
-    """Coverage and later changes when pyHanko's full check did not finish."""
-    emb = entry.embedded
-    try:
-        if emb is not None:
-            if emb.coverage is None:
-                emb.compute_integrity_info(diff_policy=DIFF_POLICY)
-            return _integrity(entry, doc, ModificationInfo(**emb.summarise_integrity_info()))
-        last = doc.reader.xrefs.total_revisions - 1
-        if entry.signed_revision >= last:
-            return _Integrity(coverage="entire_revision", modifications="none")
-        result = DIFF_POLICY.review_file(doc.reader, entry.signed_revision)
-        level = result.modification_level if isinstance(result, DiffResult) else ModificationLevel.OTHER
-        return _Integrity(coverage="entire_revision", modifications=modification_name(level))
-    except Exception as exc:  # best effort only: the signature is already reported as failed
-        logger.info("integrity of %s not determined: %s", entry.field, exc)
-        return _Integrity()
-
-
 def _claimed_time(entry: SignatureEntry) -> datetime | None:
     try:
         if entry.embedded is not None:
@@ -263,6 +186,10 @@ class _Check:
                 return self._legacy()
             return self._report(self._unparsed_facts(), None, "none")
         cert = _signer_cert(emb)
+        if range_past_end(entry, self.doc):  # never hash what is not in the upload
+            facts = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
+                          extra=(messages.text("byte_range_past_end"),))
+            return self._report(self._with_integrity(facts, integrity_without_status(entry, self.doc)), cert, "none")
         evidence = self.evidence()
         level = self.level = _level(entry, self.doc, _has_signature_timestamp(emb.signer_info), evidence, cert)
         weak = tuple(algorithms.weaknesses(emb.signer_info, cert))
@@ -279,7 +206,7 @@ class _Check:
         except SignatureValidationError as exc:
             facts = replace(base, processing_error=exc.failure_message,
                             sub_indication_hint=exc.ades_subindication.name if exc.ades_subindication else None)
-            return self._report(self._with_integrity(facts, _integrity_without_status(entry, self.doc)),
+            return self._report(self._with_integrity(facts, integrity_without_status(entry, self.doc)),
                                 cert, level)
         salt = _pss_salt_mismatch(emb, status)
         if salt is not None:
@@ -293,7 +220,7 @@ class _Check:
                         sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE")
         if not facts.intact and _digest_checkable(self.entry.embedded):
             facts = replace(facts, unsupported=None, sub_indication_hint=None)  # HASH_FAILURE
-        return self._report(self._with_integrity(facts, _integrity_without_status(self.entry, self.doc)),
+        return self._report(self._with_integrity(facts, integrity_without_status(self.entry, self.doc)),
                             cert, level)
 
     async def _facts(self, status: PdfSignatureStatus, vc: ValidationContext, evidence: Evidence,
@@ -332,7 +259,7 @@ class _Check:
             validated_at_timestamp=at_timestamp,
             revoked_later_at=later.revocation_date if later else None,
             revoked_later_reason=later.revocation_reason.native if later else None)
-        return self._with_integrity(facts, _integrity(self.entry, self.doc, status))
+        return self._with_integrity(facts, integrity_of(self.entry, self.doc, status))
 
     def _timestamp(self, ts, vc: ValidationContext) -> TimestampInfo | None:
         """The signature timestamp, with the TSA's chain (pyHanko checks it with ``vc``)."""
@@ -342,7 +269,7 @@ class _Check:
         return timestamp_info(ts, status_chain(ts, vc, self.setup, [*tst_certs, *self.candidates()]))
 
     @staticmethod
-    def _with_integrity(facts: Facts, integrity: _Integrity) -> Facts:
+    def _with_integrity(facts: Facts, integrity: Integrity) -> Facts:
         return replace(facts, coverage=integrity.coverage, modifications=integrity.modifications,
                        modifications_permitted=integrity.permitted, trailing_data=integrity.trailing)
 
@@ -364,7 +291,7 @@ class _Check:
                             weaknesses=tuple(weak))
             if result.value_broken:
                 facts = replace(facts, processing_error="signature value", sub_indication_hint="SIG_CRYPTO_FAILURE")
-        integrity = _integrity_without_status(entry, self.doc)
+        integrity = integrity_without_status(entry, self.doc)
         if result.full_file and integrity.coverage == "entire_revision":
             integrity = replace(integrity, coverage="entire_file")
         return self._report(self._with_integrity(facts, integrity), result.cert, "none", result.algorithm)
@@ -376,10 +303,21 @@ class _Check:
             base = replace(base, unsupported=messages.text("unsupported_subfilter", subfilter=entry.subfilter))
         else:
             base = replace(base, parse_failure=entry.reason or "?")
-        return self._with_integrity(base, _integrity_without_status(entry, self.doc))
+        return self._with_integrity(base, integrity_without_status(entry, self.doc))
+
+    def _docmdp(self) -> int | None:
+        try:
+            perm = self.entry.embedded.docmdp_level if self.entry.embedded is not None else None
+            return int(perm.value) if perm is not None else None
+        except Exception:  # an unreadable /Reference: treated as an approval signature
+            return None
 
     def _report(self, facts: Facts, cert: x509.Certificate | None, level: str,
                 algorithm: AlgorithmInfo | None = None) -> SignatureReport:
+        finding = self.doc.finding_for(self.entry)
+        facts = replace(facts, docmdp=self._docmdp(), cap=self.doc.cap, structure_finding=finding)
+        if finding is not None:
+            facts = replace(facts, modifications="other", modifications_permitted=False)
         decision = decide(facts)
         emb = self.entry.embedded
         chain = self.chain
@@ -416,6 +354,6 @@ async def check_signature(entry: SignatureEntry, setup: TrustSetup, backend: Fet
         facts = check._with_integrity(
             Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
                   processing_error=reason),
-            _integrity_without_status(entry, doc))
+            integrity_without_status(entry, doc))
         cert = _signer_cert(entry.embedded) if entry.embedded is not None else None
         return check._report(facts, cert, check.level)

@@ -19,10 +19,11 @@ from . import messages
 from .context import TrustSetup
 from .doctimestamp import check_document_timestamp
 from .evidence import document_evidence
-from .pdfread import open_pdf, signature_entries
+from .reading import open_for_validation
 from .report import DocumentInfo, Messages, ValidationReport
 from .revisions import byte_range, covered_revision, revision_ends, revision_view
-from .signature import DocumentFacts, check_signature
+from .integrity import DocumentFacts
+from .signature import check_signature
 from .trust import TrustAnchors
 from .verdict import document_verdict
 
@@ -55,12 +56,17 @@ class PdfValidator:
     async def avalidate(self, data: bytes) -> ValidationReport:
         """``validate`` for callers that already run an event loop."""
         started = datetime.now(timezone.utc)
-        reader = open_pdf(data)
-        entries = signature_entries(reader)
+        opened = open_for_validation(data)
+        reader, entries = opened.reader, opened.entries
+        evidence = document_evidence(reader)
+        cap = opened.cap
+        if evidence.over_limit and cap is None:  # hostile validation data: not everything could be read
+            cap = ("SIG_CONSTRAINTS_FAILURE", messages.text("dss_over_limit", count=str(evidence.over_limit)))
         doc = DocumentFacts(
-            reader=reader, data=data, evidence=document_evidence(reader),
+            reader=reader, data=data, evidence=evidence,
             doc_timestamp_revisions=tuple(e.signed_revision for e in entries
-                                          if e.kind == "timestamp" and e.embedded is not None))
+                                          if e.kind == "timestamp" and e.embedded is not None),
+            cap=cap, findings=opened.findings, repaired=opened.reading == "repaired")
         backend = AIOHttpFetcherBackend(per_request_timeout=self._fetch_timeout) \
             if self._setup.allow_fetching else None
         try:
@@ -71,7 +77,7 @@ class PdfValidator:
         finally:
             if backend is not None:
                 await backend.close()
-        ends = revision_ends(reader, data)
+        ends = revision_ends(reader, opened.reader_data)
         sig_entries = [e for e in entries if e.kind == "signature"]
         ts_entries = [e for e in entries if e.kind == "timestamp"]
         signatures = [replace(s, revision=covered_revision(e, ends), byte_range=byte_range(e))
@@ -79,9 +85,11 @@ class PdfValidator:
         timestamps = [replace(t, revision=covered_revision(e, ends), byte_range=byte_range(e))
                       for t, e in zip(timestamps, ts_entries)]
         verdict = document_verdict(signatures, timestamps)
-        if doc.evidence.over_limit and verdict in ("valid", "valid_modified_after"):
-            verdict = "indeterminate"  # hostile validation data: not everything could be read
         found = [messages.text(f"verdict_{verdict}")]
+        if opened.reading == "repaired":
+            found.append(opened.cap[1])
+        elif opened.reading == "lenient":
+            found.append(messages.text("lenient_reading", reason=opened.repair or "?"))
         if doc.evidence.over_limit:
             found.append(messages.text("dss_over_limit", count=str(doc.evidence.over_limit)))
         for ts in timestamps:
@@ -92,7 +100,8 @@ class PdfValidator:
         return ValidationReport(
             document=DocumentInfo(sha256=hashlib.sha256(data).hexdigest(), size=len(data),
                                   revisions=reader.xrefs.total_revisions,
-                                  status="signed" if signatures else "unsigned"),
+                                  status="signed" if signatures else "unsigned",
+                                  reading=opened.reading, repair=opened.repair),
             signatures=tuple(signatures),
             verdict=verdict,
             policy_sha256=self._policy_sha256,
@@ -102,5 +111,5 @@ class PdfValidator:
             messages=Messages(vi=tuple(m.vi for m in found), en=tuple(m.en for m in found)),
             validated_at=started,
             policy_version=self._policy_version,
-            revisions=revision_view(reader, data, entries),
+            revisions=() if doc.repaired else revision_view(reader, data, entries),
         )

@@ -115,6 +115,22 @@ def test_modifications_and_weaknesses_are_separate_findings():
     assert "Tài liệu đã được thêm chú thích sau khi ký." in d.messages.vi
     assert "Có dữ liệu không được ký nối thêm vào cuối tệp sau khi ký." in d.messages.vi
     d = decide(replace(GOOD, modifications="other", coverage="partial", modifications_permitted=False))
-    assert d.indication == "TOTAL-PASSED"  # the signature itself; the verdict judges the document
+    # issue 12: a change the rules forbid is positive evidence (EN 319 102-1 format checking)
+    assert (d.indication, d.sub_indication) == ("TOTAL-FAILED", "FORMAT_FAILURE")
+    assert "ISO 32000-2, 12.8; ETSI EN 319 142-1" in d.messages.en[0]
     assert {"Tài liệu đã bị thay đổi sau khi ký.",
             "Chữ ký không bao phủ toàn bộ phiên bản tài liệu mà nó ký."} <= set(d.messages.vi)
+
+
+def test_forbidden_change_names_the_rule_and_a_repair_caps_it():
+    d = decide(replace(GOOD, modifications="annotations", modifications_permitted=False, docmdp=2))
+    assert (d.indication, d.sub_indication) == ("TOTAL-FAILED", "FORMAT_FAILURE")
+    assert d.messages.vi[0].startswith("Thay đổi sau khi ký (thêm chú thích) vượt quá mức DocMDP P=2")
+    assert "DocMDP level P=2 (ISO 32000-2, 12.8.2.2)" in d.messages.en[0]
+    cap = ("FORMAT_FAILURE", Message("Đã sửa cấu trúc.", "Structure repaired."))
+    d = decide(replace(GOOD, modifications="other", modifications_permitted=False, cap=cap))
+    assert (d.indication, d.sub_indication, d.messages.en[0]) == ("INDETERMINATE", "FORMAT_FAILURE", "Structure repaired.")
+    d = decide(replace(GOOD, intact=False, cap=cap))  # the byte range is hashed exactly: still a failure
+    assert (d.indication, d.sub_indication) == ("TOTAL-FAILED", "HASH_FAILURE")
+    d = decide(replace(GOOD, modifications="other"))  # not classified, not shown forbidden
+    assert (d.indication, d.sub_indication) == ("INDETERMINATE", "FORMAT_FAILURE")

@@ -38,7 +38,8 @@ def test_as_dict_names():
                               verdict="valid", policy_sha256=None, trust_anchors_sha256="aa" * 32,
                               trust_anchors_name="dev")
     body = report.as_dict()
-    assert body["document"] == {"sha256": "ff" * 32, "size": 123, "revisions": 2, "status": "signed"}
+    assert body["document"] == {"sha256": "ff" * 32, "size": 123, "revisions": 2, "status": "signed",
+                                "reading": "strict", "repair": None}
     assert body["verdict"] == "valid" and body["policy_sha256"] is None
     assert body["trust_anchors"] == {"name": "dev", "sha256": "aa" * 32}
     (s,) = body["signatures"]

@@ -1,4 +1,7 @@
-"""document_verdict: the rules of API.md, case by case."""
+"""document_verdict: the rules of API.md, case by case.
+
+Issue 12: the verdict follows the indications only (changes after signing are judged in
+each signature's indication: a forbidden change is TOTAL-FAILED/FORMAT_FAILURE there)."""
 
 from __future__ import annotations
 
@@ -33,8 +36,10 @@ def test_valid_only_with_permitted_changes(sigs):
     {"indication": "TOTAL-FAILED", "sub_indication": "HASH_FAILURE", "intact": False},
     {"indication": "TOTAL-FAILED", "sub_indication": "SIG_CRYPTO_FAILURE", "valid": False},
     {"indication": "TOTAL-FAILED", "sub_indication": "REVOKED", "revocation": "revoked"},
-    {"modifications": "other"},
-    {"modifications": "form_filling", "modifications_permitted": False},
+    {"modifications": "other", "modifications_permitted": False,
+     "indication": "TOTAL-FAILED", "sub_indication": "FORMAT_FAILURE"},
+    {"modifications": "form_filling", "modifications_permitted": False,
+     "indication": "TOTAL-FAILED", "sub_indication": "FORMAT_FAILURE"},
 ])
 def test_invalid(change):
     assert document_verdict([FIRST_OF_TWO, replace(PASSED, **change)]) == "invalid"
@@ -43,7 +48,17 @@ def test_invalid(change):
 def test_invalid_wins_over_indeterminate():
     untrusted = replace(PASSED, trusted=False, indication="INDETERMINATE",
                         sub_indication="NO_CERTIFICATE_CHAIN_FOUND")
-    assert document_verdict([untrusted, replace(PASSED, modifications="other")]) == "invalid"
+    forbidden = replace(PASSED, modifications="other", modifications_permitted=False,
+                        indication="TOTAL-FAILED", sub_indication="FORMAT_FAILURE")
+    assert document_verdict([untrusted, forbidden]) == "invalid"
+
+
+def test_unclassified_change_is_not_invalid():
+    """Processing trouble leaves ``other`` with the change not shown to be forbidden:
+    INDETERMINATE, never ``invalid`` (no TOTAL-FAILED)."""
+    unclear = replace(PASSED, modifications="other", coverage="partial", indication="INDETERMINATE",
+                      sub_indication="FORMAT_FAILURE")
+    assert document_verdict([unclear]) == "indeterminate"
 
 
 @pytest.mark.parametrize("change", [
@@ -66,9 +81,11 @@ def test_valid_modified_after(change):
 
 
 def test_document_timestamps_count():
-    good = DocumentTimestampReport("T", TS, "entire_file", "none")
-    broken = DocumentTimestampReport("T", replace(TS, valid=False, intact=False), "entire_file", "none")
-    untrusted = DocumentTimestampReport("T", replace(TS, valid=False, trusted=False), "entire_file", "none")
+    good = DocumentTimestampReport("T", TS, "entire_file", "none", indication="TOTAL-PASSED", sub_indication=None)
+    broken = DocumentTimestampReport("T", replace(TS, valid=False, intact=False), "entire_file", "none",
+                                     indication="TOTAL-FAILED", sub_indication="HASH_FAILURE")
+    untrusted = DocumentTimestampReport("T", replace(TS, valid=False, trusted=False), "entire_file", "none",
+                                        indication="INDETERMINATE", sub_indication="NO_CERTIFICATE_CHAIN_FOUND")
     assert document_verdict([PASSED], [good]) == "valid"
     assert document_verdict([PASSED], [broken]) == "invalid"
     assert document_verdict([PASSED], [untrusted]) == "indeterminate"
