@@ -145,7 +145,7 @@ class SqliteAuditStore(KeyedChainMixin):
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                found = self.guard.refresh(conn)
+                found = self.guard.refresh(conn, writable=True)
                 if found is not None:
                     _rollback(conn)
                     self._alarm(found)
@@ -159,6 +159,7 @@ class SqliteAuditStore(KeyedChainMixin):
         except (sqlite3.Error, OSError) as exc:
             raise AuditUnavailable() from exc
         self.guard.advance(record, mac)
+        self._start_background()
         return record
 
     def _seal(self, conn: sqlite3.Connection, event: AuditEvent, *,

@@ -7,6 +7,13 @@ verifies only the records after the anchor and that the anchor record itself is 
 unchanged (which catches a cut tail and a re-chain that reaches it), so a check costs a
 few indexed reads however long the log is.
 
+A long log is not re-read at every start: with the key, the guard keeps a MAC'd marker of
+the last record a full verification reached (``audit_meta.verified``, written every
+``MARKER_EVERY`` records; nobody without the key can forge one). A process that starts on
+a log with more than ``SYNC_FULL_LIMIT`` records after the marker's start point resumes
+from the marker at once and verifies the records before it in a background thread
+(``background``); below that limit (and without a key) it verifies everything first.
+
 Once broken, it stays broken in this process until an operator's acknowledgement record
 (``signsvc audit acknowledge``, MAC'd with the key) appears; the break is also written to
 ``audit_meta`` (``alarm``) so every other process sharing the file refuses too.
@@ -26,6 +33,10 @@ from signsvc.audit.keyed import (
     ACKNOWLEDGED_ACTION, Anchor, SegmentResult, mac_for, verify_segment,
 )
 from signsvc.errors import AuditUnavailable, Message
+
+SYNC_FULL_LIMIT = 50_000
+"""Records a start-up verifies before serving; beyond that, from the marker (see above)."""
+MARKER_EVERY = 1000
 
 Rows = Callable[[sqlite3.Connection, int], Iterator[tuple[AuditRecord, "str | None"]]]
 Row = Callable[[sqlite3.Connection, int], "tuple[AuditRecord, str | None] | None"]
@@ -68,14 +79,19 @@ class ChainGuard:
         self.started = False
         self.mac_from: int | None = None
         self._ack_used = 0
+        self.full_verified = False         # everything up to the anchor checked here
+        self.background: tuple[Anchor, Anchor] | None = None   # (from, to) still to check
+        self._marker_at = 0
 
     def status(self) -> dict[str, Any]:
         """What /readyz and the auditor's page show (no secret)."""
         return {"ok": self.broken is None and self.started, "keyed": self.key is not None,
+                "verified_in_full": self.full_verified,
                 "keyed_from_sequence": self.mac_from,
                 "verified_sequence": self.anchor.sequence, "broken": self.broken}
 
-    def refresh(self, conn: sqlite3.Connection) -> dict[str, Any] | None:
+    def refresh(self, conn: sqlite3.Connection, *, writable: bool = False
+                ) -> dict[str, Any] | None:
         """Bring the anchor up to the head; the break found now (to be alarmed), else None.
 
         Raises ``AuditUnavailable`` (the chain's message) if the log is broken (found now or
@@ -84,6 +100,7 @@ class ChainGuard:
         with self._lock:
             meta = read_meta(conn)
             found = self._marker(meta)
+            self._meta = meta
             alarm = _json(meta.get("alarm"))
             ack = int(meta.get("ack_sequence") or 0)
             if (self.broken is not None or alarm) and ack and ack != self._ack_used:
@@ -98,7 +115,63 @@ class ChainGuard:
                 return found
             if self.broken is not None:
                 raise broken_error(self.broken)
+            if writable and self.key is not None and self.full_verified and \
+                    self.anchor.sequence - self._marker_at >= MARKER_EVERY:
+                conn.execute("INSERT OR REPLACE INTO audit_meta VALUES ('verified', ?)",
+                             (json.dumps(self._marker_body(self.anchor)),))
+                self._marker_at = self.anchor.sequence
             return None
+
+    def _marker_tag(self, sequence: int, record_hash: str, mac: str | None) -> str:
+        assert self.key is not None
+        return hmac.new(self.key, f"signsvc-audit-verified/1\n{sequence}\n{record_hash}\n"
+                        f"{mac}".encode("ascii"), "sha256").hexdigest()
+
+    def _marker_body(self, at: Anchor) -> dict[str, Any]:
+        return {"sequence": at.sequence, "record_hash": at.record_hash, "mac": at.mac,
+                "tag": self._marker_tag(at.sequence, at.record_hash, at.mac)}
+
+    def _marker_anchor(self, conn: sqlite3.Connection, meta: dict[str, str]) -> Anchor | None:
+        """The verified marker, if it is genuine and its record is still the same."""
+        body = _json(meta.get("verified"))
+        if self.key is None or not body:
+            return None
+        try:
+            at = Anchor(int(body["sequence"]), str(body["record_hash"]), body.get("mac"))
+            if not hmac.compare_digest(str(body["tag"]),
+                                       self._marker_tag(at.sequence, at.record_hash, at.mac)):
+                return None
+        except (KeyError, TypeError, ValueError):
+            return None
+        item = self._row(conn, at.sequence)
+        if item is None or item[0].record_hash != at.record_hash or item[1] != at.mac:
+            return None
+        return at
+
+    def background_check(self, conn: sqlite3.Connection) -> dict[str, Any] | None:
+        """Verify the records the start skipped (``background``); the break, else None."""
+        with self._lock:
+            span, self.background = self.background, None
+        if span is None:
+            return None
+        start, marker = span
+
+        def upto() -> Iterator[tuple[AuditRecord, str | None]]:
+            for item in self._rows(conn, start.sequence):
+                if item[0].sequence > marker.sequence:
+                    return
+                yield item
+
+        result = verify_segment(upto(), start, self.key, self.mac_from)
+        if not result.ok:
+            return {"problem": result.problem, "sequence": result.sequence,
+                    "detail": result.detail}
+        if result.anchor != marker:
+            return {"problem": "altered", "sequence": marker.sequence,
+                    "detail": "the verified marker's record differs from the chain before it"}
+        with self._lock:
+            self.full_verified = True
+        return None
 
     def advance(self, record: AuditRecord, mac: str | None) -> None:
         """After this process appended ``record`` on top of a verified head."""
@@ -121,7 +194,7 @@ class ChainGuard:
         with self._lock:
             self.anchor = Anchor(record.sequence, record.record_hash, mac)
             self.broken = None
-            self.started = True
+            self.started = self.full_verified = True
             self._ack_used = record.sequence
 
     # -- internals -------------------------------------------------------------------------
@@ -160,7 +233,7 @@ class ChainGuard:
         record, mac = item
         self.anchor = Anchor(record.sequence, record.record_hash, mac)
         self.broken = None
-        self.started = True
+        self.started = self.full_verified = True
         self._ack_used = ack
         return True
 
@@ -169,6 +242,15 @@ class ChainGuard:
             if not (ack and self._rebase(conn, ack)):
                 self.anchor = Anchor()
             self.started = True
+            marker = self._marker_anchor(conn, self._meta)
+            head = conn.execute("SELECT max(sequence) FROM audit_events").fetchone()[0] or 0
+            if marker is not None and marker.sequence > self.anchor.sequence and \
+                    head - self.anchor.sequence > SYNC_FULL_LIMIT:
+                self.background = (self.anchor, marker)
+                self.anchor = marker
+                self._marker_at = marker.sequence
+            else:
+                self.full_verified = True
         else:
             at = self.anchor
             if at.sequence:

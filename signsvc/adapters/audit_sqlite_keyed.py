@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
 from typing import Any, Iterator
 
 from signsvc.adapters.audit_sqlite_guard import broken_error, read_meta
 from signsvc.audit.events import AuditEvent, AuditRecord
-from signsvc.audit.keyed import ACKNOWLEDGED_ACTION, Anchor, SegmentResult, verify_segment
+from signsvc.audit.keyed import (
+    ACKNOWLEDGED_ACTION, Anchor, SegmentResult, verify_record, verify_segment,
+)
 from signsvc.errors import AuditUnavailable, Message
 
 log = logging.getLogger("signsvc.adapters.audit_sqlite")
@@ -82,7 +85,30 @@ class KeyedChainMixin:
             pass
         except (sqlite3.Error, OSError):
             return {**self.guard.status(), "ok": False}
+        self._start_background()
         return self.guard.status()
+
+    def _start_background(self) -> None:
+        """Verify what a fast start skipped, in a thread; a break fails the store closed."""
+        if self.guard.background is None:
+            return
+
+        def run() -> None:
+            try:
+                conn = self._open()
+                try:
+                    found = self.guard.background_check(conn)
+                finally:
+                    conn.close()
+            except (sqlite3.Error, OSError):
+                log.exception("the audit log's background verification could not run")
+                return
+            if found is not None:
+                self.trip(found)
+            else:
+                log.info("audit log verified in full up to the start-up marker")
+
+        threading.Thread(target=run, name="audit-verify", daemon=True).start()
 
     def trip(self, broken: dict[str, Any]) -> None:
         """Fail closed on a break found elsewhere (a full verification, the checkpoints)."""
@@ -116,6 +142,19 @@ class KeyedChainMixin:
             anchor = Anchor(sequence, record_hash, item[1])
         return verify_segment(self.iter_with_mac(sequence), anchor, self._mac_key,
                               self.guard.mac_from)
+
+    def verify_records(self, sequences: list[int]) -> dict[str, Any] | None:
+        """Each of these records against the one before it (link, hash, MAC): the first
+        break as the guard describes one, else None. A few indexed reads per record."""
+        for seq in sorted(set(sequences)):
+            item = self.record_at(seq)
+            if item is None:
+                continue
+            prev = self.record_at(seq - 1) if seq > 1 else None
+            found = verify_record(*item, prev, self._mac_key, self.guard.mac_from)
+            if found is not None:
+                return {"problem": found[0], "sequence": seq, "detail": found[1]}
+        return None
 
     def record_at(self, sequence: int) -> tuple[AuditRecord, str | None] | None:
         try:

@@ -63,9 +63,28 @@ def chain_hash(prev_hash: str, body: bytes) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + body).hexdigest()
 
 
+_last_body: tuple[object, bytes] = (None, b"")
+
+
 def record_body(record: AuditRecord) -> bytes:
-    """The canonical body of a stored record (raises ``ValueError`` if it cannot be encoded)."""
-    return canonical_body({name: getattr(record, name) for name in BODY_FIELDS})
+    """The canonical body of a stored record (raises ``ValueError`` if it cannot be encoded).
+
+    The last result is remembered (one entry, swapped atomically): the hash chain and the
+    keyed chain both need the body of the same record in a row."""
+    global _last_body
+    cached = _last_body
+    if cached[0] is record:
+        return cached[1]
+    body = {name: getattr(record, name) for name in BODY_FIELDS}
+    if isinstance(body["details"], Mapping) and not isinstance(body["details"], dict):
+        body["details"] = dict(body["details"])
+    try:
+        data = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"audit body cannot be encoded: {exc}") from None
+    _last_body = (record, data)
+    return data
 
 
 def seal(event: AuditEvent, sequence: int, time: str, prev_hash: str) -> AuditRecord:

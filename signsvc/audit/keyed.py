@@ -148,3 +148,28 @@ def verify_segment(items: Iterable[tuple[AuditRecord, str | None]], anchor: Anch
     return SegmentResult(False, new, chain.checked, chain_problem(chain.reason),
                          chain.first_bad_sequence, chain.reason)
 
+
+
+def verify_record(record: AuditRecord, mac: str | None,
+                  prev: tuple[AuditRecord, str | None] | None, key: bytes | None,
+                  mac_from: int | None) -> tuple[str, str] | None:
+    """One record checked against the one before it (``prev``; None for the first):
+    link, hash and MAC. ``(problem, detail)`` or None. Cheap: for the records a page shows."""
+    from signsvc.audit.chain import chain_hash
+
+    seq = record.sequence
+    if prev is None and seq != 1:
+        return "deleted", f"record #{seq - 1} is missing"
+    prev_hash = prev[0].record_hash if prev is not None else GENESIS_HASH
+    if record.prev_hash != prev_hash:
+        return "relinked", "prev_hash mismatch"
+    try:
+        if chain_hash(prev_hash, record_body(record)) != record.record_hash:
+            return "altered", "record_hash mismatch"
+        if key is not None and mac_from is not None and seq >= mac_from:
+            wanted = mac_for(key, record, prev[1] if prev is not None else None, mac_from)
+            if not isinstance(mac, str) or not hmac.compare_digest(mac, wanted):
+                return "forged", "MAC missing" if mac is None else "MAC mismatch"
+    except ValueError:
+        return "unreadable", "record cannot be encoded"
+    return None

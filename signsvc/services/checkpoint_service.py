@@ -305,6 +305,13 @@ class CheckpointService:
                           "detail": f.detail})
         return result
 
+    def status(self, shown: Iterable[int] = ()) -> dict[str, Any]:
+        """Incremental status for every view of the auditor's page, the records ``shown``
+        checked one by one (see checkpoint_status)."""
+        from signsvc.services.checkpoint_status import page_status
+
+        return page_status(self, list(shown))
+
     def acknowledged(self) -> tuple[int | None, int | None]:
         """The newest acknowledgement's record and the last checkpoint index it covers."""
         meta = getattr(self._store, "meta", None)

@@ -7,8 +7,9 @@ the operator has not acknowledged fails the service closed.
 
 ``page_status`` is what the auditor's page shows on every view: the chain verified
 incrementally (only the records since the last verified one) and the newest checkpoint,
-whose signature is checked once and remembered. It costs a few indexed reads, not one
-read per record: the full verification is ``signsvc audit verify`` / GET /v1/audit/verify.
+whose signature is checked once and remembered, and every record on the page checked
+against the one before it. It costs a few indexed reads per record shown, not one read per
+record in the log: the full verification is ``signsvc audit verify`` / GET /v1/audit/verify.
 """
 
 from __future__ import annotations
@@ -59,10 +60,19 @@ def startup_check(service: Any) -> list[Finding]:
     return open_findings
 
 
-def page_status(service: Any) -> dict[str, Any]:
-    """The body the auditor's page shows (the keys of GET /v1/audit/verify's that it uses)."""
+def page_status(service: Any, shown: list[int] = ()) -> dict[str, Any]:
+    """The body the auditor's page shows (the keys of GET /v1/audit/verify's that it uses).
+
+    ``shown``: the sequences of the records on the page, each checked against the record
+    before it (link, hash, MAC), so an edited record the auditor is looking at is never
+    shown as intact; a break found there fails the service closed too."""
     store = service._store
     status = store.integrity()
+    if not status.get("broken") and shown:
+        found = store.verify_records(list(shown))
+        if found is not None:
+            store.trip(found)
+            status = store.integrity()
     broken = status.get("broken")
     findings = []
     if broken:

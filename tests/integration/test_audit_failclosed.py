@@ -192,3 +192,59 @@ def test_unkeyed_schema_1_log_migrates_and_keeps_verifying(tmp_path, dev_pki):
     result = verify()
     assert [(f.problem, f.sequence) for f in result.findings] == [("forged", 6)]
     store.close()
+
+
+def test_a_long_log_starts_from_the_verified_marker_and_checks_the_rest_in_the_background(
+        tmp_path, dev_pki, monkeypatch):
+    """With the key, a start on a long log resumes from the MAC'd marker of the last full
+    verification and verifies the records before it in a thread: an edit there still
+    closes the service; a forged marker is ignored (everything verified first)."""
+    import time
+
+    from signsvc.adapters import audit_sqlite_guard as guard_module
+    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+
+    monkeypatch.setattr(guard_module, "SYNC_FULL_LIMIT", 5)
+    monkeypatch.setattr(guard_module, "MARKER_EVERY", 10)
+    key = (dev_pki.secrets / "audit-hmac.key").read_bytes().strip()
+    path = tmp_path / "audit.sqlite3"
+    store = SqliteAuditStore(path, mac_key=key)
+    for i in range(30):
+        store.append(AuditEvent(action="sign:pdf:signed", outcome="success", actor=f"a{i}"))
+    store.close()
+    marker = json.loads(dict(sqlite3.connect(path).execute(
+        "SELECT name, value FROM audit_meta").fetchall())["verified"])
+    assert marker["sequence"] >= 20
+
+    intact = SqliteAuditStore(path, mac_key=key)
+    status = intact.integrity()
+    assert status["ok"] and status["verified_sequence"] == 30
+    deadline = time.monotonic() + 10
+    while not intact.integrity()["verified_in_full"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert intact.integrity()["verified_in_full"] is True
+    intact.close()
+
+    db = attacker(path)
+    db.execute("UPDATE audit_events SET actor='ghost' WHERE sequence=3")
+    db.commit()
+    db.close()
+    store = SqliteAuditStore(path, mac_key=key)
+    assert store.integrity()["verified_sequence"] == 30  # resumed at once from the marker
+    deadline = time.monotonic() + 10
+    while store.integrity()["broken"] is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    broken = store.integrity()["broken"]
+    assert broken["problem"] == "altered" and broken["sequence"] == 3
+    store.close()
+
+    db = sqlite3.connect(path)  # a marker forged without the key is not used
+    db.execute("DELETE FROM audit_meta WHERE name='alarm'")
+    forged = {**marker, "sequence": 30, "tag": "00" * 32}
+    db.execute("UPDATE audit_meta SET value=? WHERE name='verified'", (json.dumps(forged),))
+    db.commit()
+    db.close()
+    store = SqliteAuditStore(path, mac_key=key)
+    status = store.integrity()  # verified in full before answering
+    assert status["broken"]["problem"] == "altered" and status["broken"]["sequence"] == 3
+    store.close()
