@@ -37,8 +37,12 @@ def startup_check(service: Any) -> list[Finding]:
                                  detail=b.get("detail")))
         external = service._external
         if external is not None:
-            outside, _, problems = external.scan()
+            outside, outside_mac_from, problems = external.scan()
             found += compare_checkpoints(service._checkpoints.list(), outside)
+            if outside_mac_from is not None and outside_mac_from != store.guard.mac_from:
+                found.append(Finding("keyed-marker", detail=(
+                    f"the external checkpoints say record #{outside_mac_from}, the database "
+                    f"says {store.guard.mac_from}")))
             found += [Finding("checkpoint-invalid", detail=p) for p in problems]
             if outside:
                 cp = outside[-1].checkpoint

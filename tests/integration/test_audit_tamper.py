@@ -331,3 +331,17 @@ def test_checkpoint_never_moves_backwards(pristine, state):
         assert_service_refuses(state, tokens, "truncated", api=api)
     finally:
         api.services.shutdown()
+
+
+def test_stripping_every_mac_and_the_keyed_marker(pristine, state, monkeypatch, capsys):
+    """Passing the keyed log off as a never-keyed one (no marker, no MAC) and then forging
+    freely: the external checkpoints still say where the keyed chain starts."""
+    _, tokens, _, head = pristine
+    db = attacker(state)
+    db.execute("DELETE FROM audit_meta")
+    db.execute("UPDATE audit_events SET mac = NULL")
+    db.commit()
+    db.close()
+    code, body = cli_verify(state, monkeypatch, capsys)
+    assert code == 1 and "keyed-marker" in problems(body)
+    assert_service_refuses(state, tokens, "keyed-marker")
