@@ -19,8 +19,10 @@ _PDF_BODY = {
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    texts = {400: "Bad parameter", 401: "Missing or wrong token", 403: "Role or key not allowed",
-             404: "Unknown key or not found", 409: "Agency seal before the official's signature", 413: "Document too large", 415: "Not a PDF upload",
+    texts = {400: "Bad parameter or body", 401: "Missing or wrong token",
+             403: "Role or key not allowed (or the policy refused)",
+             404: "Unknown key or not found", 409: "Agency seal before the official's signature",
+             413: "Document too large", 415: "Unsupported media type (not a PDF upload)",
              422: "Not a PDF, malformed or encrypted PDF; extend: not-signed, signature-not-extendable "
                   "(revoked, untrusted or expired signer)",
              503: "token-unavailable, timestamp-unavailable (no TSA answered correctly), "
@@ -174,7 +176,53 @@ _BATCH_RESULT = {
 
 
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 description of /v1 and the operational endpoints."""
+    """The OpenAPI 3.1 description of /v1 and the operational endpoints, every operation
+    testable from it (see :func:`_complete`)."""
+    return _complete(_document())
+
+
+_PATH_PARAM = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
+_SESSION_STEP1 = {"type": "object", "required": ["document_id", "certificate"], "properties": {
+    "document_id": {"type": "string"}, "certificate": {"type": "string", "description": "base64 DER"},
+    "level": {"enum": ["B-B", "B-T", "B-LT", "B-LTA"]}, "eservice": {"enum": ["level3", "level4", "copy"]},
+    "rsa_padding": {"enum": ["pss", "pkcs1v15"]}, "field": {"type": "string"},
+    "appearance": {"type": "object", "required": ["profile"],
+                   "additionalProperties": {"type": "string"}}}}
+_SESSION_STEP3 = {"type": "object", "required": ["signature"], "properties": {
+    "signature": {"type": "string", "description": "base64 raw signature"},
+    "certificate": {"type": "string", "description": "base64 DER, must be step 1's"}}}
+_JSON_BODIES = {("/v1/signing-sessions", "post"): _SESSION_STEP1,
+                ("/v1/signing-sessions/{id}/signature", "post"): _SESSION_STEP3}
+
+
+def _complete(doc: dict[str, Any]) -> dict[str, Any]:
+    """Declare what every operation can answer, so that a client (or schemathesis) can test
+    it from the document alone: path parameters; 401 and 403 (role or key) on every
+    operation behind the bearer token; 400, 413 and 415 on every operation with a body; the
+    JSON bodies of the signing-session steps."""
+    for path, item in doc["paths"].items():
+        names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        if names:
+            item["parameters"] = [{"name": n, "in": "path", "required": True, "schema": _PATH_PARAM}
+                                  for n in names]
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            body = _JSON_BODIES.get((path, method))
+            if body is not None:
+                op["requestBody"] = {"required": True,
+                                     "content": {"application/json": {"schema": body}}}
+            wanted = []
+            if op.get("security") != []:
+                wanted += [401, 403]
+            if "requestBody" in op or method in ("post", "put", "patch"):
+                wanted += [400, 413, 415]
+            for code, error in _errors(*wanted).items():
+                op["responses"].setdefault(code, error)
+    return doc
+
+
+def _document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "signsvc", "version": __version__,
@@ -188,7 +236,11 @@ def openapi_document() -> dict[str, Any]:
                                            "status": {"type": "integer"}, "detail": {"type": "string"},
                                            "detail_vi": {"type": "string"}, "detail_en": {"type": "string"},
                                            "code": {"type": "string"},
-                                           "instance": {"type": ["string", "null"]}}},
+                                           "instance": {"type": ["string", "null"],
+                                                        "description": "the request id"},
+                                           "request_id": {"type": "string",
+                                                          "description": "500 internal-error: the "
+                                                                         "request id, audited"}}},
                 "Key": {"type": "object", "properties": {
                     "id": {"type": "string"}, "backend": {"enum": ["pkcs11", "software"]},
                     "algorithm": {"type": "string"}, "key_size": {"type": "integer"},
@@ -417,6 +469,11 @@ def openapi_document() -> dict[str, Any]:
             "/v1/documents": {
                 "post": {"summary": "Tài liệu chờ cán bộ ký / A document awaiting an official",
                          "description": "multipart: file, title, number, assignee (an official's account)",
+                         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                             "type": "object", "required": ["file", "title", "number", "assignee"],
+                             "properties": {"file": {"type": "string", "format": "binary"},
+                                            "title": {"type": "string"}, "number": {"type": "string"},
+                                            "assignee": {"type": "string"}}}}}},
                          "responses": {"201": {"description": "the document"}, **_errors(400, 401, 403, 413, 422)}},
                 "get": {"summary": "Tài liệu chờ tôi ký / Documents awaiting me",
                         "responses": {"200": {"description": "documents"}, **_errors(401)}}},
