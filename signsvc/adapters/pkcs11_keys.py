@@ -9,7 +9,12 @@ Guarantees:
   SoftHSM2 then runs without locks of its own (concurrent ``C_Sign`` on two sessions of one
   token: ``CKR_GENERAL_ERROR``, which used to turn into 503s under load);
 - when the token goes away every request fails with ``TokenUnavailable`` (503) and the
-  next request after it comes back reconnects by itself (at most one attempt per second);
+  next request after it comes back reconnects by itself; one reconnection runs at a time
+  (the other threads wait for its outcome instead of failing), and after a failed one the
+  next try waits ``RECONNECT_INTERVAL``;
+- an operation whose session turns out to be gone (e.g. the module was re-initialised
+  under it) is retried once on a reopened session (``Pkcs11Key.run``): a lost session
+  costs no 503 while the token itself is there;
 - no PIN, module path or key label leaves this module in an error a client can see.
 """
 
@@ -20,7 +25,7 @@ import logging
 import queue
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pkcs11
 from asn1crypto import x509
@@ -46,6 +51,19 @@ TOKEN_GONE = (
 )
 RECONNECT_INTERVAL = 1.0
 ACQUIRE_TIMEOUT = 30.0
+
+
+def _drain(q: queue.LifoQueue) -> None:
+    """Empty ``q`` without blocking."""
+    while True:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            return
+
+
+class SessionLost(TokenUnavailable):
+    """The session or its key handle is gone (the token may still be there)."""
 
 
 class Pkcs11Module:
@@ -117,11 +135,15 @@ class Pkcs11Key:
         self._spec = spec
         self._module = module
         self._pool_size = max(1, pool_size)
-        self._idle: queue.LifoQueue[tuple[Any, Any]] = queue.LifoQueue()
+        #: (session, private key, pool epoch); one queue for the key's life, so that threads
+        #: waiting for a session get one of the new pool after a reconnection
+        self._idle: queue.LifoQueue[tuple[Any, Any, int]] = queue.LifoQueue()
+        self._epoch = 0   # grows with each pool opened
         self._lock = threading.Lock()
         self._generation = -1
         self._sessions: list[Any] = []
-        self._last_attempt = 0.0
+        self._last_failure = 0.0
+        self._reconnect_lock = threading.Lock()
         self._broken = True
         try:
             cert_der = self._connect()
@@ -169,7 +191,9 @@ class Pkcs11Key:
         spec = self._spec
         lib = self._module.lib()
         generation = self._module.generation
-        self._drop_sessions(close=self._generation == generation)
+        # sessions of a broken pool are not closed: they are gone, and their handle numbers
+        # may already belong to new sessions (of this or another key)
+        self._drop_sessions(close=self._generation == generation and not self._broken)
         with self._module.calls:
             token = lib.get_token(token_label=spec.token_label)
             pin = spec.pin.reveal() if spec.pin else None
@@ -198,9 +222,10 @@ class Pkcs11Key:
                         s.close()
                 raise
         with self._lock:
-            self._idle = queue.LifoQueue()
-            for pair in pairs:
-                self._idle.put(pair)
+            self._epoch += 1
+            _drain(self._idle)
+            for session, private_key in pairs:
+                self._idle.put((session, private_key, self._epoch))
             self._sessions = sessions
             self._generation = generation
             self._broken = False
@@ -212,7 +237,7 @@ class Pkcs11Key:
         a stale handle would close someone else's new session."""
         with self._lock:
             old, self._sessions = self._sessions, []
-            self._idle = queue.LifoQueue()
+            _drain(self._idle)
             self._broken = True
         if close:
             with self._module.calls:
@@ -220,29 +245,35 @@ class Pkcs11Key:
                     with contextlib.suppress(Exception):
                         s.close()
 
+    def _healthy(self) -> bool:
+        return not self._broken and self._generation == self._module.generation
+
     def _ensure_connected(self) -> None:
-        """Reconnect a broken pool: first as is, then after re-initialising the module."""
-        if not self._broken and self._generation == self._module.generation:
+        """Reconnect a broken pool: first as is, then after re-initialising the module.
+        One thread reconnects; the others wait for it and then use its pool."""
+        if self._healthy():
             return
-        with self._lock:
-            now = time.monotonic()
-            if now - self._last_attempt < RECONNECT_INTERVAL:
-                raise TokenUnavailable()
-            self._last_attempt = now
+        if not self._reconnect_lock.acquire(timeout=ACQUIRE_TIMEOUT):
+            raise TokenUnavailable()
         try:
-            self._connect()
-        except p11e.PKCS11Error:
-            self._module.reinitialize(self._module.generation)
+            if self._healthy():
+                return   # another thread reconnected while this one waited
+            if time.monotonic() - self._last_failure < RECONNECT_INTERVAL:
+                raise TokenUnavailable()
             try:
                 self._connect()
-            except p11e.PKCS11Error as exc:
-                log.warning("pkcs11 key %s still unavailable: %s", self._spec.id, type(exc).__name__)
-                raise TokenUnavailable() from None
-        log.info("pkcs11 key %s reconnected", self._spec.id)
-
-    def _mark_broken(self) -> None:
-        with self._lock:
-            self._broken = True
+            except p11e.PKCS11Error:
+                self._module.reinitialize(self._module.generation)
+                try:
+                    self._connect()
+                except p11e.PKCS11Error as exc:
+                    self._last_failure = time.monotonic()
+                    log.warning("pkcs11 key %s still unavailable: %s", self._spec.id,
+                                type(exc).__name__)
+                    raise TokenUnavailable() from None
+            log.info("pkcs11 key %s reconnected", self._spec.id)
+        finally:
+            self._reconnect_lock.release()
 
     @contextlib.contextmanager
     def session(self) -> Iterator[tuple[Any, Any]]:
@@ -250,23 +281,28 @@ class Pkcs11Key:
         self._ensure_connected()
         generation = self._generation
         try:
-            pair = self._idle.get(timeout=ACQUIRE_TIMEOUT)
+            session, private_key, epoch = self._idle.get(timeout=ACQUIRE_TIMEOUT)
         except queue.Empty:
             raise TokenUnavailable() from None
+
+        def give_back() -> None:
+            with self._lock:
+                if generation == self._generation and epoch == self._epoch:
+                    self._idle.put((session, private_key, epoch))
         try:
-            yield pair
+            yield session, private_key
         except TOKEN_GONE as exc:
             log.warning("pkcs11 key %s: token error %s", self._spec.id, type(exc).__name__)
-            self._mark_broken()
-            raise TokenUnavailable() from None
+            with self._lock:
+                if epoch == self._epoch:   # not when a newer pool already replaced it
+                    self._broken = True
+            raise SessionLost() from None
         except p11e.PKCS11Error as exc:
             log.error("pkcs11 key %s: signing error %s", self._spec.id, type(exc).__name__)
-            if generation == self._generation:
-                self._idle.put(pair)
+            give_back()
             raise SigningFailed() from None
         else:
-            if generation == self._generation:
-                self._idle.put(pair)
+            give_back()
 
     # -- SigningKey -------------------------------------------------------------------
     @property
@@ -282,10 +318,23 @@ class Pkcs11Key:
     def use_raw_mechanism(self) -> bool:
         return self._use_raw
 
+    def run(self, operation: Callable[[Any], Any]) -> Any:
+        """``operation(private_key)`` on a pooled session, calls into the module held; when
+        that session turns out to be gone, once more on a reopened one (a signature has no
+        side effect on the token). ``TokenUnavailable`` when the token is away."""
+        for attempt in (1, 2):
+            try:
+                with self.session() as (_session, private_key), self._module.calls:
+                    return operation(private_key)
+            except SessionLost:
+                if attempt == 2:
+                    raise TokenUnavailable() from None
+                log.info("pkcs11 key %s: retrying on a reopened session", self._spec.id)
+        raise AssertionError("unreachable")
+
     def check(self) -> None:
         """Raise ``TokenUnavailable`` unless the key's handle still answers on the token."""
-        with self.session() as (_session, private_key), self._module.calls:
-            private_key[Attribute.SIGN]
+        self.run(lambda private_key: private_key[Attribute.SIGN])
 
     def close(self) -> None:
         self._drop_sessions(close=self._generation == self._module.generation)
@@ -310,6 +359,5 @@ class PooledPkcs11Signer(FastPadesAttributes):
         except NotImplementedError as exc:
             raise SigningError(str(exc)) from None
         tbs = op.pre_sign_transform(data) if op.pre_sign_transform else data
-        with self._key.session() as (_session, private_key), self._key.module_calls:
-            signature = private_key.sign(tbs, **op.sign_kwargs)
+        signature = self._key.run(lambda private_key: private_key.sign(tbs, **op.sign_kwargs))
         return op.post_sign_transform(signature) if op.post_sign_transform else signature
