@@ -104,7 +104,9 @@ class FastPadesAttributes(Signer):
                            signature: bytes, unsigned_attrs, encap_content_info) -> cms.ContentInfo:
         """pyHanko's ``ContentInfo``, joined from pre-encoded parts in the plain case (data
         content, no attribute certificates); otherwise pyHanko builds it."""
-        if (encap_content_info is not None or list(self.attribute_certs)
+        # pyHanko passes {'content_type': 'data'} for a PDF signature (None means the same)
+        if (encap_content_info not in (None, {"content_type": "data"})
+                or list(self.attribute_certs)
                 or not hasattr(self, "_envelopes")
                 or (unsigned_attrs is not None and len(unsigned_attrs) == 0)):
             return super()._package_signature(

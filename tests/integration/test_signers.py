@@ -89,6 +89,9 @@ def test_fast_cms_envelope_equals_pyhanko(api, dev_pki, key_id):
         ours = signer._package_signature(**parts).dump()
         theirs = Signer._package_signature(signer, **parts).dump(force=True)
         assert ours == theirs
+        # what pyHanko's async_sign passes for a PDF signature
+        as_pyhanko_calls = {**parts, "encap_content_info": {"content_type": "data"}}
+        assert signer._package_signature(**as_pyhanko_calls).dump() == ours
         contents = embedded.pkcs7_content
         assert contents[:len(ours)] == ours and not contents[len(ours):].strip(b"\0")
         assert signer.get_signature_mechanism_for_digest("sha256").dump() == \
@@ -96,3 +99,24 @@ def test_fast_cms_envelope_equals_pyhanko(api, dev_pki, key_id):
         # and the document verifies: pyHanko, with revocation checking on the responders
         (_, status), = pyhanko_statuses(resp.data, dev_pki.cert("root"), [dev_pki.cert("interm")])
         assert status.bottom_line, status.pretty_print_details()
+
+
+def test_signing_takes_the_pre_encoded_path(api, monkeypatch):
+    """A plain PAdES signature (B-B, B-T) never falls back to pyHanko's CMS assembly."""
+    from tests.support.pdfs import make_pdf
+
+    fallbacks = []
+    original = Signer._package_signature
+
+    def counting(self, **kwargs):
+        fallbacks.append(kwargs.get("encap_content_info"))
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(Signer, "_package_signature", counting)
+    for key_id in ("dev-software", "agency-seal", "agency-seal-ec"):
+        for level in ("B-B", "B-T"):
+            resp = api.client.post("/v1/sign", query_string={"key": key_id, "level": level},
+                                   data=make_pdf(), headers=api.headers(
+                                       "portal", **{"Content-Type": "application/pdf"}))
+            assert resp.status_code == 200, resp.data[:300]
+    assert fallbacks == []
