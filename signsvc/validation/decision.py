@@ -123,6 +123,8 @@ def _conclusion(facts: Facts) -> tuple[str, str | None, Message | None]:
     if facts.processing_error is not None:
         hint = facts.sub_indication_hint or "GENERIC"
         status = "TOTAL-FAILED" if hint in FAILURE_SUBINDICATIONS else "INDETERMINATE"
+        if hint == "FORMAT_FAILURE" and facts.intact:
+            status = "INDETERMINATE"  # a structure pyHanko refuses, over content shown unchanged
         key = _PROBLEM_MESSAGES.get(hint)
         msg = messages.text(key) if key else messages.text("processing_error", reason=facts.processing_error)
         return status, hint, msg

@@ -94,6 +94,39 @@ def _signed_revision(reader: PdfFileReader, sig_field: generic.PdfObject) -> int
     return reader.xrefs.total_revisions - 1
 
 
+def _plain(value):
+    """The value itself: encrypted files wrap objects in pyHanko's ``DecryptedObjectProxy``
+    (a signature's /Contents is never encrypted; its ``raw_object`` is what the file holds)."""
+    if isinstance(value, generic.DecryptedObjectProxy):
+        return value.raw_object
+    return value
+
+
+def _malformed_dictionary(sig_dict: generic.DictionaryObject) -> str | None:
+    """Why the signature dictionary cannot hold a verifiable signature (``/ByteRange`` not
+    four non-negative integers starting at 0 in increasing order, ``/Contents`` missing or
+    empty), or ``None``. These are the universal signature forgery shapes."""
+    try:
+        byte_range = _plain(sig_dict.get("/ByteRange"))
+        contents = _plain(sig_dict.get("/Contents"))
+    except Exception:  # a dangling reference
+        return "/ByteRange or /Contents cannot be read"
+    values = list(byte_range) if isinstance(byte_range, generic.ArrayObject) else []
+    if len(values) != 4 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
+        return "/ByteRange is not four non-negative integers"
+    if values[0] != 0 or values[1] > values[2]:
+        return "/ByteRange does not start at 0 or its ranges overlap"
+    if isinstance(contents, generic.TextStringObject):
+        raw = contents.original_bytes
+    elif isinstance(contents, generic.ByteStringObject):
+        raw = bytes(contents)
+    else:
+        raw = b""
+    if not raw.strip(b"\x00"):
+        return "/Contents is missing or empty"
+    return None
+
+
 def _entry(reader: PdfFileReader, fq_name: str, sig_obj: generic.PdfObject,
            sig_field: generic.PdfObject) -> SignatureEntry:
     sig_dict = sig_obj.get_object()
@@ -102,6 +135,9 @@ def _entry(reader: PdfFileReader, fq_name: str, sig_obj: generic.PdfObject,
     kind = "timestamp" if sig_dict.get("/Type") == "/DocTimeStamp" else "signature"
     revision = _signed_revision(reader, sig_field)
     supported = TIMESTAMP_SUBFILTERS if kind == "timestamp" else SIGNATURE_SUBFILTERS
+    malformed = _malformed_dictionary(sig_dict)
+    if malformed is not None:  # ISO 32000-2 12.8.1: a signature cannot be checked without these
+        return SignatureEntry(fq_name, kind, None, sig_dict, revision, "format_failure", malformed)
     if sig_dict.get("/SubFilter") not in supported:
         return SignatureEntry(fq_name, kind, None, sig_dict, revision, "unsupported_subfilter")
     try:
@@ -113,13 +149,36 @@ def _entry(reader: PdfFileReader, fq_name: str, sig_obj: generic.PdfObject,
         return SignatureEntry(fq_name, kind, None, sig_dict, revision, "format_failure", reason)
 
 
+MAX_FIELD_DEPTH = 32
+
+
+def _parent_loop(sig_field: generic.PdfObject) -> bool:
+    """The field's /Parent chain returns to a field already seen (or is absurdly deep):
+    the field tree of ISO 32000-2 12.7.4 is not a tree, so the field has no defined name."""
+    seen: set[generic.Reference] = set()
+    node = sig_field
+    for _ in range(MAX_FIELD_DEPTH):
+        if isinstance(node, generic.IndirectObject):
+            if node.reference in seen:
+                return True
+            seen.add(node.reference)
+        node = node.get_object()
+        if not isinstance(node, generic.DictionaryObject) or "/Parent" not in node:
+            return False
+        node = node.raw_get("/Parent")
+    return True
+
+
 def signature_entries(reader: PdfFileReader) -> list[SignatureEntry]:
     """Every filled signature field (signatures and document timestamps), oldest first.
 
-    Raises ``MalformedPdf`` when the form itself cannot be read.
+    Raises ``MalformedPdf`` when the form itself cannot be read, or a signature field is
+    part of a loop of /Parent references.
     """
     try:
         fields = list(enumerate_sig_fields(reader, filled_status=True))
+        if any(_parent_loop(field) for _, _, field in fields):
+            raise MalformedPdf()
         entries = [_entry(reader, name, obj, field) for name, obj, field in fields]
     except SignsvcError:
         raise

@@ -122,10 +122,11 @@ def _needs_time_check(status: PdfSignatureStatus) -> bool:
 
 def _digest_checkable(emb: EmbeddedPdfSignature) -> bool:
     """Whether signsvc can hash the byte range with the signer's digest algorithm and the
-    CMS holds a messageDigest to compare with."""
+    CMS holds a messageDigest to compare with (detached: no eContent, or the zero-length
+    eContent some writers leave, which Acrobat also reads as detached)."""
     try:
         return (emb.md_algorithm in algorithms.SUPPORTED_DIGEST and bool(emb.signer_info["signed_attrs"])
-                and emb.signed_data["encap_content_info"]["content"].native is None)
+                and emb.signed_data["encap_content_info"]["content"].native in (None, b""))
     except (KeyError, ValueError, TypeError):
         return False
 
@@ -204,7 +205,7 @@ class _Check:
         try:
             status = await _validate(emb, vc)
         except SignatureValidationError as exc:
-            facts = replace(base, processing_error=exc.failure_message,
+            facts = replace(base, processing_error=exc.failure_message, intact=_content_intact(emb),
                             sub_indication_hint=exc.ades_subindication.name if exc.ades_subindication else None)
             return self._report(self._with_integrity(facts, integrity_without_status(entry, self.doc)),
                                 cert, level)

@@ -15,17 +15,26 @@ from datetime import datetime, timezone
 
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
+from signsvc.errors import MalformedPdf
+
 from . import messages
 from .context import TrustSetup
 from .doctimestamp import check_document_timestamp
 from .evidence import document_evidence
 from .reading import open_for_validation
-from .report import DocumentInfo, Messages, ValidationReport
+from .report import DocumentInfo, Messages, SignatureReport, ValidationReport
 from .revisions import byte_range, covered_revision, revision_ends, revision_view
 from .integrity import DocumentFacts
 from .signature import check_signature
 from .trust import TrustAnchors
 from .verdict import document_verdict
+
+
+def _byte_evidence(item) -> bool:
+    """The item's byte range was hashed: intact, or a digest or signature value failure."""
+    ts = getattr(item, "timestamp", None)
+    intact = item.intact if isinstance(item, SignatureReport) else bool(ts and ts.intact)
+    return intact or item.sub_indication in ("HASH_FAILURE", "SIG_CRYPTO_FAILURE")
 
 
 class PdfValidator:
@@ -84,6 +93,8 @@ class PdfValidator:
                       for s, e in zip(signatures, sig_entries)]
         timestamps = [replace(t, revision=covered_revision(e, ends), byte_range=byte_range(e))
                       for t, e in zip(timestamps, ts_entries)]
+        if doc.repaired and not any(_byte_evidence(x) for x in [*signatures, *timestamps]):
+            raise MalformedPdf()  # the repair shows no signature whose bytes could be checked
         verdict = document_verdict(signatures, timestamps)
         found = [messages.text(f"verdict_{verdict}")]
         if opened.reading == "repaired":
