@@ -195,13 +195,17 @@ class CheckpointService:
 
         trip = getattr(self._store, "trip", None)
         if trip is not None:
-            trip(broken)
-        log.error("audit log broken, the service fails closed: %s", broken)
+            trip(broken)  # logs it, once
         return broken_error(broken)
 
     def _verify_since(self, last: SignedCheckpoint | None, sequence: int) -> None:
         """Raise (and fail closed) unless the log from ``last``'s head to ``sequence`` is
         intact and after it: a checkpoint never moves backwards nor signs a forged tail."""
+        guard = getattr(self._store, "guard", None)
+        if guard is not None and guard.broken is not None:
+            from signsvc.adapters.audit_sqlite_guard import broken_error
+
+            raise broken_error(guard.broken)  # closed until an operator acknowledges
         if last is not None:
             cp = last.checkpoint
             if sequence <= cp.head_sequence:
