@@ -202,12 +202,10 @@ def _complete(doc: dict[str, Any]) -> dict[str, Any]:
     JSON bodies of the signing-session steps."""
     for path, item in doc["paths"].items():
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
-        if names:
-            item["parameters"] = [{"name": n, "in": "path", "required": True, "schema": _PATH_PARAM}
-                                  for n in names]
         for method, op in item.items():
-            if method == "parameters":
-                continue
+            if names:  # on each operation (the /docs page lists operations, not path items)
+                op["parameters"] = [{"name": n, "in": "path", "required": True,
+                                     "schema": _PATH_PARAM} for n in names] + op.get("parameters", [])
             body = _JSON_BODIES.get((path, method))
             if body is not None:
                 op["requestBody"] = {"required": True,
