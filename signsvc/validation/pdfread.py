@@ -49,15 +49,16 @@ class SignatureEntry:
 
 
 def open_pdf(data: bytes, *, strict: bool = True) -> PdfFileReader:
-    """A reader over ``data`` (pyHanko's strict reader unless ``strict`` is false),
-    decrypted with the empty password when the file is encrypted that way.
+    """A reader over ``data`` (pyHanko's strict reader; unless ``strict`` is false, then
+    its non-strict reader when the strict one refuses), decrypted with the empty password
+    when the file is encrypted that way.
 
     Raises ``NotAPdf`` when ``%PDF-`` is not in the first 1024 bytes, ``EncryptedPdf``
     when it needs a password or key, ``MalformedPdf`` when pyHanko cannot read it.
     """
     from signsvc.signing.pdf_input import read_pdf  # the one reading function (sign and verify)
 
-    read = read_pdf(data, lenient=False)
+    read = read_pdf(data, lenient=not strict)
     reader, encrypted = read.reader, read.encrypted
     if encrypted:
         _decrypt(reader)
@@ -169,6 +170,15 @@ def _parent_loop(sig_field: generic.PdfObject) -> bool:
     return True
 
 
+def _kids(sig_field: generic.PdfObject) -> list[generic.PdfObject]:
+    """The field's widget kids as stored (references), at most ``MAX_FIELD_DEPTH``."""
+    node = sig_field.get_object()
+    kids = node.get("/Kids") if isinstance(node, generic.DictionaryObject) else None
+    if not isinstance(kids, generic.ArrayObject):
+        return []
+    return [kids.raw_get(i) for i in range(min(len(kids), MAX_FIELD_DEPTH))]
+
+
 def signature_entries(reader: PdfFileReader) -> list[SignatureEntry]:
     """Every filled signature field (signatures and document timestamps), oldest first.
 
@@ -177,7 +187,7 @@ def signature_entries(reader: PdfFileReader) -> list[SignatureEntry]:
     """
     try:
         fields = list(enumerate_sig_fields(reader, filled_status=True))
-        if any(_parent_loop(field) for _, _, field in fields):
+        if any(_parent_loop(node) for _, _, field in fields for node in (field, *_kids(field))):
             raise MalformedPdf()
         entries = [_entry(reader, name, obj, field) for name, obj, field in fields]
     except SignsvcError:

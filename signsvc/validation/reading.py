@@ -21,6 +21,7 @@ Raises ``NotAPdf``, ``EncryptedPdf``, or ``MalformedPdf`` when nothing reads the
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 
@@ -45,9 +46,13 @@ class Opened:
     cap: tuple[str, Message] | None = None
 
 
-def _cause(exc: BaseException) -> str:
-    cause = exc.__cause__ or exc
-    return f"{type(cause).__name__}: {cause}"[:160]
+def _strict_refusal(data: bytes) -> str:
+    """Why pyHanko's strict reader refuses ``data`` (the boundary maps it to MalformedPdf)."""
+    try:
+        PdfFileReader(io.BytesIO(data), strict=True)
+    except Exception as exc:  # the reason is only reported
+        return f"{type(exc).__name__}: {exc}"[:160]
+    return "strict reading refused the form or catalog"
 
 
 def _read(data: bytes, strict: bool) -> tuple[PdfFileReader, list[SignatureEntry]]:
@@ -94,7 +99,7 @@ def hidden_objects(reader: PdfFileReader, data: bytes, entries: list[SignatureEn
     if not ends:
         return 0, 0
     listed = _listed_offsets(reader)
-    found = [m.start() for m in repair._OBJ.finditer(data, min(ends)) if m.start() not in listed]
+    found = [m.start(1) for m in repair.OBJECT_HEADER.finditer(data, min(ends)) if m.start(1) not in listed]
     return len(found), (found[0] if found else 0)
 
 
@@ -106,8 +111,8 @@ def open_for_validation(data: bytes) -> Opened:
     try:
         reader, entries = _read(data, strict=True)
         reading, tolerated = "strict", None
-    except MalformedPdf as exc:
-        strict_error = _cause(exc)
+    except MalformedPdf:
+        strict_error = _strict_refusal(data)
         try:
             reader, entries = _read(data, strict=False)
             reading, tolerated = "lenient", strict_error

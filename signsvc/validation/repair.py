@@ -2,7 +2,7 @@
 repair files), only so that a report can be produced.
 
 ``rebuild(data)`` returns the uploaded bytes unchanged followed by one new cross-reference
-stream that lists every object found by scanning (``N G obj`` in the file, the last
+stream that lists every object found by scanning (``N G obj`` at the start of a line, the last
 definition winning, and the members of the object streams found), with the trailer of the
 last well-formed trailer in the file: a ``trailer`` dictionary, or an XRef stream whose
 data decodes to exactly what its ``/W`` and ``/Index`` declare. Nothing before the end of
@@ -29,7 +29,10 @@ logger = logging.getLogger(__name__)
 MAX_OBJECTS = 200_000
 MAX_OBJECT_STREAMS = 2_000
 _WS = rb"[\x00\t\n\x0c\r ]"
-_OBJ = re.compile(rb"(?<![0-9A-Za-z.+-])(\d{1,10})" + _WS + rb"{1,8}(\d{1,5})" + _WS + rb"{1,8}obj(?![A-Za-z0-9])")
+# an object header at the start of a line (never inside a "%" comment, as verbose writers list
+# their xref there); group 1 starts where the object does
+OBJECT_HEADER = re.compile(rb"(?:^|[\r\n])[ \t]*(\d{1,10})" + _WS + rb"{1,8}(\d{1,5})" + _WS
+                           + rb"{1,8}obj(?![A-Za-z0-9])")
 _TRAILER = re.compile(rb"trailer" + _WS + rb"*<<")
 _REF = rb"\s+(\d{1,10})\s+(\d{1,5})\s+R"
 _ROOT = re.compile(rb"/Root" + _REF)
@@ -79,11 +82,11 @@ def _trailer_at(data: bytes, position: int, xref_stream: int | None) -> _Trailer
 def _scan(data: bytes) -> tuple[dict[int, tuple[int, int]], list[_Trailer]]:
     objects: dict[int, tuple[int, int]] = {}
     trailers: list[_Trailer] = []
-    for m in _OBJ.finditer(data):
+    for m in OBJECT_HEADER.finditer(data):
         num, gen = int(m.group(1)), int(m.group(2))
         if num == 0 or gen > 0xFFFF:
             continue
-        objects[num] = (m.start(), gen)
+        objects[num] = (m.start(1), gen)
         if len(objects) > MAX_OBJECTS:
             raise ValueError("too many objects to repair")
         head = data[m.end():m.end() + DICT_WINDOW]
