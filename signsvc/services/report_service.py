@@ -20,6 +20,7 @@ from signsvc.reports.model import IssuedReport, ReportIssuer
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
+from signsvc.services.pii import mask_for
 from signsvc.services.validation_service import ValidationService
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
@@ -49,8 +50,10 @@ class ReportService:
         return self._signer is not None
 
     def verify(self, ctx: RequestContext, data: bytes) -> dict:
-        """The validation report of ``data`` as JSON (validation audited)."""
-        return self._validation.verify(ctx, data).as_dict()
+        """The validation report of ``data`` as JSON (validation audited), with personal
+        identifiers (CMND/CCCD/MST) masked unless ``ctx``'s role may see them (SEC-5,
+        signsvc.services.pii): the JSON, the HTML page and the PDF report are made from it."""
+        return mask_for(ctx.role, self._validation.verify(ctx, data).as_dict())
 
     def verify_pdf(self, ctx: RequestContext, data: bytes) -> tuple[dict, IssuedReport]:
         """Validate ``data`` and issue its signed PDF report."""

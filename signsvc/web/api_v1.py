@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from signsvc.errors import BadRequest, Message, NotAcceptable, SignsvcError
 from signsvc.services.context import RequestContext
+from signsvc.services.pii import mask_for
 from signsvc.settings import LEVELS
 from signsvc.signing.appearance.spec import PROFILES
 from signsvc.signing.pades import SignatureRequest
@@ -63,7 +64,9 @@ def _sign_request(args) -> tuple[str, SignatureRequest]:
 @api_v1.get("/keys")
 @client_required()
 def list_keys(ctx: RequestContext):
-    return jsonify({"keys": [k.as_dict() for k in services().signing.list_keys(ctx)]})
+    # certificate subjects: personal identifiers masked but for auditors and admins (SEC-5)
+    keys = [k.as_dict() for k in services().signing.list_keys(ctx)]
+    return jsonify({"keys": mask_for(ctx.role, keys)})
 
 
 @api_v1.post("/sign")
