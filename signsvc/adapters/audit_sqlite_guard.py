@@ -103,9 +103,14 @@ class ChainGuard:
             self._meta = meta
             alarm = _json(meta.get("alarm"))
             ack = int(meta.get("ack_sequence") or 0)
-            if (self.broken is not None or alarm) and ack and ack != self._ack_used:
+            if ack and ack != self._ack_used and (
+                    self.broken is not None or alarm or
+                    (self.started and ack > self.anchor.sequence)):
+                # an operator acknowledged what is before ``ack``: resume from there
                 if self._rebase(conn, ack):
                     alarm = None
+            if alarm and ack and _stale(alarm, ack):
+                alarm = None  # raised about records an acknowledgement already covers
             if found is None and alarm and self.broken is None:
                 self.broken = alarm
             if found is None and self.broken is None:
@@ -268,6 +273,15 @@ class ChainGuard:
         if result.ok:
             return None
         return {"problem": result.problem, "sequence": result.sequence, "detail": result.detail}
+
+
+def _stale(alarm: dict[str, Any], ack: int) -> bool:
+    """An alarm about a record before the acknowledgement, or raised before it was written."""
+    for name in ("sequence", "at_head"):
+        value = alarm.get(name)
+        if type(value) is int and value < ack:
+            return True
+    return False
 
 
 def _json(raw: str | None) -> dict[str, Any] | None:

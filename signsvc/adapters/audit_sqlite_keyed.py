@@ -196,8 +196,10 @@ class KeyedChainMixin:
         try:
             conn = self._open()
             try:
+                head = conn.execute("SELECT max(sequence) FROM audit_events").fetchone()[0]
                 conn.execute("INSERT OR IGNORE INTO audit_meta VALUES ('alarm', ?)",
-                             (json.dumps(broken, sort_keys=True, default=str),))
+                             (json.dumps({**broken, "at_head": head}, sort_keys=True,
+                                         default=str),))
             finally:
                 conn.close()
         except (sqlite3.Error, OSError):

@@ -248,3 +248,40 @@ def test_a_long_log_starts_from_the_verified_marker_and_checks_the_rest_in_the_b
     status = store.integrity()  # verified in full before answering
     assert status["broken"]["problem"] == "altered" and status["broken"]["sequence"] == 3
     store.close()
+
+
+def test_every_process_closes_on_a_break_and_resumes_after_one_acknowledgement(tmp_path, dev_pki):
+    """Two stores on one file stand for two workers: one finds a forged record, both refuse
+    (the alarm); after the operator's acknowledgement (a third process) both resume, and the
+    one that had not yet read the forged record does not raise the alarm again."""
+    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.audit.keyed import ACKNOWLEDGED_ACTION
+    from signsvc.errors import AuditUnavailable
+
+    key = (dev_pki.secrets / "audit-hmac.key").read_bytes().strip()
+    path = tmp_path / "audit.sqlite3"
+    one, two = SqliteAuditStore(path, mac_key=key), SqliteAuditStore(path, mac_key=key)
+    event = AuditEvent(action="sign:pdf:signed", outcome="success")
+    for _ in range(3):
+        one.append(event)
+    two.append(event)
+    forged = append_forged(path)
+    for store in (one,):  # the other has not read the forged record when the operator acts
+        for _ in range(2):
+            try:
+                store.append(event)
+                raise AssertionError("appended on a forged tail")
+            except AuditUnavailable as exc:
+                assert exc.extra["audit_sequence"] == forged
+    operator = SqliteAuditStore(path, mac_key=key)
+    ack = operator.acknowledge(AuditEvent(action=ACKNOWLEDGED_ACTION, outcome="success",
+                                          actor="cli:op", details={"reason": "seen"}))
+    operator.close()
+    for _ in range(2):
+        for store in (one, two):
+            assert store.append(event).sequence > ack.sequence
+            assert store.integrity()["ok"] is True
+    meta = dict(sqlite3.connect(path).execute("SELECT name, value FROM audit_meta").fetchall())
+    assert "alarm" not in meta
+    one.close()
+    two.close()
