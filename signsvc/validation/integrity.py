@@ -35,15 +35,24 @@ class DocumentFacts:
     cap: tuple[str, Message] | None = None  # at most INDETERMINATE: (sub-indication, reason)
     findings: tuple[tuple[int, Message], ...] = ()  # (byte position, forbidden structural change)
     repaired: bool = False                  # the reader reads a rebuilt cross-reference
+    appended: tuple[tuple[int, Message], ...] = ()  # (byte position, unsigned objects no xref lists)
 
     def finding_for(self, entry: SignatureEntry) -> Message | None:
         """The first structural finding that concerns ``entry``: one at position -1 concerns
         every signature, else those whose signed range ends at or before its position."""
-        end = range_end(entry)
-        for position, finding in self.findings:
-            if position < 0 or (end is not None and position >= end):
-                return finding
-        return None
+        return _first_after(self.findings, entry)
+
+    def appended_after(self, entry: SignatureEntry) -> Message | None:
+        """Objects no cross-reference section lists, after ``entry``'s signed range."""
+        return _first_after(self.appended, entry)
+
+
+def _first_after(found: tuple[tuple[int, Message], ...], entry: SignatureEntry) -> Message | None:
+    end = range_end(entry)
+    for position, finding in found:
+        if position < 0 or (end is not None and position >= end):
+            return finding
+    return None
 
 
 def range_end(entry: SignatureEntry) -> int | None:

@@ -14,7 +14,9 @@ In order, the first that works:
 
 Also found here: objects written after a signed range but listed in no cross-reference
 section (``hidden_objects``), the incremental saving attack that hides content behind an
-empty or truncated update.
+empty or truncated update. A conforming reader does not show them, so they are reported
+like unsigned trailing data (the signature does not cover what follows it), not as a
+forbidden change.
 
 Raises ``NotAPdf``, ``EncryptedPdf``, or ``MalformedPdf`` when nothing reads the file.
 """
@@ -44,6 +46,7 @@ class Opened:
     repair: str | None = None         # what was tolerated or rebuilt
     findings: tuple[tuple[int, Message], ...] = ()  # (byte position, finding); see DocumentFacts
     cap: tuple[str, Message] | None = None
+    appended: tuple[tuple[int, Message], ...] = ()  # unlisted objects after a signed range
 
 
 def _strict_refusal(data: bytes) -> str:
@@ -128,9 +131,8 @@ def open_for_validation(data: bytes) -> Opened:
         if conflicts:
             findings.append((-1, messages.text("hybrid_conflict", objects=", ".join(map(str, conflicts[:10])))))
     count, first = hidden_objects(reader, data, entries)
-    if count:
-        findings.append((first, messages.text("hidden_objects", count=str(count))))
-    return Opened(reader, data, entries, reading, tolerated, tuple(findings))
+    appended = ((first, messages.text("hidden_objects", count=str(count))),) if count else ()
+    return Opened(reader, data, entries, reading, tolerated, tuple(findings), appended=appended)
 
 
 def _repaired(data: bytes, strict_error: str) -> Opened:

@@ -319,6 +319,9 @@ class _Check:
         facts = replace(facts, docmdp=self._docmdp(), cap=self.doc.cap, structure_finding=finding)
         if finding is not None:
             facts = replace(facts, modifications="other", modifications_permitted=False)
+        hidden = self.doc.appended_after(self.entry)
+        if hidden is not None:
+            facts = replace(facts, trailing_data=True, extra=(*facts.extra, hidden))
         decision = decide(facts)
         emb = self.entry.embedded
         chain = self.chain

@@ -75,7 +75,8 @@ class PdfValidator:
             reader=reader, data=data, evidence=evidence,
             doc_timestamp_revisions=tuple(e.signed_revision for e in entries
                                           if e.kind == "timestamp" and e.embedded is not None),
-            cap=cap, findings=opened.findings, repaired=opened.reading == "repaired")
+            cap=cap, findings=opened.findings, repaired=opened.reading == "repaired",
+            appended=opened.appended)
         backend = AIOHttpFetcherBackend(per_request_timeout=self._fetch_timeout) \
             if self._setup.allow_fetching else None
         try:

@@ -53,10 +53,20 @@ def test_damaged_pdf_is_malformed(offline_validator, data):
         offline_validator.validate(data)
 
 
-def test_truncated_signed_pdf_is_malformed(offline_validator, dev_pki):
+def test_truncated_signed_pdf_is_repaired_and_its_missing_signed_bytes_fail(offline_validator, dev_pki):
+    """Issue 12: the cross-reference data is rebuilt by scanning (as poppler does) only to
+    produce a report; the signed range reaches past the end of the upload, so the signed
+    bytes are missing: TOTAL-FAILED/HASH_FAILURE, never a hash over the repair's own bytes.
+    Without the signature (nothing to give byte evidence) the truncated file stays malformed."""
     signed = sign(PDF, file_signer(dev_pki, "dev-software"))
+    report = offline_validator.validate(signed[: len(signed) - 300])
+    (sig,) = report.signatures
+    assert (report.document.reading, report.verdict) == ("repaired", "invalid")
+    assert report.document.repair.startswith("xref rebuilt by object scan")
+    assert (sig.indication, sig.sub_indication, sig.intact) == ("TOTAL-FAILED", "HASH_FAILURE", False)
+    assert "Vùng ký (ByteRange) vượt quá cuối tệp: một phần nội dung đã ký bị mất." in sig.messages.vi
     with pytest.raises(MalformedPdf):
-        offline_validator.validate(signed[: len(signed) - 300])
+        offline_validator.validate(PDF[: len(PDF) - 300])
 
 
 def test_password_protected_pdf_is_encrypted_error(offline_validator):

@@ -84,7 +84,7 @@ def test_json_follows_the_api_names_and_vietnam_time(validator, dev_bt):
     body = validator.validate(dev_bt).as_dict()
     json.dumps(body, ensure_ascii=False)  # serialisable as is
     assert {"document", "signatures", "verdict", "policy_sha256", "trust_anchors_sha256"} <= body.keys()
-    assert set(body["document"]) == {"sha256", "size", "revisions", "status"}
+    assert set(body["document"]) == {"sha256", "size", "revisions", "status", "reading", "repair"}
     (sig,) = body["signatures"]
     assert {"field", "signer", "signing_time", "timestamp", "level", "intact", "valid", "trusted",
             "revocation", "coverage", "modifications", "indication", "sub_indication",
