@@ -7,6 +7,9 @@
 #     -v /etc/signsvc:/etc/signsvc:ro -v /opt/hsm/lib:/opt/hsm/lib:ro \
 #     -v /run/secrets/signsvc:/run/secrets/signsvc:ro -v signsvc-state:/var/lib/signsvc \
 #     -e SIGNSVC_CONFIG=/etc/signsvc/signsvc.toml signsvc
+#
+# In production put nginx in front (it terminates TLS and reads each request whole before
+# signsvc sees it): compose.yaml next to this file runs both, with config/nginx/signsvc.conf.
 FROM debian:bookworm-slim
 
 RUN apt-get update -qq \
