@@ -37,6 +37,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "Inconsistent RSA-PSS parameters: a salt of {salt} bytes is impossible with a {bits}-bit RSA key; the signature cannot be checked."),
     "pss_salt_mismatch": ("Tham số RSA-PSS không khớp với giá trị chữ ký: chữ ký khai báo salt {declared} byte nhưng được tạo với salt {used} byte; nội dung không bị thay đổi nhưng chữ ký không tuân thủ tham số của chính nó.",
                           "The RSA-PSS parameters do not match the signature value: it declares a salt of {declared} bytes but was made with {used} bytes; the content is unchanged but the signature does not follow its own parameters."),
+    "signed_attrs_not_der": ("Các thuộc tính được ký không được mã hóa DER (RFC 5652, 5.4): theo mã hóa DER mà chuẩn yêu cầu, giá trị chữ ký không khớp.",
+                             "The signed attributes are not DER-encoded (RFC 5652, 5.4): over the DER encoding the standard requires, the signature value does not match."),
     "legacy_subfilter": ("Chữ ký dùng định dạng cũ {subfilter}.",
                          "The signature uses the legacy format {subfilter}."),
     "processing_error": ("Không kiểm tra được chữ ký do lỗi khi xử lý ({reason}).",

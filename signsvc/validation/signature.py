@@ -27,6 +27,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
 from . import algorithms, certinfo, legacy, messages, revocation
+from .cmsform import signed_attributes_not_der
 from .chain import RevocationData, chain_of, cms_certificates, timestamp_token_certificates
 from .context import SIGNER_KEY_USAGE, TrustSetup
 from .decision import Facts, decide
@@ -201,6 +202,10 @@ class _Check:
                         else algorithms.pss_inconsistency(emb.signer_info, cert))
         if cannot_check is not None:
             return self._cannot_check(base, cannot_check, cert, level)
+        if signed_attributes_not_der(emb.signer_info):  # positive evidence: RFC 5652 5.4
+            facts = replace(base, intact=_content_intact(emb), valid=False,
+                            extra=(messages.text("signed_attrs_not_der"),))
+            return self._report(self._with_integrity(facts, integrity_without_status(entry, self.doc)), cert, level)
         vc = self.setup.context(evidence, self.backend)
         try:
             status = await _validate(emb, vc)
