@@ -108,7 +108,7 @@ class ChainGuard:
                     (self.started and ack > self.anchor.sequence)):
                 # an operator acknowledged what is before ``ack``: resume from there
                 if self._rebase(conn, ack):
-                    alarm = None
+                    alarm, found = None, self._marker(meta)
             if alarm and ack and _stale(alarm, ack):
                 alarm = None  # raised about records an acknowledgement already covers
             if found is None and alarm and self.broken is None:
@@ -240,6 +240,9 @@ class ChainGuard:
         self.broken = None
         self.started = self.full_verified = True
         self._ack_used = ack
+        raw = (getattr(self, "_meta", None) or {}).get("mac_from_sequence")
+        if raw and raw.isdigit():
+            self.mac_from = int(raw)  # the marker as it stood when the operator acknowledged
         return True
 
     def _verify(self, conn: sqlite3.Connection, ack: int) -> dict[str, Any] | None:

@@ -7,8 +7,9 @@ removing a record or putting one in between breaks the link at that point.
 
 The chain alone is tamper-*evident* against edits that do not rewrite everything
 after them: whoever can write the store can also recompute every later hash, and
-can drop the newest records unnoticed. Signed checkpoints of the head close that
-gap (a later part of the audit package).
+can drop the newest records unnoticed. The keyed chain (``audit.keyed``: an HMAC with
+a secret outside the store) and signed checkpoints, also kept outside the store
+(``audit.checkpoints``, ``audit.external``), close that gap.
 
 Pure: no I/O.
 """

@@ -345,3 +345,37 @@ def test_stripping_every_mac_and_the_keyed_marker(pristine, state, monkeypatch, 
     code, body = cli_verify(state, monkeypatch, capsys)
     assert code == 1 and "keyed-marker" in problems(body)
     assert_service_refuses(state, tokens, "keyed-marker")
+
+
+def test_after_an_acknowledged_marker_strip_the_running_service_resumes(pristine, state, monkeypatch,
+                                                                       capsys):
+    from signsvc.cli import main
+
+    _, tokens, _, _ = pristine
+    api = build_api(state, with_clients=False, **keyed(state))
+    api.tokens = tokens
+    try:
+        assert api.client.get("/readyz").status_code == 200
+        db = attacker(state)
+        db.execute("DELETE FROM audit_meta")
+        db.execute("UPDATE audit_events SET mac = NULL")
+        db.commit()
+        db.close()
+        ready = api.client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.get_json()["audit_chain"]["broken"]["problem"] == "keyed-marker"
+        refused = api.client.post("/v1/sign?key=dev-software&level=B-B&eservice=copy",
+                                  data=make_pdf(), headers=api.headers("portal", **PDF))
+        assert refused.status_code == 503
+        assert refused.get_json()["code"] == "audit-unavailable"
+        body = api.client.get("/v1/audit/verify", headers=api.headers("auditor")).get_json()
+        assert body["ok"] is False and "forged" in problems(body)  # every MAC is gone
+        code, body = cli_verify(state, monkeypatch, capsys)
+        assert code == 1 and "keyed-marker" in problems(body)
+        assert main(["audit", "acknowledge", "--reason", "đã điều tra / investigated"]) == 0
+        resp = api.client.post("/v1/sign?key=dev-software&level=B-B&eservice=copy",
+                               data=make_pdf(), headers=api.headers("portal", **PDF))
+        assert resp.status_code == 200
+        assert api.client.get("/readyz").status_code == 200
+    finally:
+        api.services.shutdown()
