@@ -8,13 +8,10 @@ against mistakes; an attacker with the file can drop them, which the hash chain
 then reveals). Every ``sqlite3`` or OS error becomes ``AuditUnavailable``, whose
 client-facing message names no path.
 
-Schema 2 adds the keyed chain (``signsvc.audit.keyed``): a ``mac`` column, filled when the
-store is given the secret key (``[audit] hmac_key_file``), and ``audit_meta`` (where the
-keyed chain starts, the alarm of a broken chain, the newest acknowledgement). A schema-1
-file is migrated in place; its records stay covered by the SHA-256 chain that the first
-keyed record's MAC includes. Every append first verifies, incrementally, the records since
-the last verified one (``audit_sqlite_guard.ChainGuard``) and refuses (``AuditUnavailable``)
-on a broken chain.
+Schema 2 (schema 1 migrates in place) adds the keyed chain (``audit.keyed``): a ``mac``
+column, filled when the store holds the secret key, and ``audit_meta`` (where the keyed
+chain starts, the alarm, the newest acknowledgement). Every append first verifies the
+records since the last verified one (``audit_sqlite_guard``); a broken chain refuses.
 """
 
 from __future__ import annotations
