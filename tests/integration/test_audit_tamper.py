@@ -231,6 +231,7 @@ def test_forged_tail_record_with_a_recomputed_chain(pristine, state, monkeypatch
     # the attacker rewrote the table: the MACs of the genuine records were lost too
     code, body = cli_verify(state, monkeypatch, capsys)
     assert code == 1 and "forged" in problems(body)
+    assert_service_refuses(state, tokens, "forged")
 
 
 def test_forged_tail_record_appended_keeping_every_genuine_mac(pristine, state, monkeypatch,
@@ -295,6 +296,7 @@ def test_checkpoint_altered_in_the_external_folder(pristine, state, monkeypatch,
     code, body = cli_verify(state, monkeypatch, capsys)
     assert code == 1 and "checkpoint-invalid" in problems(body)
     assert "unreadable or altered" in body["findings"][-1]["detail"]
+    assert_service_refuses(state, pristine[1], "checkpoint-invalid")
 
 
 def test_checkpoints_deleted_together_with_the_tail(pristine, state, monkeypatch, capsys):
