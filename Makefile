@@ -30,6 +30,7 @@ lint: deps
 
 bench: responders
 	@$(DEV_ENV) && $(PY) bench/sign_throughput.py
+	@$(DEV_ENV) && $(PY) bench/http_load.py $(HTTP_LOAD_ARGS)
 
 stop:
 	@bash scripts/responders.sh stop

@@ -150,7 +150,9 @@ def main() -> None:
         print(f"{name:<72} {med * 1000:8.2f} {1 / med:8.1f} {stock / med:17.2f}x")
     soft, hsm = statistics.median(rows[1][1]), statistics.median(rows[2][1])
     print(f"SoftHSM2 RSA path / software path: {hsm / soft:.2f}x (target <= 1.5x)")
-    print(f"signsvc core (software) vs stock: {stock / soft:.2f}x faster (target >= 5x)")
+    print(f"signsvc core (software) vs stock: {stock / soft:.2f}x faster (target >= 30x)")
+    print(f"signsvc core (software RSA-2048): {soft * 1000:.2f} ms per signature (target <= 6 ms; "
+          "absolute: shared machine, see the ratio)")
 
 
 if __name__ == "__main__":
