@@ -237,12 +237,40 @@ class SignedValueFieldRule(GenericFieldModificationRule):
         yield from super().check_form_field(fq_name, spec, context)
 
 
-DIFF_POLICY = StandardDiffPolicy(
-    global_rules=[*DEFAULT_DIFF_POLICY.global_rules, AnnotationAdditionRule()],
-    form_rule=FormUpdatingRule(field_rules=[
+def _global_rules() -> list:
+    from .diff_rules import VriUpdateRule  # imports this module's page walk
+    rules = [VriUpdateRule().as_qualified(ModificationLevel.LTA_UPDATES) if _is_dss_rule(r) else r
+             for r in DEFAULT_DIFF_POLICY.global_rules]
+    return [*rules, AnnotationAdditionRule()]
+
+
+def _is_dss_rule(rule) -> bool:
+    from pyhanko.sign.diff_analysis.rules.form_field_rules import DSSCompareRule
+    return isinstance(getattr(rule, "rule", None), DSSCompareRule)
+
+
+def _form_rule() -> FormUpdatingRule:
+    return FormUpdatingRule(field_rules=[
         SigFieldCreationRule(approve_widget_bindings=False),
         SigFieldModificationRule(),
         SignedValueFieldRule(),
-    ]),
-)
-"""pyHanko's default policy, with signature widget binding done by ``AnnotationAdditionRule``."""
+    ])
+
+
+DIFF_POLICY = StandardDiffPolicy(global_rules=_global_rules(), form_rule=_form_rule())
+"""pyHanko's default policy, with signature widget binding done by ``AnnotationAdditionRule``
+and VRI rewrites permitted (``diff_rules.VriUpdateRule``)."""
+
+
+def _annotate_policy() -> StandardDiffPolicy:
+    from .diff_rules import AnnotationModificationRule
+    return StandardDiffPolicy(global_rules=[*_global_rules(), AnnotationModificationRule()], form_rule=_form_rule())
+
+
+DIFF_POLICY_ANNOTATE = _annotate_policy()
+"""``DIFF_POLICY`` plus modification of existing annotations: for DocMDP P=3 certifications."""
+
+
+def policy_for(docmdp_level) -> StandardDiffPolicy:
+    """The policy for a signature with pyHanko's ``MDPPerm`` ``docmdp_level`` (None: approval)."""
+    return DIFF_POLICY_ANNOTATE if docmdp_level is not None and int(docmdp_level.value) == 3 else DIFF_POLICY

@@ -17,7 +17,7 @@ from pyhanko.sign.validation.status import ModificationInfo, SignatureCoverageLe
 
 from signsvc.errors import Message
 
-from .diff_policy import DIFF_POLICY
+from .diff_policy import DIFF_POLICY, policy_for
 from .evidence import Evidence
 from .pdfread import SignatureEntry
 
@@ -137,7 +137,7 @@ def integrity_without_status(entry: SignatureEntry, doc: DocumentFacts) -> Integ
     try:
         if emb is not None:
             if emb.coverage is None:
-                emb.compute_integrity_info(diff_policy=DIFF_POLICY)
+                emb.compute_integrity_info(diff_policy=policy_for(emb.docmdp_level))
             return integrity_of(entry, doc, ModificationInfo(**emb.summarise_integrity_info()))
         last = doc.reader.xrefs.total_revisions - 1
         if entry.signed_revision >= last:

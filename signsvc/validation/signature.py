@@ -31,7 +31,7 @@ from .cmsform import signed_attributes_not_der
 from .chain import RevocationData, chain_of, cms_certificates, timestamp_token_certificates
 from .context import SIGNER_KEY_USAGE, TrustSetup
 from .decision import Facts, decide
-from .diff_policy import DIFF_POLICY
+from .diff_policy import policy_for
 from .evidence import Evidence, signature_evidence
 from .integrity import DocumentFacts, Integrity, integrity_of, integrity_without_status, range_past_end
 from .pdfread import SignatureEntry
@@ -105,8 +105,15 @@ def _signer_cert(emb: EmbeddedPdfSignature) -> x509.Certificate | None:
 
 
 async def _validate(emb: EmbeddedPdfSignature, vc: ValidationContext, skip_diff: bool = False) -> PdfSignatureStatus:
-    return await async_validate_pdf_signature(emb, signer_validation_context=vc, diff_policy=DIFF_POLICY,
+    return await async_validate_pdf_signature(emb, signer_validation_context=vc, diff_policy=policy_for(_mdp(emb)),
                                               key_usage_settings=SIGNER_KEY_USAGE, skip_diff=skip_diff)
+
+
+def _mdp(emb: EmbeddedPdfSignature):
+    try:
+        return emb.docmdp_level
+    except Exception:  # an unreadable /Reference: as an approval signature
+        return None
 
 
 def _problem(status: PdfSignatureStatus) -> str | None:

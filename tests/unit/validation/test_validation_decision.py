@@ -44,8 +44,11 @@ def test_not_timestamped_is_flagged_vi_first():
      ("INDETERMINATE", "SIG_CONSTRAINTS_FAILURE")),
     (replace(GOOD, timestamp=replace(TS, valid=False, intact=False)),
      ("INDETERMINATE", "SIG_CONSTRAINTS_FAILURE")),
-    (replace(GOOD, processing_error="boom", sub_indication_hint="FORMAT_FAILURE"),
+    (replace(GOOD, intact=False, processing_error="boom", sub_indication_hint="FORMAT_FAILURE"),
      ("TOTAL-FAILED", "FORMAT_FAILURE")),
+    # issue 12: a CMS structure pyHanko refuses over content shown unchanged is processing trouble
+    (replace(GOOD, processing_error="boom", sub_indication_hint="FORMAT_FAILURE"),
+     ("INDETERMINATE", "FORMAT_FAILURE")),
     (replace(GOOD, processing_error="boom"), ("INDETERMINATE", "GENERIC")),
     (replace(GOOD, unsupported=Message("vi", "en"), sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE"),
      ("INDETERMINATE", "CRYPTO_CONSTRAINTS_FAILURE")),
