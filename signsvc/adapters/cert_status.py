@@ -33,16 +33,26 @@ class CertificateStatusChecker:
         self._ttl = ttl_seconds
         self._cache: dict[bytes, tuple[float, tuple[str, str]]] = {}
         self._lock = threading.Lock()
+        self._flights: dict[bytes, tuple[threading.Lock, list]] = {}  # key: lock, [finished, result]
 
     def status(self, cert: x509.Certificate, chain: Sequence[x509.Certificate] = ()) -> tuple[str, str]:
-        """(chain status, revocation status) for ``cert`` now, cached for the TTL."""
+        """(chain status, revocation status) for ``cert`` now, cached for the TTL. One check
+        per certificate runs at a time: requests arriving meanwhile take its result (even
+        ``unknown``) instead of each asking the responders again (8 concurrent signatures
+        at start-up or TTL expiry made 8 OCSP/CRL validations)."""
         key = cert.sha256
-        now = time.monotonic()
+        arrived = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
-            if hit and now - hit[0] < self._ttl:
+            if hit and arrived - hit[0] < self._ttl:
                 return hit[1]
-        result = self._check(cert, chain)
+            flight, last = self._flights.setdefault(key, (threading.Lock(), [0.0, None]))
+        with flight:
+            if last[0] >= arrived:      # a check finished while this request waited for it
+                return last[1]
+            now = time.monotonic()
+            result = self._check(cert, chain)
+            last[:] = [time.monotonic(), result]
         if result[1] != "unknown":      # never cache a transient failure
             with self._lock:
                 self._cache[key] = (now, result)

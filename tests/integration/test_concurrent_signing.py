@@ -155,3 +155,35 @@ def test_b_t_signatures_reuse_the_threads_kept_alive_tsa_connection(dev_pki, res
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_concurrent_requests_share_one_certificate_status_check(dev_pki, responders):
+    """Eight signatures arriving together on a cold cache cause one OCSP/CRL validation of
+    the signer's certificate, whose result they all get; later ones use the cache."""
+    from signsvc.adapters.cert_status import CertificateStatusChecker
+    from tests.support.validate import load_cert
+
+    checker = CertificateStatusChecker([load_cert(dev_pki.cert("root"))],
+                                       [load_cert(dev_pki.cert("interm"))], allow_fetching=True)
+    calls = []
+    check = checker._check
+
+    def counted(cert, chain):
+        calls.append(cert.sha256)
+        time.sleep(0.3)   # the validation is slow enough for the others to arrive meanwhile
+        return check(cert, chain)
+
+    checker._check = counted
+    cert = load_cert(dev_pki.cert("agency-seal"))
+    results: list = []
+    threads = [threading.Thread(target=lambda: results.append(checker.status(cert)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert results == [("trusted", "good")] * 8
+    assert len(calls) == 1
+    assert checker.status(cert) == ("trusted", "good") and len(calls) == 1
+    revoked = load_cert(dev_pki.cert("revoked-signer"))
+    assert checker.status(revoked) == ("trusted", "revoked") and len(calls) == 2
