@@ -7,6 +7,10 @@ base64 CMS signature and RFC 3161 token), where the keyed chain starts
 rest under the audit key, so the marker cannot be moved without the key either. Files are
 written once (a hard link of a synced temporary file: an existing file is never replaced),
 so a second writer of the same index learns that it lost the race.
+
+A folder signsvc has never written to (no ``.signsvc-checkpoints`` file) is *fresh*: the
+service seeds it with the database's checkpoints when it starts (an operator who turns the
+folder on for an existing log); from then on a missing file is a finding.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from signsvc.audit.export import _checkpoint, checkpoint_dict
 from signsvc.errors import CheckpointUnavailable, Message
 
 FILE_FORMAT = "signsvc-audit-checkpoint-file/1"
+MARKER = ".signsvc-checkpoints"
 _NAME = re.compile(r"checkpoint-(\d{8,})\.json")
 
 
@@ -75,6 +80,7 @@ class FileCheckpointStore:
                 return existing is not None and existing[0] == signed
             finally:
                 tmp.unlink(missing_ok=True)
+            self.mark()
             dir_fd = os.open(self.folder, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)
@@ -86,6 +92,16 @@ class FileCheckpointStore:
                 "The checkpoint cannot be written to the external folder "
                 "([audit] checkpoint_dir).")) from exc
         return True
+
+    def fresh(self) -> bool:
+        """True if signsvc has never written to this folder."""
+        return not (self.folder / MARKER).exists()
+
+    def mark(self) -> None:
+        """Note that this folder holds signsvc's checkpoints (idempotent)."""
+        path = self.folder / MARKER
+        if not path.exists():
+            path.write_text("signsvc audit checkpoints: do not delete files here\n")
 
     def read(self, path: Path) -> tuple[SignedCheckpoint, int | None] | None:
         """The checkpoint in ``path`` and its ``mac_from_sequence``; None if unreadable or

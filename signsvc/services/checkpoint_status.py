@@ -37,6 +37,8 @@ def startup_check(service: Any) -> list[Finding]:
                                  detail=b.get("detail")))
         external = service._external
         if external is not None:
+            if external.fresh():
+                _seed(service, store, external)
             outside, outside_mac_from, problems = external.scan()
             found += compare_checkpoints(service._checkpoints.list(), outside)
             if outside_mac_from is not None and outside_mac_from != store.guard.mac_from:
@@ -62,6 +64,19 @@ def startup_check(service: Any) -> list[Finding]:
         store.trip({"problem": f.problem, "sequence": f.sequence, "end_sequence": f.end_sequence,
                     "checkpoint": f.checkpoint, "detail": f.detail})
     return open_findings
+
+
+def _seed(service: Any, store: Any, external: Any) -> None:
+    """A folder never used before gets the database's checkpoints whose heads are still in
+    the log with the signed hash (the others are left to be reported)."""
+    copied = 0
+    for signed in service._checkpoints.list():
+        cp = signed.checkpoint
+        item = store.record_at(cp.head_sequence) if type(cp.head_sequence) is int else None
+        if item is not None and item[0].record_hash == cp.head_hash:
+            copied += bool(external.add(signed, store.guard.mac_from))
+    external.mark()
+    log.info("audit checkpoint folder seeded with %d checkpoint(s) from the database", copied)
 
 
 def page_status(service: Any, shown: list[int] = ()) -> dict[str, Any]:

@@ -328,7 +328,7 @@ def test_checkpoint_never_moves_backwards(pristine, state):
         with pytest.raises(AuditUnavailable):
             api.services.checkpoints.create()
         assert [c.checkpoint.index for c in api.services.checkpoints.list()] == [1, 2]
-        assert sorted(p.name for p in (state / "checkpoints").iterdir()) == [
+        assert sorted(p.name for p in (state / "checkpoints").glob("checkpoint-*")) == [
             "checkpoint-00000001.json", "checkpoint-00000002.json"]
         assert_service_refuses(state, tokens, "truncated", api=api)
     finally:
@@ -381,3 +381,23 @@ def test_after_an_acknowledged_marker_strip_the_running_service_resumes(pristine
         assert api.client.get("/readyz").status_code == 200
     finally:
         api.services.shutdown()
+
+
+def test_turning_the_folder_on_for_an_existing_log_seeds_it(pristine, state):
+    """An operator adds [audit] checkpoint_dir to a log that already has checkpoints: the
+    new folder gets them (the service stays ready); from then on a deletion is a finding."""
+    _, tokens, _, _ = pristine
+    shutil.rmtree(state / "checkpoints")
+    api = build_api(state, with_clients=False, **keyed(state))
+    api.tokens = tokens
+    try:
+        assert api.client.get("/readyz").status_code == 200
+        assert sorted(p.name for p in (state / "checkpoints").glob("checkpoint-*.json")) == [
+            "checkpoint-00000001.json", "checkpoint-00000002.json"]
+        body = api.client.get("/v1/audit/verify", headers=api.headers("auditor")).get_json()
+        assert body["ok"] is True and body["external_checkpoints"] == 2
+    finally:
+        api.services.shutdown()
+    for path in (state / "checkpoints").glob("checkpoint-*.json"):
+        path.unlink()
+    assert_service_refuses(state, tokens, "checkpoint-deleted-external")
