@@ -62,8 +62,18 @@ _PROBLEMS: dict[int, tuple[str, str, str, str]] = {
 }
 
 
-def problem_for_status(status: int, *, limit: int = 0, request_id: str | None = None) -> bytes:
-    code, title, vi, en = _PROBLEMS.get(status, _PROBLEMS[400])
+#: answers that share a status with another one above
+_VARIANTS: dict[str, tuple[str, str, str, str]] = {
+    "stopping": ("service-restarting", "Dịch vụ đang khởi động lại / Service restarting",
+                 "Dịch vụ đang dừng hoặc khởi động lại; vui lòng gửi lại yêu cầu.",
+                 "The service is stopping or restarting; please send the request again."),
+}
+
+
+def problem_for_status(status: int, *, limit: int = 0, request_id: str | None = None,
+                       variant: str | None = None) -> bytes:
+    """The complete answer for ``status`` (``variant``: one of ``_VARIANTS``)."""
+    code, title, vi, en = _VARIANTS[variant] if variant else _PROBLEMS.get(status, _PROBLEMS[400])
     return problem_bytes(status, code, title,
                          Message(vi.format(limit=limit), en.format(limit=limit)),
                          request_id=request_id)

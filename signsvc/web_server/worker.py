@@ -9,7 +9,8 @@
   one second per ``min_rate`` bytes of a declared body) of the first wait; past either, the
   client gets 408 and the connection is closed. A connection that never sent a byte is
   closed without an answer. All requests being read by one worker hold at most
-  ``max_buffered`` bytes; the request that would go over gets 503 and is closed.
+  ``max_buffered`` bytes; the request that would go over gets 503 and is closed. A
+  stopping worker does not wait for requests still being read (503, closed).
 - Size bound: a declared ``Content-Length`` over ``max_body`` is handed over at once (the
   application answers 413 without reading it), a chunked body is buffered only until it
   is over the bound; either way the connection is closed after the answer.
@@ -97,6 +98,8 @@ class BufferingWorker(ThreadWorker):
     def _start_buffering(self, conn) -> None:
         leftover = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
         conn.signsvc_buf = bytearray(leftover)
+        conn.signsvc_counted = len(leftover)     # what this request adds to _buffered
+        self._buffered += len(leftover)
         conn.signsvc_framing = None
         conn.signsvc_partial = False
         conn.signsvc_head_deadline = time.monotonic() + self.head_timeout
@@ -119,6 +122,7 @@ class BufferingWorker(ThreadWorker):
                 self._drop(conn)
                 return
             conn.signsvc_buf += data
+            conn.signsvc_counted += len(data)
             self._buffered += len(data)
             if self._buffered > self.max_buffered:
                 self._refuse(conn, 503)
@@ -187,8 +191,15 @@ class BufferingWorker(ThreadWorker):
         super().murder_pending()
         now = time.monotonic()
         for conn, deadline in list(self._buffering.items()):
-            if now >= deadline or (conn.signsvc_framing is None
-                                   and now >= conn.signsvc_head_deadline):
+            if not self.alive:   # stopping: requests not read yet are not waited for
+                if conn.signsvc_buf:
+                    self._refuse(conn, 503, variant="stopping")
+                else:
+                    self._forget(conn)
+                    self.nr_conns -= 1
+                    self._linger(conn.sock)
+            elif now >= deadline or (conn.signsvc_framing is None
+                                     and now >= conn.signsvc_head_deadline):
                 if conn.signsvc_buf or conn.signsvc_framing is not None:
                     self._refuse(conn, 408)
                 else:  # an idle connection that never sent a byte: just closed
@@ -199,11 +210,11 @@ class BufferingWorker(ThreadWorker):
             if now >= until:
                 self._close_linger(sock)
 
-    def _refuse(self, conn, status: int, *, limit: int = 0) -> bool:
+    def _refuse(self, conn, status: int, *, limit: int = 0, variant: str | None = None) -> bool:
         """Answer ``status`` from the event loop and close the connection."""
         self.log.warning("refused request from %s: %s", (conn.client or ("?",))[0], status)
         try:
-            conn.sock.send(problem_for_status(status, limit=limit))
+            conn.sock.send(problem_for_status(status, limit=limit, variant=variant))
         except OSError:
             pass
         self._forget(conn)
@@ -221,7 +232,8 @@ class BufferingWorker(ThreadWorker):
 
     def _forget(self, conn) -> None:
         if self._buffering.pop(conn, None) is not None:
-            self._buffered -= len(conn.signsvc_buf)
+            self._buffered -= conn.signsvc_counted
+            conn.signsvc_counted = 0
         try:
             self.poller.unregister(conn.sock)
         except (KeyError, ValueError, OSError):
