@@ -11,6 +11,8 @@ In order, the first that works:
    details (e.g. a free entry of generation 0 in an update), the refusal named;
 3. the object scan of ``repair`` (``repaired``): the report then says so and caps every
    indication at INDETERMINATE, except what the exact hash of the ``/ByteRange`` shows.
+   A cross-reference chain that loops is not repaired (a reference loop is a malformed
+   file, not damage).
 
 Also found here: objects written after a signed range but listed in no cross-reference
 section (``hidden_objects``), the incremental saving attack that hides content behind an
@@ -136,6 +138,9 @@ def open_for_validation(data: bytes) -> Opened:
 
 
 def _repaired(data: bytes, strict_error: str) -> Opened:
+    if "loop" in strict_error:  # a /Prev chain that loops is built that way, not damaged: malformed
+        logger.info("unreadable PDF, reference loop: %s", strict_error)
+        raise MalformedPdf()
     rebuilt = repair.rebuild(data)
     if rebuilt is None:
         logger.info("unreadable PDF, not repairable: %s", strict_error)

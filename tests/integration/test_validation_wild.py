@@ -294,8 +294,13 @@ def test_docmdp_levels_permit_and_forbid(wild_validator, pki, certified, level, 
     report = wild_validator.validate(_after(change, certified[level], pki))
     cert = report.signatures[0]
     assert report.verdict == verdict
-    assert cert.indication == "TOTAL-PASSED" and cert.intact and cert.valid  # the signature itself is fine
+    assert cert.intact and cert.valid  # the signature's bytes are fine
     permitted = verdict != "invalid"
+    # issue 12: a change the DocMDP level forbids is positive evidence, TOTAL-FAILED with the rule
+    assert (cert.indication, cert.sub_indication) == (
+        ("TOTAL-PASSED", None) if permitted else ("TOTAL-FAILED", "FORMAT_FAILURE"))
+    if not permitted:
+        assert f"P={level}" in cert.messages.en[0] or "ISO 32000-2, 12.8" in cert.messages.en[0]
     assert cert.modifications_permitted is permitted
     forbidden = "Các thay đổi sau khi ký không được phép theo chữ ký chứng thực của tài liệu."
     assert (forbidden in cert.messages.vi) is not permitted
@@ -316,9 +321,13 @@ def test_form_filling_after_certification(wild_validator, certified_form, level,
     report = wild_validator.validate(filled)
     cert = only(report)
     assert report.verdict == verdict
-    assert cert.indication == "TOTAL-PASSED" and cert.intact and cert.valid  # the signature itself is fine
-    assert cert.modifications == "form_filling" and cert.coverage == "entire_revision"
     permitted = verdict == "valid"
+    assert cert.intact and cert.valid  # the signature's bytes are fine
+    assert (cert.indication, cert.sub_indication) == (  # issue 12: forbidden → TOTAL-FAILED, the rule named
+        ("TOTAL-PASSED", None) if permitted else ("TOTAL-FAILED", "FORMAT_FAILURE"))
+    if not permitted:
+        assert cert.messages.vi[0].startswith("Thay đổi sau khi ký (điền biểu mẫu) vượt quá mức DocMDP P=1")
+    assert cert.modifications == "form_filling" and cert.coverage == "entire_revision"
     assert cert.modifications_permitted is permitted
     forbidden = "Các thay đổi sau khi ký không được phép theo chữ ký chứng thực của tài liệu."
     assert (forbidden in cert.messages.vi) is not permitted
