@@ -61,20 +61,22 @@ def _has_signature_timestamp(signer_info: cms.SignerInfo) -> bool:
 
 def _level(entry: SignatureEntry, doc: DocumentFacts, has_timestamp: bool, evidence: Evidence,
            cert: x509.Certificate | None) -> str:
-    """B-B without a signature timestamp; B-T with one; B-LT when the document (DSS) or
-    the signature (Adobe archive) also holds an OCSP response or CRL about the signer's
-    certificate; B-LTA when a document timestamp was added in a later revision."""
+    """B-B without a time proof; B-T with one: a signature timestamp, or a document
+    timestamp in a later revision (ETSI EN 319 142-1 6.3 accepts either); B-LT when the
+    document (DSS) or the signature (Adobe archive) also holds an OCSP response or CRL about
+    the signer's certificate; B-LTA when a document timestamp other than the time proof
+    was added in a later revision."""
     if entry.embedded is None:
         return "none"
-    if not has_timestamp:
+    later = sum(1 for rev in doc.doc_timestamp_revisions if rev > entry.signed_revision)
+    if not has_timestamp and not later:
         return "B-B"
     has_revinfo = (revocation.has_evidence(cert, evidence.ocsps, evidence.crls) if cert is not None
                    else evidence.has_revinfo)
     if not has_revinfo:
         return "B-T"
-    if any(rev > entry.signed_revision for rev in doc.doc_timestamp_revisions):
-        return "B-LTA"
-    return "B-LT"
+    archive = later if has_timestamp else later - 1  # the first one is then the time proof
+    return "B-LTA" if archive > 0 else "B-LT"
 
 
 def timestamp_info(status, chain: tuple[ChainCertificate, ...] = ()) -> TimestampInfo:

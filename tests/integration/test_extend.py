@@ -63,6 +63,13 @@ def test_extend_to_lt_and_lta(api, dev_pki, tmp_path, timestamp):
         _bb_time_proof_is_a_document_timestamp(lta.data, root)
     report = api.client.post("/v1/verify", data=lta.data, headers=api.headers("auditor", **HDR)).get_json()
     assert report["verdict"] == "valid", report["signatures"][0]["messages"]
+    # issue 12: the report gives the level the extension produced (for B-B, the first
+    # document timestamp is the B-T time proof, ETSI EN 319 142-1 6.3)
+    assert lta.headers["X-Signature-Level"] == "B-LTA"
+    assert [s["level"] for s in report["signatures"]] == ["B-LTA"]
+    lt_report = api.client.post("/v1/verify", data=lt.data, headers=api.headers("auditor", **HDR)).get_json()
+    assert [s["level"] for s in lt_report["signatures"]] == ["B-LT"]
+    assert all(t["indication"] == "TOTAL-PASSED" for t in report["document_timestamps"])
     reader = PdfFileReader(io.BytesIO(lta.data))
     n_ts = len(reader.embedded_timestamp_signatures)
     assert n_ts >= 1
