@@ -10,11 +10,15 @@ threads live as long as the worker), so such objects can be kept per thread.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import threading
-from typing import Any, Coroutine, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 T = TypeVar("T")
 _local = threading.local()
+#: (loop, closer) pairs run when the process exits: what was kept on a loop is closed on it
+_closers: list[tuple[asyncio.AbstractEventLoop, Callable[[], Awaitable[Any]]]] = []
 
 
 def thread_loop() -> asyncio.AbstractEventLoop:
@@ -35,3 +39,17 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     """``coro``'s result, run to completion on this thread's kept loop (with a copy of the
     current context, as ``asyncio.run``). Must not be called from a running loop."""
     return thread_loop().run_until_complete(coro)
+
+
+def close_at_exit(closer: Callable[[], Awaitable[Any]]) -> None:
+    """Await ``closer()`` on this thread's kept loop when the process exits (e.g. a kept
+    aiohttp session's ``close``, which would otherwise complain when collected)."""
+    _closers.append((thread_loop(), closer))
+
+
+@atexit.register
+def _close_kept() -> None:
+    for loop, closer in _closers:
+        if not loop.is_closed() and not loop.is_running():
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(closer())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -154,10 +155,10 @@ class PadesSigner:
                 raise MalformedPdf() from None
             log.exception("unexpected signing failure")
             raise SigningFailed() from None
-        data = out.getvalue()
-        data, level, warnings = complete_levels(data, plan, self._ltv, self._fallback)
+        signed = out.getvalue()
+        data, level, warnings = complete_levels(signed, plan, self._ltv, self._fallback)
         if needs_ts and self._clock is not None:
-            gen_time = signature_timestamp_time(data)
+            gen_time = signature_timestamp_time(signed)   # this signature's, before any LTA
             if gen_time is not None:
                 self._clock.observe(gen_time)
         return SignedDocument(
@@ -167,14 +168,39 @@ class PadesSigner:
             requested_level=request.level, warnings=warnings)
 
 
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+
+
+def _last_signer_info(data: bytes):
+    """The SignerInfo of the CMS in the gap of the last ``/ByteRange`` of ``data`` (the
+    signature the newest update added), read without parsing the PDF (a reader took 20 ms
+    per 3 MB document); None when that does not work out."""
+    from asn1crypto import cms
+
+    at = data.rfind(b"/ByteRange")
+    match = _BYTE_RANGE.match(data, at) if at >= 0 else None
+    if match is None:
+        return None
+    start, length, after, _ = map(int, match.groups())
+    if not (0 <= start + length < after <= len(data)):
+        return None
+    try:
+        contents = bytes.fromhex(data[start + length + 1:after - 1].decode("ascii"))
+        return cms.ContentInfo.load(contents)["content"]["signer_infos"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
 def signature_timestamp_time(data: bytes) -> datetime | None:
     """genTime of the signature timestamp on the last signature of ``data``, if any."""
     from asn1crypto import tsp
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
-        sig = PdfFileReader(io.BytesIO(data)).embedded_signatures[-1]
-        attrs = sig.signer_info["unsigned_attrs"]
+        signer_info = _last_signer_info(data)
+        if signer_info is None:
+            signer_info = PdfFileReader(io.BytesIO(data)).embedded_signatures[-1].signer_info
+        attrs = signer_info["unsigned_attrs"]
         for attr in attrs:
             if attr["type"].native == "signature_time_stamp_token":
                 content = attr["values"][0]["content"]["encap_content_info"]["content"]

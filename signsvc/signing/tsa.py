@@ -179,6 +179,7 @@ class FailoverTimeStamper(TimeStamper):
         if session is None or session.closed:
             session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=4))
             self._kept.session = session
+            event_loops.close_at_exit(session.close)
         return session
 
     async def check_response(self, resp: tsp.TimeStampResp, nonce: int, message_digest: bytes,

@@ -92,6 +92,9 @@ def test_fast_cms_envelope_equals_pyhanko(api, dev_pki, key_id):
         # what pyHanko's async_sign passes for a PDF signature
         as_pyhanko_calls = {**parts, "encap_content_info": {"content_type": "data"}}
         assert signer._package_signature(**as_pyhanko_calls).dump() == ours
+        # the signer info read from the /ByteRange gap (genTime for the clock check) is this one
+        from signsvc.signing.pades import _last_signer_info
+        assert _last_signer_info(resp.data).dump() == info.dump()
         contents = embedded.pkcs7_content
         assert contents[:len(ours)] == ours and not contents[len(ours):].strip(b"\0")
         assert signer.get_signature_mechanism_for_digest("sha256").dump() == \
