@@ -85,3 +85,22 @@ def test_encrypted_with_empty_password_is_read(offline_validator, dev_pki):
                            signer=file_signer(dev_pki, "dev-software")).getvalue()
     sig = only(offline_validator.validate(out))
     assert sig.intact and sig.valid and sig.trusted and sig.indication == "TOTAL-PASSED"
+
+
+def test_without_revocation_data_hard_fail_is_try_later_and_soft_fail_says_so(trust, dev_pki):
+    """Issue 12: fetching off, nothing embedded. Under ``hard-fail`` the signature cannot
+    pass (INDETERMINATE / TRY_LATER, verdict ``indeterminate``); only a policy that accepts
+    ``soft-fail`` lets it pass, and the report then says revocation was not checked."""
+    from signsvc.validation import PdfValidator
+
+    signed = sign(PDF, file_signer(dev_pki, "dev-software"))
+    hard = PdfValidator(trust, policy_sha256=None, allow_fetching=False, revocation_mode="hard-fail")
+    report = hard.validate(signed)
+    sig = only(report)
+    assert (sig.indication, sig.sub_indication, report.verdict) == ("INDETERMINATE", "TRY_LATER", "indeterminate")
+    assert sig.intact and sig.valid
+    soft = PdfValidator(trust, policy_sha256=None, allow_fetching=False, revocation_mode="soft-fail")
+    sig = only(soft.validate(signed))
+    assert (sig.indication, sig.revocation) == ("TOTAL-PASSED", "not_checked")
+    assert ("Trạng thái thu hồi của chứng thư số chưa được kiểm tra (không có dữ liệu kèm theo và "
+            "không được phép truy vấn trực tuyến).") in sig.messages.vi
