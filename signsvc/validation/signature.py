@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pyhanko.pdf_utils import generic
 from pyhanko.sign.general import find_unique_cms_attribute
 from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.sign.diff_analysis.policy_api import SuspiciousModification
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus
@@ -223,6 +225,12 @@ class _Check:
                             sub_indication_hint=exc.ades_subindication.name if exc.ades_subindication else None)
             return self._report(self._with_integrity(facts, integrity_without_status(entry, self.doc)),
                                 cert, level)
+        except (PdfReadError, SuspiciousModification) as exc:  # the change analysis refused the form
+            if entry.signed_revision >= self.doc.reader.xrefs.total_revisions - 1:
+                raise
+            status = await _validate(emb, vc, skip_diff=True)  # the signature itself, then "not classified"
+            base = replace(base, extra=(*base.extra, messages.text(
+                "structure_unverifiable", reason=f"{type(exc).__name__}: {exc}"[:160])))
         salt = _pss_salt_mismatch(emb, status)
         if salt is not None:
             return self._cannot_check(base, salt, status.signing_cert, level)

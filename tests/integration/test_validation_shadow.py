@@ -52,3 +52,19 @@ def test_usage_rights_signature_alone_is_not_a_signature(offline_validator, dev_
     signed = sign(with_usage_rights(PDF), file_signer(dev_pki, "dev-software"))
     report = offline_validator.validate(signed)
     assert [s.field for s in report.signatures] == ["Sig1"] and only(report).indication == "TOTAL-PASSED"
+
+
+def test_field_name_with_periods_is_not_invalid(offline_validator, dev_pki):
+    """ISO 32000-2 12.7.4.2 forbids periods in partial field names, yet real software writes
+    them, and pyHanko's change analysis refuses such a form. Signed, then filled in: the
+    signature itself is checked (intact, valid), the change after it is "not classified",
+    INDETERMINATE / FORMAT_FAILURE with the reason, never ``invalid``."""
+    form = W.with_empty_text_field(PDF, name="ho.ten")
+    signed = sign(form, file_signer(dev_pki, "dev-software"))
+    assert offline_validator.validate(signed).verdict == "valid"
+    report = offline_validator.validate(W.fill_text_field(signed, "Nguyen Van A", name="ho.ten"))
+    sig = only(report)
+    assert report.verdict == "indeterminate"
+    assert sig.intact and sig.valid and sig.modifications == "other"
+    assert (sig.indication, sig.sub_indication) == ("INDETERMINATE", "FORMAT_FAILURE")
+    assert any("Partial names must not contain periods" in m for m in sig.messages.en)
