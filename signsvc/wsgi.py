@@ -1,7 +1,9 @@
 """WSGI entry points: ``signsvc.wsgi:create`` for any server, and gunicorn for ``signsvc serve``.
 
 Keys are opened in each worker after it forks (never in the master), so PKCS#11 sessions
-are never shared across processes.
+are never shared across processes. ``signsvc serve`` runs signsvc's own gthread worker
+(``signsvc.web_server.worker``): a request gets a thread only once it is read whole, its
+own errors are problem+json, and workers die with their master.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
 
     from signsvc.app import create_app, prepare_state
     from signsvc.logsetup import configure_logging
+    from signsvc.web_server.worker import configure as configure_worker
 
     configure_logging()
     # the state folder, its SQLite files (WAL) and the policy record are made here, in the
@@ -33,7 +36,11 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
               "timeout": timeout, "preload_app": False,
               "pidfile": str(pidfile_path(settings)),
               "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
-              "worker_class": "gthread", "limit_request_line": 8190}
+              "worker_class": configure_worker(
+                  max_document_bytes=settings.service.max_document_bytes,
+                  batch_max_bytes=settings.service.batch_max_bytes,
+                  batch_max_files=settings.service.batch_max_files),
+              "limit_request_line": 8190}
     config.update(control_socket_settings(settings))
 
     class _App(BaseApplication):
