@@ -39,6 +39,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "The RSA-PSS parameters do not match the signature value: it declares a salt of {declared} bytes but was made with {used} bytes; the content is unchanged but the signature does not follow its own parameters."),
     "signed_attrs_not_der": ("Các thuộc tính được ký không được mã hóa DER (RFC 5652, 5.4): theo mã hóa DER mà chuẩn yêu cầu, giá trị chữ ký không khớp.",
                              "The signed attributes are not DER-encoded (RFC 5652, 5.4): over the DER encoding the standard requires, the signature value does not match."),
+    "several_signer_infos": ("Chữ ký CMS chứa nhiều hơn một SignerInfo trong khi ISO 32000-2 (12.8.3.3) chỉ cho phép một; không xác định được chữ ký nào là chữ ký của tài liệu.",
+                             "The CMS signature holds more than one SignerInfo where ISO 32000-2 (12.8.3.3) allows only one; which one signs the document cannot be decided."),
     "legacy_subfilter": ("Chữ ký dùng định dạng cũ {subfilter}.",
                          "The signature uses the legacy format {subfilter}."),
     "processing_error": ("Không kiểm tra được chữ ký do lỗi khi xử lý ({reason}).",

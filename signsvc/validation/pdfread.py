@@ -33,7 +33,8 @@ ENCRYPTED_FOR_VALIDATION = Message(
 class SignatureEntry:
     """A filled signature field: ``kind`` is ``signature`` or ``timestamp``;
     ``embedded`` is ``None`` when it could not be parsed, and then ``problem`` is
-    ``unsupported_subfilter`` or ``format_failure`` with ``reason``."""
+    ``unsupported_subfilter``, ``several_signers`` (a CMS with more than one SignerInfo)
+    or ``format_failure`` with ``reason``."""
 
     field: str
     kind: str
@@ -147,7 +148,8 @@ def _entry(reader: PdfFileReader, fq_name: str, sig_obj: generic.PdfObject,
         return SignatureEntry(fq_name, kind, embedded, sig_dict, embedded.signed_revision)
     except Exception as exc:  # garbage CMS: a report about this signature, not a crash
         reason = f"{type(exc).__name__}: {exc}"[:200]
-        return SignatureEntry(fq_name, kind, None, sig_dict, revision, "format_failure", reason)
+        problem = "several_signers" if "exactly one entry" in str(exc) else "format_failure"
+        return SignatureEntry(fq_name, kind, None, sig_dict, revision, problem, reason)
 
 
 MAX_FIELD_DEPTH = 32

@@ -324,6 +324,9 @@ class _Check:
         base = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry))
         if entry.problem == "unsupported_subfilter":
             base = replace(base, unsupported=messages.text("unsupported_subfilter", subfilter=entry.subfilter))
+        elif entry.problem == "several_signers":  # ambiguous, not shown broken: INDETERMINATE
+            base = replace(base, unsupported=messages.text("several_signer_infos"),
+                           sub_indication_hint="FORMAT_FAILURE")
         else:
             base = replace(base, parse_failure=entry.reason or "?")
         return self._with_integrity(base, integrity_without_status(entry, self.doc))

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
+from signsvc import deadline
+
 from signsvc.errors import MalformedPdf
 
 from . import messages
@@ -60,7 +62,10 @@ class PdfValidator:
         ``EncryptedPdf`` (it needs a password or key). Runs its own event loop: from
         inside a running loop, await ``avalidate`` instead.
         """
-        return asyncio.run(self.avalidate(data))
+        # within the request's deadline when one is in force (the signing path reads the
+        # document's signatures for the seal rule); no limit otherwise
+        budget = deadline.remaining()
+        return asyncio.run(asyncio.wait_for(self.avalidate(data), budget))
 
     async def avalidate(self, data: bytes) -> ValidationReport:
         """``validate`` for callers that already run an event loop."""

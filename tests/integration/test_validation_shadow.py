@@ -68,3 +68,25 @@ def test_field_name_with_periods_is_not_invalid(offline_validator, dev_pki):
     assert sig.intact and sig.valid and sig.modifications == "other"
     assert (sig.indication, sig.sub_indication) == ("INDETERMINATE", "FORMAT_FAILURE")
     assert any("Partial names must not contain periods" in m for m in sig.messages.en)
+
+
+def test_cms_with_two_signer_infos_is_indeterminate_with_the_rule(offline_validator, dev_pki):
+    """ISO 32000-2 12.8.3.3 allows one SignerInfo: with two, which one signs the document
+    cannot be decided. Ambiguous, not shown broken: INDETERMINATE / FORMAT_FAILURE, named."""
+    import asyncio
+
+    from asn1crypto import cms
+
+    signer = file_signer(dev_pki, "dev-software")
+
+    def two_signers(digest: bytes) -> bytes:
+        info = asyncio.run(signer.async_sign(digest, "sha256"))
+        first = info["content"]["signer_infos"][0]
+        info["content"]["signer_infos"] = cms.SignerInfos([first, first.copy()])
+        return info.dump(force=True)
+
+    data = W.raw_sign(PDF, "/adbe.pkcs7.detached", two_signers, md_algorithm="sha256")
+    report = offline_validator.validate(data)
+    sig = only(report)
+    assert (report.verdict, sig.indication, sig.sub_indication) == ("indeterminate", "INDETERMINATE", "FORMAT_FAILURE")
+    assert sig.messages.vi[0].startswith("Chữ ký CMS chứa nhiều hơn một SignerInfo")
