@@ -1,19 +1,14 @@
 """Load over HTTP: signing and verification at concurrency 1, 8 and 32, against references.
 
-Starts `signsvc serve` itself (gunicorn on a free loopback port, a temporary state folder,
-a copy of config/policy.toml with the rate limits lifted) and drives, for a bounded time
-per cell, with one kept-alive connection per client thread:
-
-- POST /v1/sign for each development key (agency-seal: RSA on SoftHSM2, agency-seal-ec:
-  ECDSA on SoftHSM2, dev-software: PKCS#12) at B-B and B-T;
-- POST /v1/verify of a small signed PDF and of a 3 MB one;
-
-and prints, per cell, requests per second, p50/p95/p99 latency and errors (by status and
-problem code), with ratios to references measured in the same run: stock pyHanko
-(`SimpleSigner.load` + `sign_pdf` per document, sequential, in this process) for signing,
-poppler's `pdfsig` run per file (sequential) for verification. Last, a fresh one-worker
-service signs and verifies a 25 MB document and the worker's peak RSS above its resting
-size is given as a multiple of the document size.
+Starts `signsvc serve` itself (loopback, a temporary state folder, config/policy.toml with
+the rate limits lifted) and drives for a bounded time per cell, one kept-alive connection
+per client thread, POST /v1/sign for each development key (agency-seal: RSA on SoftHSM2,
+agency-seal-ec: ECDSA on SoftHSM2, dev-software: PKCS#12) at B-B and B-T, and POST
+/v1/verify of a small and a 3 MB signed PDF. It prints per cell the rate, p50/p95/p99 and
+errors (by status, problem code and rule), as ratios to references measured in the same
+run: stock pyHanko (`SimpleSigner.load` + `sign_pdf` per document, sequential, in this
+process) for signing, `pdfsig` per file for verification. Last, a fresh one-worker service
+signs and verifies a 25 MB document: the worker's peak RSS above rest, per document byte.
 
     make bench                 (core bench, then this; about 4-5 minutes)
     .venv/bin/python bench/http_load.py --duration 2 --concurrency 1,8 --keys agency-seal \
@@ -125,17 +120,9 @@ class Service:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def worker_pids(self) -> list[int]:
-        assert self.proc is not None
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
-                    pids.append(int(entry.name))
-        return pids
+        """The gunicorn workers (children of the master, which is ``signsvc serve`` itself)."""
+        pid = self.proc.pid   # type: ignore[union-attr]
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def request(conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict) -> tuple[int, bytes]:
@@ -183,8 +170,8 @@ def drive(svc: Service, name: str, path: str, body: bytes, headers: dict, concur
     waited for and not counted."""
     cell = Cell(name, concurrency)
     lock = threading.Lock()
-    start = time.monotonic()
-    t0, t1 = start + warmup, start + warmup + duration
+    t0 = time.monotonic() + warmup
+    t1 = t0 + duration
 
     def client() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=120)
@@ -299,7 +286,7 @@ def peak_memory(size: int) -> list[tuple[str, int, int, int]]:
     return rows
 
 
-def targets(cells: list[Cell], stock: float, pdfsig: dict[str, float]) -> None:
+def targets(cells: list[Cell], pdfsig: dict[str, float]) -> None:
     """Issue 13's targets, checked on this run's figures (ratios within the run)."""
     for cell in cells:
         if cell.concurrency != 8:
@@ -329,9 +316,8 @@ def main() -> None:
     ap.add_argument("--levels", default=",".join(LEVELS))
     ap.add_argument("--workers", type=int, default=2, help="gunicorn workers (2, as make run)")
     ap.add_argument("--threads", type=int, default=4, help="threads per worker (4, as make run)")
-    ap.add_argument("--no-sign", action="store_true")
-    ap.add_argument("--no-verify", action="store_true")
-    ap.add_argument("--no-memory", action="store_true")
+    for part in ("sign", "verify", "memory"):
+        ap.add_argument(f"--no-{part}", action="store_true", help=f"skip the {part} cells")
     ap.add_argument("--memory-mb", type=float, default=25.0, help="document size for RSS (25)")
     ap.add_argument("--keep-state", action="store_true", help="keep state folders and serve.log")
     args = ap.parse_args()
@@ -373,10 +359,10 @@ def main() -> None:
                     cells.append(drive(svc, f"verify {label} ({len(signed) // 1024} KiB)",
                                        "/v1/verify", signed, {**auth, "Accept": "application/json"},
                                        c, args.duration, args.warmup))
-        workers_threads = f"{svc.workers} workers x {svc.threads} threads"
     memory = [] if args.no_memory else peak_memory(int(args.memory_mb * 1_000_000))
 
-    print(f"signsvc over HTTP (gunicorn {workers_threads}, loopback, {os.cpu_count()} CPUs), "
+    print(f"signsvc over HTTP (gunicorn {args.workers} workers x {args.threads} threads, loopback, "
+          f"{os.cpu_count()} CPUs), "
           f"{args.duration:g} s per cell; signing: {len(sign_pdf) // 1024} KiB PDF")
     stock = statistics.median(slices) if slices else 0.0
     if stock:
@@ -399,7 +385,7 @@ def main() -> None:
               f"{cell.pct(50):8.1f} {cell.pct(95):8.1f} {cell.pct(99):8.1f} {errors:>6} {ratio:>14}")
         if errors:
             print(f"{'':<38}   errors: " + ", ".join(f"{k} x{v}" for k, v in cell.errors.most_common()))
-    targets(cells, stock, pdfsig)
+    targets(cells, pdfsig)
     for op, size, rest, peak in memory:
         print(f"memory: {op} of a {size / 1e6:.1f} MB document: worker RSS {rest / 1024:.0f} MiB at "
               f"rest, peak {peak / 1024:.0f} MiB, +{(peak - rest) * 1024 / size:.1f}x the document")

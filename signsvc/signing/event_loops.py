@@ -13,12 +13,14 @@ import asyncio
 import atexit
 import contextlib
 import threading
+import weakref
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 T = TypeVar("T")
 _local = threading.local()
-#: (loop, closer) pairs run when the process exits: what was kept on a loop is closed on it
-_closers: list[tuple[asyncio.AbstractEventLoop, Callable[[], Awaitable[Any]]]] = []
+#: weak (loop, bound closer) pairs run when the process exits: what was kept on a loop is
+#: closed on it; a thread that ends takes its loop and what it kept with it (nothing is held)
+_closers: list[tuple[weakref.ref, weakref.WeakMethod]] = []
 
 
 def thread_loop() -> asyncio.AbstractEventLoop:
@@ -42,14 +44,17 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def close_at_exit(closer: Callable[[], Awaitable[Any]]) -> None:
-    """Await ``closer()`` on this thread's kept loop when the process exits (e.g. a kept
-    aiohttp session's ``close``, which would otherwise complain when collected)."""
-    _closers.append((thread_loop(), closer))
+    """Await ``closer()`` (a bound method, e.g. a kept aiohttp session's ``close``, which
+    would otherwise complain when collected) on this thread's kept loop when the process
+    exits, if its object and the loop still exist."""
+    _closers.append((weakref.ref(thread_loop()), weakref.WeakMethod(closer)))  # type: ignore[arg-type]
 
 
 @atexit.register
 def _close_kept() -> None:
-    for loop, closer in _closers:
-        if not loop.is_closed() and not loop.is_running():
+    for loop_ref, closer_ref in _closers:
+        loop, closer = loop_ref(), closer_ref()
+        if loop is not None and closer is not None and not loop.is_closed() \
+                and not loop.is_running():
             with contextlib.suppress(Exception):
                 loop.run_until_complete(closer())
