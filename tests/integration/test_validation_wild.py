@@ -260,7 +260,8 @@ def test_several_signatures_and_document_timestamps(wild_validator, pki):
     assert report.verdict == "valid"
     assert [s.field for s in report.signatures] == ["A", "B", "C"]
     assert all(s.indication == "TOTAL-PASSED" and s.intact and s.valid and s.trusted for s in report.signatures)
-    assert [s.level for s in report.signatures] == ["B-T", "B-B", "B-B"]
+    # issue 12: a later document timestamp is the B-T time proof of B and C (EN 319 142-1 6.3)
+    assert [s.level for s in report.signatures] == ["B-T", "B-T", "B-T"]
     assert [s.modifications for s in report.signatures] == ["form_filling", "form_filling", "none"]
     assert [t.field for t in report.document_timestamps] == ["DocTS1", "DocTS2"]
     assert all(t.timestamp.valid for t in report.document_timestamps)
