@@ -58,8 +58,10 @@ class PdfValidator:
 
         Never raises for a bad, untrusted or unparseable signature: that is in the report.
         An unsigned PDF gives status and verdict ``unsigned``. Raises ``NotAPdf`` (no
-        ``%PDF-`` in the first 1024 bytes), ``MalformedPdf`` (pyHanko cannot read it) or
-        ``EncryptedPdf`` (it needs a password or key). Runs its own event loop: from
+        ``%PDF-`` in the first 1024 bytes), ``MalformedPdf`` (no reading of ``reading``
+        works, or a repaired file gives no signature whose bytes could be checked) or
+        ``EncryptedPdf`` (it needs a password or key). The verdict follows the indications
+        (``verdict.document_verdict``). Runs its own event loop: from
         inside a running loop, await ``avalidate`` instead.
         """
         # within the request's deadline when one is in force (the signing path reads the
