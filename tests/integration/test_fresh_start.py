@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.error
 import urllib.request
 
@@ -70,7 +71,10 @@ def test_warnings_reach_the_server_output_with_the_request_id(dev_pki, responder
             assert exc.code == 503
             assert json.loads(exc.read())["code"] == "timestamp-unavailable"
             assert exc.headers["X-Request-Id"] == "fresh-start-log-check-0001"
-        log = server.output()
+        # gunicorn writes the access line just after the response has gone out
+        deadline = time.monotonic() + 10
+        while '"POST /v1/sign' not in (log := server.output()) and time.monotonic() < deadline:
+            time.sleep(0.1)
     ours = [line for line in log.splitlines() if "request_id=fresh-start-log-check-0001" in line]
     warnings = [line for line in ours if re.search(r" (WARNING|ERROR) \[\d+\] signsvc\.", line)]
     assert warnings, log[-3000:]
