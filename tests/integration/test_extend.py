@@ -10,12 +10,13 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.ades.report import AdESIndeterminate
+from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from tests.conftest import REPO
 from tests.support.ltv import (
-    AFTER_SIGNER_EXPIRY, future_validation, future_validation_passes, read_dss, validates_from_dss_at,
+    AFTER_SIGNER_EXPIRY, future_validation, future_validation_passes, read_dss, time_proof_validation,
+    validates_from_dss_at,
 )
 from tests.support.pdfs import make_pdf
 from tests.support.tools import pdfsig
@@ -100,10 +101,13 @@ def _bb_time_proof_is_a_document_timestamp(data: bytes, root) -> None:
     is in the document: from the DSS alone, the signer's chain and both timestamps' TSA
     chains validate at the first document timestamp's time (and the signer's no longer
     after its expiry). If pyHanko lifts that limitation, the first assertion fails: then assert
-    that the helper passes."""
+    that the helper passes. The ETSI LTA algorithm run with pyHanko's own steps and that
+    document timestamp as the time proof passes (``time_proof_validation``)."""
     result = future_validation(data, root, AFTER_SIGNER_EXPIRY)
     assert result.ades_subindic is AdESIndeterminate.SIG_CONSTRAINTS_FAILURE, result.failure_msg
     assert "Past validation not applicable" in result.failure_msg
+    found = time_proof_validation(data, root, AFTER_SIGNER_EXPIRY)
+    assert found.indication is AdESPassed.OK, found.reason
     reader = PdfFileReader(io.BytesIO(data))
     sig = reader.embedded_regular_signatures[0]
     first_ts, last_ts = reader.embedded_timestamp_signatures[0], reader.embedded_timestamp_signatures[-1]

@@ -35,7 +35,7 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers, timestamps
-from pyhanko.sign.ades.report import AdESPassed
+from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
 from pyhanko.sign.validation.ades import simulate_future_ades_lta_validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.policy_decl import (
@@ -49,7 +49,9 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustMa
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
 
 from tests.conftest import REPO, build_api
-from tests.support.ltv import AFTER_SIGNER_EXPIRY, AFTER_TSA_EXPIRY, future_validation_passes
+from tests.support.ltv import (
+    AFTER_SIGNER_EXPIRY, AFTER_TSA_EXPIRY, future_validation_passes, time_proof_validation,
+)
 from tests.support.pdfs import make_pdf
 from tests.support.tools import pdfsig
 from tests.support.validate import load_cert
@@ -124,8 +126,9 @@ def _signature_time(data: bytes) -> datetime:
     return token["encap_content_info"]["content"].parsed["gen_time"].native
 
 
-def _sign_outside(dev_pki, cert: cx.Certificate, key, tsa: timestamps.TimeStamper) -> bytes:
-    """A PAdES B-T signature made by other software (pyHanko), with this certificate."""
+def _sign_outside(dev_pki, cert: cx.Certificate, key, tsa: timestamps.TimeStamper | None) -> bytes:
+    """A PAdES B-T signature made by other software (pyHanko), with this certificate
+    (B-B without ``tsa``)."""
     signer = signers.SimpleSigner(
         signing_cert=_asn1(cert), signing_key=_asn1_key(key),
         cert_registry=SimpleCertificateStore.from_certs(
@@ -183,6 +186,59 @@ def test_revoked_after_the_signature_timestamp_still_validates_from_the_dss(api,
                                  900002)
     result = _future(data, root, AFTER_SIGNER_EXPIRY, [revoked_before])
     assert result.ades_subindic is not AdESPassed.OK
+
+
+def _first_document_timestamp_time(data: bytes) -> datetime:
+    ts = PdfFileReader(io.BytesIO(data)).embedded_timestamp_signatures[0]
+    return ts.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+
+
+def test_bb_made_elsewhere_extended_to_lta_validates_years_later(api, dev_pki, root):
+    """A B-B signature by other software (no signature timestamp, its /Contents cannot be
+    rewritten) extended by /v1/extend to B-LTA: at 2031, its certificate expired, the ETSI
+    LTA algorithm passes with the first document timestamp as its time proof, and fails
+    when the signer turns out to have been revoked before that timestamp.
+
+    pyHanko 0.38's own ``ades_lta_validation`` cannot say so (see
+    ``tests.support.ltv.time_proof_validation``): it stops at "No signature timestamp
+    present". If a later pyHanko accepts the document timestamp, the first assertion fails:
+    then assert that ``lta`` passes."""
+    cert = _pem_cert(dev_pki, "dev-software")
+    bb = _sign_outside(dev_pki, cert, _key(dev_pki, "dev-software"), None)
+    assert not list(PdfFileReader(io.BytesIO(bb)).embedded_regular_signatures[0]
+                    .signer_info["unsigned_attrs"] or [])
+    resp = api.client.post("/v1/extend", query_string={"level": "B-LTA"}, data=bb,
+                           headers=api.headers("portal", **PDF))
+    assert resp.status_code == 200, resp.get_json()
+    lta = resp.data
+    assert lta.startswith(bb) and resp.headers["X-Signature-Level"] == "B-LTA"
+    assert len(PdfFileReader(io.BytesIO(lta)).embedded_timestamp_signatures) == 2
+    proof = _first_document_timestamp_time(lta)
+
+    found = time_proof_validation(lta, root, AFTER_SIGNER_EXPIRY)
+    assert found.lta.ades_subindic is AdESIndeterminate.SIG_CONSTRAINTS_FAILURE
+    assert "Past validation not applicable" in found.lta.failure_msg
+    # at 2031 alone (no fresh revocation data, certificate expired) it cannot pass ...
+    assert found.current.ades_subindic in (AdESIndeterminate.TRY_LATER,
+                                           AdESIndeterminate.OUT_OF_BOUNDS_NO_POE)
+    # ... the past signature validation at the time proof does
+    assert found.proof_time == proof
+    assert found.indication is AdESPassed.OK, found.reason
+
+    serial = cert.serial_number
+    while datetime.now(timezone.utc) < proof + timedelta(seconds=3):
+        time.sleep(0.2)
+    published = proof + timedelta(seconds=2)
+    # revoked a second after the time proof: still valid (the control of the next case)
+    after = _interm_crl(dev_pki, [(serial, proof + timedelta(seconds=1))], published, 900011)
+    found = time_proof_validation(lta, root, AFTER_SIGNER_EXPIRY, [after])
+    assert found.indication is AdESPassed.OK, found.reason
+    # revoked a day before the time proof: not valid
+    before = _interm_crl(dev_pki, [(serial, proof - timedelta(days=1))], published, 900012)
+    found = time_proof_validation(lta, root, AFTER_SIGNER_EXPIRY, [before])
+    # (pyHanko keeps the current-time sub-indication, TRY_LATER: no fresh CRL in 2031)
+    assert found.indication is not AdESPassed.OK
+    assert found.proof_time == proof and found.reason == "past signature validation"
 
 
 def test_already_revoked_signer_does_not_validate_and_signsvc_refuses_it(dev_pki, responders,
