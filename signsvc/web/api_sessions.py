@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, jsonify, request
 
 from signsvc.errors import BadRequest, Message, SignsvcError
@@ -11,6 +9,7 @@ from signsvc.services.context import RequestContext
 from signsvc.settings import LEVELS
 from signsvc.web.appearance_params import parse_appearance
 from signsvc.web.auth import client_required, services
+from signsvc.web.jsonbody import json_object
 from signsvc.web.headers import content_disposition
 from signsvc.web.uploads import load_form, read_pdf_upload, too_large
 
@@ -22,24 +21,8 @@ MAX_JSON = 64 * 1024
 
 
 def _json() -> dict:
-    """The request's JSON object. At most ``MAX_JSON`` bytes are read, whatever the
-    Content-Length says or when there is none (a chunked body); a body that is larger, not
-    JSON, nested too deeply to parse (30 000 ``[``) or not an object is a 400 problem."""
-    if request.content_length is not None and request.content_length > MAX_JSON:
-        raise BadRequest(Message("Thân JSON quá lớn.", "The JSON body is too large."))
-    if not request.is_json:
-        raise BadRequest(Message("Cần thân JSON (application/json).", "A JSON body is required."))
-    raw = request.stream.read(MAX_JSON + 1)
-    if len(raw) > MAX_JSON:
-        raise BadRequest(Message("Thân JSON quá lớn.", "The JSON body is too large."))
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        body = None
-    if not isinstance(body, dict):
-        raise BadRequest(Message("Cần thân JSON (application/json) là một đối tượng.",
-                                 "A JSON body (application/json) holding an object is required."))
-    return body
+    """The request's JSON object, at most ``MAX_JSON`` bytes read (signsvc.web.jsonbody)."""
+    return json_object(request, MAX_JSON)
 
 
 @api_sessions.post("/documents")

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from signsvc.errors import BadRequest, Message, NotAcceptable, SignsvcError
 from signsvc.services.context import RequestContext
 from signsvc.services.pii import mask_for
+from signsvc.web.jsonbody import json_object
 from signsvc.settings import LEVELS
 from signsvc.signing.appearance.spec import PROFILES
 from signsvc.signing.pades import SignatureRequest
@@ -216,10 +217,11 @@ def policy_evaluate(ctx: RequestContext):
     key_id, sig_request = _sign_request(args)
     data, document_facts = None, None
     if request.mimetype == "application/json":
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or "document" not in body:
-            raise _bad("document", "Thân JSON phải có trường 'document' (dữ kiện tài liệu).",
+        need = Message("Thân JSON phải có trường 'document' (dữ kiện tài liệu).",
                        "The JSON body needs a 'document' object (the document's facts).")
+        body = json_object(request, required=need, parameter="document")  # bounded
+        if "document" not in body:
+            raise BadRequest(need, parameter="document")
         document_facts = body["document"]
     elif request.content_length or request.mimetype in ("application/pdf", "multipart/form-data"):
         data = read_pdf_upload(request, svc.settings.service.max_document_bytes)

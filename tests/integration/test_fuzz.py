@@ -11,6 +11,9 @@ import io
 import json
 import random
 import re
+import signal
+import time
+from contextlib import contextmanager
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -26,6 +29,26 @@ from tests.support.validate import load_cert
 
 PDF = {"Content-Type": "application/pdf"}
 SEED = 11
+#: no single request may take longer (a mutated 2 KB file that takes minutes is a denial of service)
+REQUEST_SECONDS = 20
+
+
+@contextmanager
+def _bounded(seconds: int = REQUEST_SECONDS):
+    """Cut a request that runs past ``seconds`` (SIGALRM raises inside it) and say how long
+    it ran: ``elapsed[0]``."""
+    def on_alarm(signum, frame):
+        raise TimeoutError(f"request ran over {seconds} s")
+    elapsed = [0.0]
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    start = time.monotonic()
+    signal.alarm(seconds)
+    try:
+        yield elapsed
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        elapsed[0] = time.monotonic() - start
 CTX = RequestContext("fuzz-setup", "tests", "admin")
 
 
@@ -107,6 +130,10 @@ def test_deep_nesting_and_oversized_chunked_json_are_400_and_audited(fz):
                           headers=fz.headers("an", **{"Content-Type": "application/json"}))
     assert resp.status_code == 400 and _problem(resp)["code"] == "bad-request"
     assert len(_records(fz, resp)) == 1
+    # the policy dry run reads its JSON the same way
+    resp = fz.client.post("/v1/policy/evaluate?key=dev-software", data=nested,
+                          headers=fz.headers("portal", **{"Content-Type": "application/json"}))
+    assert resp.status_code == 400 and _problem(resp)["parameter"] == "document"
     # a chunked body (no Content-Length) over 64 KB: refused without reading past the bound
     big = json.dumps({"document_id": "x" * 70000}).encode()
     resp = fz.client.post("/v1/signing-sessions", input_stream=io.BytesIO(big),
@@ -156,7 +183,7 @@ def _corpus(api) -> list[bytes]:
     return [make_pdf(), make_pdf(3, text="Văn bản thử"), signed.data]
 
 
-def test_mutated_pdfs_to_sign_and_verify(fz, dev_pki):
+def test_mutated_pdfs_to_sign_and_verify(fz, dev_pki, tmp_path):
     rng = random.Random(SEED)
     corpus = _corpus(fz)
     seen: dict[int, int] = {}
@@ -164,8 +191,12 @@ def test_mutated_pdfs_to_sign_and_verify(fz, dev_pki):
     for i in range(300):
         data = mutate_pdf(rng, rng.choice(corpus))
         sign = i % 2 == 0
-        resp = fz.client.post("/v1/sign?key=dev-software&level=B-B" if sign else "/v1/verify",
-                              data=data, headers=fz.headers("portal" if sign else "auditor", **PDF))
+        (tmp_path / f"input-{i}.pdf").write_bytes(data)
+        with _bounded() as elapsed:
+            resp = fz.client.post("/v1/sign?key=dev-software&level=B-B" if sign else "/v1/verify",
+                                  data=data, headers=fz.headers("portal" if sign else "auditor", **PDF))
+        assert elapsed[0] < REQUEST_SECONDS, (i, "sign" if sign else "verify", elapsed[0],
+                                              str(tmp_path / f"input-{i}.pdf"))
         seen[resp.status_code] = seen.get(resp.status_code, 0) + 1
         assert resp.status_code < 500, (i, resp.status_code, resp.get_data()[:300])
         if resp.status_code >= 400:
@@ -196,7 +227,9 @@ def test_mutated_json_to_the_signing_sessions(fz):
                                            "certificate": fz.cert_b64})
             path = f"/v1/signing-sessions/{session.get_json()['id']}/signature"
         headers = fz.headers("an", **({"Content-Type": ctype} if ctype else {}))
-        resp = fz.client.post(path, data=raw, headers=headers)
+        with _bounded() as elapsed:
+            resp = fz.client.post(path, data=raw, headers=headers)
+        assert elapsed[0] < REQUEST_SECONDS, (i, path, raw[:80], elapsed[0])
         seen[resp.status_code] = seen.get(resp.status_code, 0) + 1
         assert resp.status_code < 500, (i, resp.status_code, resp.get_data()[:300])
         if resp.status_code >= 400:
