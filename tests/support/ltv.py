@@ -126,9 +126,13 @@ class TimeProofValidation:
 
 
 def time_proof_validation(data: bytes, root: x509.Certificate, when: datetime,
-                          late_crls=(), index: int = 0) -> TimeProofValidation:
+                          late_crls=(), index: int = 0, *,
+                          fresh_tsa_status: bool = True) -> TimeProofValidation:
     """Signature ``index`` of ``data`` validated at ``when`` by the ETSI LTA algorithm, nothing
-    fetched, revocation data required (retroactive), ``late_crls`` known to the verifier.
+    fetched, revocation data required (retroactive), ``late_crls`` known to the verifier;
+    with ``fresh_tsa_status``, the last document timestamp's TSA certificate is known not
+    revoked at ``when`` (what a verifier then fetches; pyHanko's future-validation helper
+    asserts the same), otherwise only what the document carries counts.
 
     pyHanko 0.38's ``ades_lta_validation`` stops at step 3 for a signature without a
     signature-timestamp attribute: ``_scoped_ades_with_time_validation`` answers
@@ -140,7 +144,7 @@ def time_proof_validation(data: bytes, root: x509.Certificate, when: datetime,
     (``_validate_prima_facie_poe``: each one validated, in the past when needed, with the POE
     of the next); (3) basic validation at ``when`` (§ 5.3); (6) past signature validation
     (§ 5.6.2.4, ``ades_past_signature_validation``) with those POEs."""
-    return asyncio.run(_time_proof_validation(data, root, when, late_crls, index))
+    return asyncio.run(_time_proof_validation(data, root, when, late_crls, index, fresh_tsa_status))
 
 
 def _lta_spec(root: x509.Certificate, late_crls, nonrevoked=()) -> PdfSignatureValidationSpec:
@@ -155,7 +159,7 @@ def _lta_spec(root: x509.Certificate, late_crls, nonrevoked=()) -> PdfSignatureV
                                        nonrevoked_assertions=list(nonrevoked))))
 
 
-async def _time_proof_validation(data, root, when, late_crls, index) -> TimeProofValidation:
+async def _time_proof_validation(data, root, when, late_crls, index, fresh_tsa_status) -> TimeProofValidation:
     from pyhanko.sign.validation import ades
 
     reader = PdfFileReader(io.BytesIO(data))
@@ -163,7 +167,8 @@ async def _time_proof_validation(data, root, when, late_crls, index) -> TimeProo
     # the TSA's status at ``when``, as a verifier then fetches it (pyHanko's future-validation
     # helper asserts the same for the last timestamp's certificate)
     tsa = reader.embedded_timestamp_signatures[-1].signer_cert
-    pdf_spec = _lta_spec(root, late_crls, [NonRevokedStatusAssertion(tsa.sha256, at=when)])
+    pdf_spec = _lta_spec(root, late_crls, [NonRevokedStatusAssertion(tsa.sha256, at=when)]
+                         if fresh_tsa_status else [])
     timing = ValidationTimingInfo(validation_time=when, best_signature_time=when,
                                   point_in_time_validation=True)
     lta = await ades.ades_lta_validation(emb, pdf_spec, timing)
