@@ -138,6 +138,7 @@ def test_bb_made_elsewhere_extended_to_lta_validates_years_later(api, dev_pki, r
     bb = sign_outside(dev_pki, cert, key_of(dev_pki, "dev-software"), None)
     assert not list(PdfFileReader(io.BytesIO(bb)).embedded_regular_signatures[0]
                     .signer_info["unsigned_attrs"] or [])
+    assert time_proof_validation(bb, root, AFTER_SIGNER_EXPIRY).indication is not AdESPassed.OK
     resp = api.client.post("/v1/extend", query_string={"level": "B-LTA"}, data=bb,
                            headers=api.headers("portal", **PDF))
     assert resp.status_code == 200, resp.get_json()

@@ -166,9 +166,10 @@ async def _time_proof_validation(data, root, when, late_crls, index, fresh_tsa_s
     emb = reader.embedded_regular_signatures[index]
     # the TSA's status at ``when``, as a verifier then fetches it (pyHanko's future-validation
     # helper asserts the same for the last timestamp's certificate)
-    tsa = reader.embedded_timestamp_signatures[-1].signer_cert
-    pdf_spec = _lta_spec(root, late_crls, [NonRevokedStatusAssertion(tsa.sha256, at=when)]
-                         if fresh_tsa_status else [])
+    doc_ts = reader.embedded_timestamp_signatures
+    pdf_spec = _lta_spec(root, late_crls,
+                         [NonRevokedStatusAssertion(doc_ts[-1].signer_cert.sha256, at=when)]
+                         if fresh_tsa_status and doc_ts else [])
     timing = ValidationTimingInfo(validation_time=when, best_signature_time=when,
                                   point_in_time_validation=True)
     lta = await ades.ades_lta_validation(emb, pdf_spec, timing)
@@ -182,11 +183,14 @@ async def _time_proof_validation(data, root, when, late_crls, index, fresh_tsa_s
         poe_list = ades._build_prima_facie_poe_index_from_pdf_timestamps(
             reader, include_content_ts=True, diff_policy=None)
         proofs = [p for p in poe_list if p.pdf_revision > emb.signed_revision]
+        if not proofs:  # no time proof at all: pyHanko's answer stands
+            return TimeProofValidation(lta, None, None, lta.ades_subindic,
+                                       "no document timestamp after the signature")
         try:
             poes = await ades._validate_prima_facie_poe(poe_list, spec, timing)
         except SignatureValidationError as exc:
             return TimeProofValidation(lta, None, None, exc.ades_subindication, exc.failure_message)
-        proof_time = min(proofs, key=lambda p: p.pdf_revision).timestamp_dt if proofs else None
+        proof_time = min(proofs, key=lambda p: p.pdf_revision).timestamp_dt
         # (3) basic validation at the validation time
         handlers = bootstrap_validation_data_handlers(spec, timing_info=timing,
                                                       poe_manager_override=copy(poes))
