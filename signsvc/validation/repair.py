@@ -104,13 +104,23 @@ def _scan(data: bytes) -> tuple[dict[int, tuple[int, int]], list[_Trailer]]:
 
 
 def _xref_stream(entries: dict[int, tuple[int, int, int]], trailer: _Trailer, start: int) -> bytes:
-    """An uncompressed XRef stream (/W [1 4 2]) listing ``entries`` and itself, at ``start``."""
+    """An uncompressed XRef stream (/W [1 4 2]) listing ``entries`` and itself, at ``start``.
+
+    Only the numbers present are listed (``/Index`` subsections of consecutive numbers), so
+    its size follows the objects found, never the largest object number a file claims (one
+    ``99999999 0 obj`` must not cost a hundred million rows)."""
     own = max(entries) + 1
     table = dict(entries)
     table[own] = (1, start, 0)
-    rows = [struct.pack(">BIH", 0, 0, 0xFFFF)]
-    for num in range(1, own + 1):
-        kind, a, b = table.get(num, (0, 0, 0))
+    numbers = [0, *sorted(table)]
+    index: list[int] = []
+    rows = []
+    for num in numbers:
+        if index and index[-2] + index[-1] == num:
+            index[-1] += 1
+        else:
+            index += [num, 1]
+        kind, a, b = table.get(num, (0, 0, 0xFFFF))
         rows.append(struct.pack(">BIH", kind, a, b))
     body = b"".join(rows)
     extra = b""
@@ -120,8 +130,9 @@ def _xref_stream(entries: dict[int, tuple[int, int, int]], trailer: _Trailer, st
         extra += b" /Encrypt %d %d R" % trailer.encrypt
     if trailer.ids:
         extra += b" /ID [<%s> <%s>]" % (trailer.ids[0].hex().encode(), trailer.ids[1].hex().encode())
-    head = (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %d %d R%s /Length %d >>\nstream\n"
-            % (own, own + 1, trailer.root[0], trailer.root[1], extra, len(body)))
+    head = (b"%d 0 obj\n<< /Type /XRef /Size %d /Index [%s] /W [1 4 2] /Root %d %d R%s /Length %d >>\n"
+            b"stream\n" % (own, own + 1, b" ".join(b"%d" % i for i in index), trailer.root[0],
+                           trailer.root[1], extra, len(body)))
     return head + body + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % start
 
 
@@ -187,6 +198,8 @@ def rebuild(data: bytes) -> Rebuilt | None:
                 continue
             members = _object_stream_members(reader, objects)
             entries = {**{num: (2, s, i) for num, (s, i) in members.items() if num not in objects}, **plain}
+            if len(entries) > MAX_OBJECTS:
+                return None
             repaired = _assemble(data, entries, trailer)
             _ = _open(repaired).root["/Pages"]
         except Exception as exc:

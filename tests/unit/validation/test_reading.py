@@ -85,3 +85,24 @@ def test_nothing_to_repair_without_a_trailer_naming_a_catalog():
     assert repair.rebuild(broken) is None
     with pytest.raises(MalformedPdf):
         open_for_validation(broken)
+
+
+def test_repair_cost_follows_the_objects_found_not_the_largest_number():
+    """One object claiming number 99,999,999 (found by fuzzing: the rebuilt xref listed every
+    number up to it, minutes of CPU): the repair lists only the numbers present."""
+    import time
+
+    data, offsets = _objects([(1, CATALOG), (2, PAGES), (3, PAGE), (99_999_999, _stream(b"(A) Tj"))],
+                             head=b"%PDF-1.7\n")
+    broken = data + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(data) + 7)
+    started = time.monotonic()
+    rebuilt = repair.rebuild(broken)
+    assert time.monotonic() - started < 2
+    assert rebuilt is not None and rebuilt.objects == 4
+    assert len(rebuilt.data) - len(broken) < 1000
+    opened = open_for_validation(broken)
+    assert opened.reading == "repaired"
+    from pyhanko.pdf_utils import generic
+
+    far = opened.reader.get_object(generic.Reference(99_999_999, 0))
+    assert isinstance(far, generic.StreamObject) and far.data == b"(A) Tj"
