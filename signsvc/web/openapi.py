@@ -26,8 +26,10 @@ def _errors(*codes: int) -> dict[str, Any]:
              422: "Not a PDF, malformed or encrypted PDF; extend: not-signed, signature-not-extendable "
                   "(revoked, untrusted or expired signer)",
              503: "token-unavailable, timestamp-unavailable (no TSA answered correctly), "
-                  "revocation-unavailable (no OCSP/CRL for B-LT/B-LTA; no document returned) or "
-                  "audit-unavailable"}
+                  "revocation-unavailable (no OCSP/CRL for B-LT/B-LTA; no document returned), "
+                  "signing-timeout ([service] signing_timeout_seconds passed; no document "
+                  "returned, audited) or audit-unavailable (the audit log cannot be written or "
+                  "its chain is broken: closed until an operator acknowledges)"}
     return {str(c): {"description": texts[c],
                      "content": {"application/problem+json": {"schema": _PROBLEM}}} for c in codes}
 
@@ -174,6 +176,17 @@ _BATCH_RESULT = {
     },
 }
 
+_MESSAGES = {"type": "object", "description": "Plain reasons, Vietnamese and English",
+             "properties": {"vi": {"type": "array", "items": {"type": "string"}},
+                            "en": {"type": "array", "items": {"type": "string"}}}}
+#: ETSI EN 319 102-1 conclusion of one signature or document timestamp (README: verdict table)
+_ETSI = {"indication": {"enum": ["TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE"]},
+         "sub_indication": {"type": ["string", "null"],
+                            "description": "e.g. HASH_FAILURE, SIG_CRYPTO_FAILURE, FORMAT_FAILURE, "
+                                           "NO_CERTIFICATE_CHAIN_FOUND, TRY_LATER, "
+                                           "CRYPTO_CONSTRAINTS_FAILURE_NO_POE, GENERIC"},
+         "messages": _MESSAGES}
+
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 description of /v1 and the operational endpoints, every operation
@@ -250,7 +263,14 @@ def _document() -> dict[str, Any]:
                                      "properties": {
                     "document": {"type": "object", "properties": {
                         "sha256": {"type": "string"}, "size": {"type": "integer"},
-                        "revisions": {"type": "integer"}, "status": {"enum": ["signed", "unsigned"]}}},
+                        "revisions": {"type": "integer"}, "status": {"enum": ["signed", "unsigned"]},
+                        "reading": {"enum": ["strict", "hybrid", "lenient", "repaired"],
+                                    "description": "How the file was read: pyHanko's strict reader; "
+                                                   "table plus XRefStm (Word); non-strict; xref "
+                                                   "rebuilt by object scan (results capped at "
+                                                   "INDETERMINATE)"},
+                        "repair": {"type": ["string", "null"],
+                                   "description": "What was repaired or tolerated when not strict"}}},
                     "signatures": {"type": "array", "items": {"type": "object", "properties": {
                         "field": {"type": "string"}, "signer": {"type": "object"},
                         "signing_time": {"type": ["string", "null"]},
@@ -268,19 +288,37 @@ def _document() -> dict[str, Any]:
                         "revocation": {"enum": ["good", "revoked", "unknown", "not_checked"]},
                         "coverage": {"enum": ["entire_file", "entire_revision", "partial"]},
                         "modifications": {"enum": ["none", "form_filling", "annotations", "other"]},
-                        "indication": {"enum": ["TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE"]},
-                        "sub_indication": {"type": ["string", "null"]},
-                        "messages": {"type": "object", "properties": {
-                            "vi": {"type": "array", "items": {"type": "string"}},
-                            "en": {"type": "array", "items": {"type": "string"}}}},
+                        **_ETSI,
+                        "modifications_permitted": {"type": "boolean"},
+                        "trailing_data": {"type": "boolean",
+                                          "description": "unsigned bytes after the last revision"},
+                        "algorithm": {"type": ["object", "null"], "properties": {
+                            "digest": {"type": ["string", "null"]},
+                            "signature": {"type": ["string", "null"]},
+                            "padding": {"type": ["string", "null"]}}},
+                        "key_size": {"type": ["integer", "null"]},
+                        "flags": {"type": "array", "items": {"type": "string"}},
+                        "revocation_time": {"type": ["string", "null"]},
+                        "validation_time": {"type": ["string", "null"]},
                         **_COVERS, **_CHAIN}}},
                     "document_timestamps": {"type": "array", "items": {"type": "object", "properties": {
                         "field": {"type": "string"}, "time": {"type": ["string", "null"]},
-                        "valid": {"type": "boolean"}, **_COVERS, **_CHAIN}}},
+                        "tsa": {"type": ["string", "null"]}, "valid": {"type": "boolean"},
+                        "intact": {"type": "boolean"}, "signature_valid": {"type": "boolean"},
+                        "trusted": {"type": "boolean"},
+                        "coverage": {"enum": ["entire_file", "entire_revision", "partial"]},
+                        "modifications": {"enum": ["none", "form_filling", "annotations", "other"]},
+                        "modifications_permitted": {"type": "boolean"},
+                        **_ETSI, **_COVERS, **_CHAIN}}},
                     "verdict": {"enum": ["valid", "valid_modified_after", "invalid", "indeterminate",
                                          "unsigned"]},
                     "policy_sha256": {"type": ["string", "null"]},
+                    "policy_version": {"type": ["string", "null"]},
                     "trust_anchors_sha256": {"type": "string"},
+                    "trust_anchors": {"type": "object", "properties": {
+                        "name": {"type": "string"}, "sha256": {"type": "string"}}},
+                    "messages": _MESSAGES,
+                    "validated_at": {"type": ["string", "null"]},
                     "revisions": {"type": "array", "items": {"$ref": "#/components/schemas/Revision"},
                                   "description": "The revision view: one entry per revision of the "
                                                  "file, oldest (the original document) first."}}},
@@ -299,7 +337,10 @@ def _document() -> dict[str, Any]:
                                  "responses": {"200": {"description": '{"status": "ok"}'}}}},
             "/readyz": {"get": {"summary": "Sẵn sàng phục vụ / Ready (keys, audit log)", "security": [],
                                 "responses": {"200": {"description": "ready"},
-                                              "503": {"description": "not ready, with the reason"}}}},
+                                              "503": {"description": "not ready, with the reason: "
+                                                      "checks per key and store; audit_chain names "
+                                                      "the first broken record when the audit "
+                                                      "chain is broken"}}}},
             "/v1/keys": {"get": {"summary": "Các khóa máy khách được dùng / Keys this client may use",
                                  "responses": {"200": {"description": "keys", "content": {
                                      "application/json": {"schema": {"type": "object", "properties": {

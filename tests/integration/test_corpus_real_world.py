@@ -55,12 +55,31 @@ def test_corpus_file_gets_expected_class(offline_api, case):
     assert got == expected, f"{case.path}: {got} (expected {expected}; evidence: {case.evidence}); {summary}"
     if status == 200:
         assert verdict_contradiction(body) is None, f"{case.path}: {verdict_contradiction(body)}"
+        assert _undocumented(body) == [], f"{case.path}: keys missing from /openapi.json"
         for item in [*body["signatures"], *body["document_timestamps"]]:
             assert item["indication"] in ("TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE"), item
             if item["indication"] != "TOTAL-PASSED":
                 assert item["sub_indication"], item  # a standard sub-indication, always named
     else:
         assert body["title"] and body["detail"], body  # problem+json, never a bare error
+
+
+def _undocumented(body: dict) -> list[str]:
+    """Keys of a report that the OpenAPI document's ValidationReport schema does not name."""
+    from signsvc.web.openapi import openapi_document
+
+    schema = openapi_document()["components"]["schemas"]["ValidationReport"]["properties"]
+    sig = schema["signatures"]["items"]["properties"]
+    missing = [f"report.{k}" for k in set(body) - set(schema)]
+    missing += [f"document.{k}" for k in set(body["document"]) - set(schema["document"]["properties"])]
+    for s in body["signatures"]:
+        missing += [f"signature.{k}" for k in set(s) - set(sig)]
+        if s.get("timestamp"):
+            missing += [f"timestamp.{k}" for k in set(s["timestamp"]) - set(sig["timestamp"]["properties"])]
+    for t in body["document_timestamps"]:
+        missing += [f"document_timestamp.{k}"
+                    for k in set(t) - set(schema["document_timestamps"]["items"]["properties"])]
+    return sorted(set(missing))
 
 
 def test_argued_cases_are_in_the_corpus():
