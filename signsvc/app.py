@@ -194,7 +194,8 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     from signsvc.services.extend_service import ExtendService
     from signsvc.signing.ltv import LtvBuilder
 
-    services.extend = ExtendService(LtvBuilder(timestamper, lt_contexts), audit)
+    services.extend = ExtendService(LtvBuilder(timestamper, lt_contexts), audit,
+                                    timeout_seconds=settings.service.signing_timeout_seconds)
     from signsvc.services.login_service import LoginService
 
     from signsvc.adapters.logins_sqlite import SqliteLoginStore

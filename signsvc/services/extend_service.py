@@ -2,7 +2,10 @@
 
 Guarantees: every existing signature stays valid (only incremental updates are added);
 the extended PDF is returned only after its audit record is committed; refusals and
-failures are audited with their error code.
+failures are audited with their error code, an unexpected error too (``outcome=error``,
+500 naming the request id); the whole request ends by ``timeout_seconds`` (every OCSP/CRL
+and TSA fetch on its path is cut at that deadline): past it, 503 ``signing-timeout``,
+audited, nothing returned.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from signsvc.errors import BadRequest, Message, SignsvcError
+from signsvc import deadline
+from signsvc.errors import BadRequest, Message, SignsvcError, SigningTimeout
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
 from signsvc.signing.ltv import LtvBuilder
+from signsvc.services.signing_service import audit_unexpected
 from signsvc.signing.pdf_input import open_for_signing
 
 EXTEND_LEVELS = ("B-LT", "B-LTA")
@@ -31,9 +36,11 @@ class ExtendResult:
 
 
 class ExtendService:
-    def __init__(self, ltv: LtvBuilder, audit_service: AuditService) -> None:
+    def __init__(self, ltv: LtvBuilder, audit_service: AuditService,
+                 timeout_seconds: float | None = None) -> None:
         self._ltv = ltv
         self._audit = audit_service
+        self._timeout = timeout_seconds   # the whole of ``extend``; None: no deadline
 
     @property
     def ltv(self) -> LtvBuilder:
@@ -42,18 +49,30 @@ class ExtendService:
 
     def extend(self, ctx: RequestContext, data: bytes, level: str) -> ExtendResult:
         sha_in = hashlib.sha256(data).hexdigest()
-        try:
-            if level not in EXTEND_LEVELS:
-                raise BadRequest(Message("Mức nâng cấp phải là B-LT hoặc B-LTA.",
-                                         "The level to extend to must be B-LT or B-LTA."),
-                                 parameter="level")
-            open_for_signing(data)  # not a PDF, damaged, encrypted: refused before any network
-            result = self._ltv.extend(data, level)
-        except SignsvcError as exc:
-            audit(self._audit, ctx, "signing:document:extend_failed",
-                  "denied" if exc.status < 500 else "failure", error_code=exc.code,
-                  input_sha256=sha_in, level=level[:16])
-            raise
+        failed = "signing:document:extend_failed"
+        with deadline.within(self._timeout):
+            try:
+                if level not in EXTEND_LEVELS:
+                    raise BadRequest(Message("Mức nâng cấp phải là B-LT hoặc B-LTA.",
+                                             "The level to extend to must be B-LT or B-LTA."),
+                                     parameter="level")
+                open_for_signing(data)  # not a PDF, damaged, encrypted: refused before any network
+                result = self._ltv.extend(data, level)
+                if deadline.expired():
+                    raise SigningTimeout()
+            except (SignsvcError, TimeoutError) as exc:
+                if deadline.expired():  # whatever failed last, it failed because time was up
+                    audit(self._audit, ctx, failed, "failure", error_code=SigningTimeout.code,
+                          input_sha256=sha_in, level=level[:16])
+                    raise SigningTimeout() from None
+                if not isinstance(exc, SignsvcError):
+                    raise
+                audit(self._audit, ctx, failed, "denied" if exc.status < 500 else "failure",
+                      error_code=exc.code, input_sha256=sha_in, level=level[:16])
+                raise
+            except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+                raise audit_unexpected(self._audit, ctx, failed, exc, input_sha256=sha_in,
+                                       level=level[:16]) from None
         sha_out = hashlib.sha256(result.data).hexdigest()
         record = audit(self._audit, ctx, "signing:document:extended", "success", input_sha256=sha_in,
                        output_sha256=sha_out, level=result.level,

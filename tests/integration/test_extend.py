@@ -141,3 +141,27 @@ def test_cli_extend(dev_pki, responders, tmp_path):
                           env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes().startswith(src.read_bytes()) and read_dss(out.read_bytes()) is not None
+
+
+def test_unexpected_failure_while_extending_is_audited_and_a_500_problem(api):
+    """A library failing in an unforeseen way: 500 problem naming the request id (never a bare
+    error) and one audit record with outcome=error and the exception type."""
+    from signsvc.errors import UnexpectedError
+    from signsvc.services.context import RequestContext
+    from signsvc.services.extend_service import ExtendService
+    from tests.support.pdfs import make_pdf
+
+    class Broken:
+        def extend(self, data, level):
+            raise KeyError("/Fields")  # what a library might raise on an odd document
+
+    service = ExtendService(Broken(), api.services.audit, timeout_seconds=30)
+    ctx = RequestContext(request_id="extend-unexpected-0001", actor="clerk", role="clerk")
+    before = api.services.audit.verify().as_dict()["checked"]
+    with pytest.raises(UnexpectedError) as caught:
+        service.extend(ctx, make_pdf(), "B-LTA")
+    assert caught.value.status == 500
+    (rec,) = api.services.audit.list(after_sequence=before)
+    assert (rec.action, rec.outcome, rec.request_id) == (
+        "signing:document:extend_failed", "error", "extend-unexpected-0001")
+    assert rec.details["exception"] == "KeyError" and rec.level == "B-LTA"

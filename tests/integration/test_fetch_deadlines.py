@@ -169,3 +169,45 @@ def test_b_lt_signing_with_a_dripping_responder_ends_at_the_deadline_503_audited
             t = time.monotonic()
             with opener.open(f"{srv.base}/healthz", timeout=5) as resp:
                 assert resp.status == 200 and time.monotonic() - t < 1.0
+
+
+def test_extend_with_a_dripping_responder_ends_at_the_deadline_503_audited(
+        api, dev_pki, responders, tmp_path):
+    """/v1/extend has the same overall deadline as signing: with OCSP/CRL behind a dripping
+    network it answers 503 ``signing-timeout`` at the deadline, audited once, nothing returned."""
+    import json
+    import sqlite3
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.support.pdfs import make_pdf
+    from tests.support.server import running_server
+
+    signed = api.client.post("/v1/sign", query_string={"key": "dev-software", "level": "B-B"},
+                             data=make_pdf(), headers=api.headers("portal", **{"Content-Type": "application/pdf"}))
+    assert signed.status_code == 200, signed.get_data(as_text=True)
+    with dripping_server(interval=0.2) as drip:
+        env = {"http_proxy": drip.url, "HTTP_PROXY": drip.url, "no_proxy": "", "NO_PROXY": "",
+               "SIGNSVC_SERVICE__SIGNING_TIMEOUT_SECONDS": "4",
+               "SIGNSVC_REVOCATION__TIMEOUT_SECONDS": "30", "SIGNSVC_REVOCATION__RETRIES": "3"}
+        with running_server(tmp_path, env=env, workers=1, threads=4) as srv:
+            proc = srv.cli("clients", "create", "clerk", "--role", "clerk", "--keys", "dev-software")
+            assert proc.returncode == 0, proc.stderr
+            token = proc.stdout.strip().splitlines()[-1]
+            req = urllib.request.Request(
+                f"{srv.base}/v1/extend?level=B-LTA", data=signed.data, method="POST",
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
+            start = time.monotonic()
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                opener.open(req, timeout=60)
+            elapsed = time.monotonic() - start
+            body = json.loads(caught.value.read())
+            assert caught.value.code == 503 and body["code"] == "signing-timeout", body
+            assert 4.0 <= elapsed < 6.5, elapsed
+            assert drip.requests, "the fetch did not reach the dripping network"
+            with sqlite3.connect(srv.state / "audit.sqlite3") as db:
+                rows = db.execute("SELECT action, outcome, error_code, level FROM audit_events "
+                                  "WHERE request_id = ?", (caught.value.headers["X-Request-Id"],)).fetchall()
+            assert rows == [("signing:document:extend_failed", "failure", "signing-timeout", "B-LTA")]
