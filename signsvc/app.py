@@ -8,6 +8,7 @@ import os
 from flask import Flask
 
 import uuid
+from datetime import datetime, timezone
 
 from signsvc.adapters.audit_sqlite import SqliteAuditStore, open_audit_store
 from signsvc.adapters.cert_status import CertificateStatusChecker
@@ -18,6 +19,8 @@ from signsvc.policy.facts import PriorSignature
 from signsvc.policy.loader import PolicyError, parse_policy
 from signsvc.services.context import RequestContext
 from signsvc.services.policy_service import PolicyHolder, PolicyService, PolicyStampedAudit
+from signsvc.services.rate_limits import RateLedger
+from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
 from signsvc.signing.clock import ClockMonitor
 from signsvc.adapters.clients_sqlite import SqliteClientStore
 from signsvc.adapters.revocation_cache_sqlite import ResilientFetcherBackend, SqliteRevocationCache
@@ -135,7 +138,9 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     audit_store = open_audit_store(settings)
     policy = load_policy(settings, AuditService(audit_store), reloading=reloading)
     holder = PolicyHolder(policy)
-    audit = PolicyStampedAudit(audit_store, holder)
+    rate_store = SqliteRateCounters(settings.service.state_dir / "signsvc.sqlite3")
+    rates = RateLedger(rate_store, lambda: datetime.now(timezone.utc))
+    audit = PolicyStampedAudit(audit_store, holder, rates)
     client_store = SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3")
     keys = open_keys(settings)
     clock = ClockMonitor()
@@ -154,7 +159,8 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
                         appearance=settings.appearance)
     validator = PdfValidator(trust, policy_sha256=policy.sha256, policy_version=policy.version,
                              allow_fetching=settings.trust.allow_fetching,
-                             revocation_mode=settings.trust.revocation)
+                             revocation_mode=settings.trust.revocation,
+                             fetcher_backend=fetchers)  # revocation data cached until nextUpdate
     status = CertificateStatusChecker(trust.anchors, trust.intermediates,
                                       allow_fetching=settings.trust.allow_fetching,
                                       ttl_seconds=settings.policy.certificate_status_ttl_seconds)
@@ -164,7 +170,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
                                    prior_signatures=prior_signatures(
                                        validator, registered_official_certificates(settings,
                                                                                    client_store)),
-                                   clock=clock)
+                                   clock=clock, rates=rates)
 
     checkpoints = build_checkpoints(settings, audit_store, audit, keys, timestamper, trust)
 
@@ -172,6 +178,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         checkpoints.stop()
         keys.close()
         audit_store.close()
+        rate_store.close()
         if revocation_cache is not None:
             revocation_cache.close()
 
@@ -238,7 +245,8 @@ def build_workflow(settings: Settings, audit: AuditService, policy_service: Poli
     sessions = SessionService(store, documents, policy_service, audit,
                               timestamper=timestamper,
                               intermediates=tuple(intermediates),
-                              ttl_seconds=settings.pages.signing_session_seconds)
+                              ttl_seconds=settings.pages.signing_session_seconds,
+                              timeout_seconds=settings.service.signing_timeout_seconds)
     sessions.purge()
     return documents, sessions, store
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any, Callable
 
 from asn1crypto import x509
 
-from signsvc import errors
+from signsvc import deadline, errors
 from signsvc.sessions import layout
 from signsvc.sessions.model import StoredDocument, StoredSession
 from signsvc.errors import Message, SignsvcError
@@ -173,11 +174,21 @@ class DocumentService:
         return self._store.documents_for(ctx.actor or "", "awaiting")
 
 
+def _within_timeout(method):
+    """Run a session step within the service's deadline (``self._timeout`` seconds)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with deadline.within(self._timeout):
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class SessionService:
     def __init__(self, store: Any, documents: DocumentService,
                  policy: PolicyService, audit_service: AuditService, *, timestamper,
                  intermediates: tuple[x509.Certificate, ...], ttl_seconds: int = 300,
-                 now: Callable[[], datetime] = _now) -> None:
+                 now: Callable[[], datetime] = _now, timeout_seconds: float | None = None) -> None:
+        self._timeout = timeout_seconds   # steps 1 and 3 each end by it (OCSP/CRL/TSA cut)
         self._store = store
         self._documents = documents
         self._policy = policy
@@ -204,6 +215,7 @@ class SessionService:
         return tuple(c for c in self._intermediates if c.subject == cert.issuer)
 
     # -- step 1 ---------------------------------------------------------------------------
+    @_within_timeout
     def create(self, ctx: RequestContext, document_id: str, certificate_b64: Any, level: str,
                eservice: str | None, rsa_padding: str = "pss",
                appearance=None, field: str | None = None) -> dict[str, Any]:
@@ -268,12 +280,18 @@ class SessionService:
                                         field_name=field_name,
                                         prefer_pss=rsa_padding == "pss", visible=visible)
         except SignsvcError as exc:
+            if deadline.expired() and "rule" not in exc.extra:
+                raise self._timed_out(ctx, facts, {"document_id": str(document_id)[:64],
+                                                   "step": "prepare"}) from None
             if "rule" not in exc.extra:
                 audit(self._audit, ctx, "signing:session:rejected", "denied" if exc.status < 500
                       else "failure", error_code=exc.code, **facts,
                       details={"document_id": document_id[:64], "step": "prepare"})
             raise
         except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                raise self._timed_out(ctx, facts, {"document_id": str(document_id)[:64],
+                                                   "step": "prepare"}) from None
             if unreadable(pdf):  # the library tripped over the document: 422, as any bad input
                 audit(self._audit, ctx, "signing:session:rejected", "denied",
                       error_code=errors.MalformedPdf.code, **facts,
@@ -348,6 +366,7 @@ class SessionService:
                            "reported_by": "agent"})
 
     # -- step 3 ---------------------------------------------------------------------------
+    @_within_timeout
     def complete(self, ctx: RequestContext, session_id: str, signature_b64: Any,
                  certificate_b64: Any = None) -> tuple[StoredDocument, bytes]:
         s = self._owned(ctx, session_id)
@@ -395,7 +414,7 @@ class SessionService:
                     chain = self._chain_for(cert)
                     signed = self._ltv.complete(signed, s.level,
                                                 self._ltv.signer_context(cert, chain)).data
-            except SignsvcError:
+            except (SignsvcError, TimeoutError):
                 self._store.finish_session(s.id, "rejected")
                 raise
             sha = hashlib.sha256(signed).hexdigest()
@@ -403,11 +422,17 @@ class SessionService:
                 self._store.finish_session(s.id, "rejected")
                 raise errors.StaleRevision()
         except SignsvcError as exc:
+            if deadline.expired():
+                raise self._timed_out(ctx, facts, {"session": s.id[:16], "document_id": s.document_id,
+                                                   "step": "complete"}) from None
             audit(self._audit, ctx, "signing:session:rejected", "denied" if exc.status < 500
                   else "failure", error_code=exc.code, **facts,
                   details={"session": s.id[:16], "document_id": s.document_id, "step": "complete"})
             raise
         except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                raise self._timed_out(ctx, facts, {"session": s.id[:16], "document_id": s.document_id,
+                                                   "step": "complete"}) from None
             raise audit_unexpected(self._audit, ctx, "signing:session:rejected", exc, **facts,
                                    details={"session": s.id[:16], "document_id": s.document_id,
                                             "step": "complete"}) from None
@@ -419,6 +444,13 @@ class SessionService:
         stored = self._store.document(s.document_id)
         assert stored is not None
         return stored, signed
+
+    def _timed_out(self, ctx: RequestContext, facts: dict[str, Any],
+                   details: dict[str, Any]) -> errors.SigningTimeout:
+        """Audit a step that ran past its deadline; the error to raise (503 signing-timeout)."""
+        audit(self._audit, ctx, "signing:session:rejected", "failure",
+              error_code=errors.SigningTimeout.code, **facts, details=details)
+        return errors.SigningTimeout()
 
     def reject(self, ctx: RequestContext, error: SignsvcError, step: str) -> None:
         """Audit a session request refused before it reached ``create``/``complete`` (its JSON

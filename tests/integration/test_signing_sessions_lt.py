@@ -105,3 +105,47 @@ def test_revocation_outage_stops_step_one(dev_pki, responders, tmp_path, monkeyp
         assert db.execute("SELECT COUNT(*) FROM signing_sessions").fetchone()[0] == 0
     finally:
         api.services.shutdown()
+
+
+def test_step_three_past_the_deadline_is_503_audited_and_the_session_ends(dev_pki, responders, tmp_path):
+    """A TSA that drips its answer at step 3: the step ends at [service]
+    signing_timeout_seconds with 503 signing-timeout, audited, nothing stored, the session
+    closed (the official starts again)."""
+    import time
+
+    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.services.context import RequestContext
+    from tests.conftest import build_api
+    from tests.support.drip import dripping_server
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text(SHIPPED)
+    with dripping_server(interval=0.2, content_type="application/timestamp-reply") as drip:
+        api = build_api(tmp_path / "state", POLICY__PATH=str(policy),
+                        timestamp__urls=f'["{drip.url}/tsa"]', timestamp__timeout_seconds="30",
+                        timestamp__retries="0", service__signing_timeout_seconds="3")
+        try:
+            _, api.tokens["an"] = api.services.clients.create("an", "official", (),
+                                                              RequestContext("t", "tests", "admin"))
+            SqliteWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
+                "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
+            api.dev_pki = dev_pki
+            doc = new_document(api)
+            resp = start(api, "an", doc, "official-an", level="B-T")
+            assert resp.status_code == 201, resp.get_json()
+            session = resp.get_json()
+            began = time.monotonic()
+            done = finish(api, "an", session, token_sign(dev_pki, "official-an", session))
+            elapsed = time.monotonic() - began
+            body = done.get_json()
+            assert done.status_code == 503 and body["code"] == "signing-timeout", body
+            assert elapsed < 6, elapsed
+            assert drip.requests, "the timestamp request did not reach the dripping TSA"
+            rec = api.services.audit.list(action="signing:session:rejected")[-1]
+            assert rec.error_code == "signing-timeout" and rec.details["step"] == "complete"
+            stored = api.client.get(f"/v1/documents/{doc['id']}", headers=api.headers("portal")).get_json()
+            assert stored["revision"] == doc["revision"]   # nothing signed was stored
+            again = finish(api, "an", session, token_sign(dev_pki, "official-an", session))
+            assert again.status_code in (409, 410), again.get_json()   # the session is over
+        finally:
+            api.services.shutdown()
