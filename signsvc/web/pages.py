@@ -299,6 +299,15 @@ def _page_error(error: SignsvcError) -> Response:
     return problem_response(error) if _for_script() else error_page(error)
 
 
+@pages.errorhandler(Exception)
+def _page_unexpected(error: Exception) -> Response:
+    """An unexpected failure on a page: audited like any other, shown as a page (500 with the
+    request id), never a bare error or raw JSON."""
+    from signsvc.web.problem import unexpected_error
+
+    return _page_error(unexpected_error(error))
+
+
 @pages.errorhandler(HTTPException)
 def _page_http_error(error: HTTPException) -> Response:
     from signsvc.web.problem import _HTTP_MAP

@@ -97,6 +97,14 @@ def _problem_page(error: SignsvcError) -> Response:
     return _render("auditor_problem.html", status=error.status, error=error)
 
 
+@auditor.errorhandler(Exception)
+def _unexpected_page(error: Exception) -> Response:
+    """An unexpected failure on an auditor's page: audited, shown as a page with the request id."""
+    from signsvc.web.problem import unexpected_error
+
+    return _problem_page(unexpected_error(error))
+
+
 @auditor.errorhandler(HTTPException)
 def _http_problem_page(error: HTTPException) -> Response:
     return _problem_page(_HTTP_MAP.get(error.code or 500, SignsvcError)())

@@ -89,5 +89,13 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        log.error("unexpected error in request %s", getattr(g, "request_id", None), exc_info=error)
-        return problem_response(_audit_unexpected(error))
+        return problem_response(unexpected_error(error))
+
+
+def unexpected_error(error: BaseException) -> SignsvcError:
+    """An exception no boundary translated: logged (server side only), audited
+    (``http:request:failed``, ``outcome=error``); the error to answer with (500 naming the
+    request id, or 503 when the audit log cannot take the record). Pages render it as a
+    page, the API as problem+json."""
+    log.error("unexpected error in request %s", getattr(g, "request_id", None), exc_info=error)
+    return _audit_unexpected(error)
