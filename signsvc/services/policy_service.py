@@ -10,6 +10,7 @@ record. Every audit record carries the policy's SHA-256 and version.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
@@ -27,6 +28,7 @@ from signsvc.policy.rules import CATALOGUE
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
+from signsvc.services.rate_limits import RateLedger
 from signsvc.signing.clock import ClockMonitor
 from signsvc.signing.pdf_input import OpenedPdf
 
@@ -36,6 +38,7 @@ _RULE_ERRORS = {"seal-before-official": errors.SealBeforeOfficial,
                 "key-not-permitted": errors.KeyNotPermitted,
                 "attachment-mode": errors.AttachmentModeConflict}
 ESERVICES = ("level3", "level4", "copy")
+log = logging.getLogger(__name__)
 
 
 class PolicyHolder:
@@ -57,16 +60,33 @@ class PolicyHolder:
 
 
 class PolicyStampedAudit(AuditService):
-    """An ``AuditService`` that writes the policy hash and version into every record."""
+    """An ``AuditService`` that writes the policy hash and version into every record and,
+    with ``rates``, tells the rate counters each signing outcome (see ``RateLedger``)."""
 
-    def __init__(self, store: AuditStore, holder: PolicyHolder) -> None:
+    def __init__(self, store: AuditStore, holder: PolicyHolder,
+                 rates: RateLedger | None = None) -> None:
         super().__init__(store)
         self._holder = holder
+        self.rates = rates
 
     def record(self, event: AuditEvent) -> AuditRecord:
         p = self._holder.policy
         details = {**event.details, "policy_sha256": p.sha256, "policy_version": p.version[:64]}
-        return super().record(dataclasses.replace(event, details=details))
+        try:
+            record = super().record(dataclasses.replace(event, details=details))
+        except BaseException:
+            self._observe(event, written=False)
+            raise
+        self._observe(event, written=True)
+        return record
+
+    def _observe(self, event: AuditEvent, written: bool) -> None:
+        if self.rates is None:
+            return
+        try:
+            self.rates.observe(event, written)
+        except Exception:  # noqa: BLE001 - the record stands; a lost count is logged
+            log.exception("rate counters not updated for request %s", event.request_id)
 
 
 def certificate_facts(key: SigningKey, chain: str, revocation: str) -> CertificateFacts:
@@ -124,8 +144,10 @@ class PolicyService:
                  cert_status: Callable[[Any, Sequence[Any]], tuple[str, str]],
                  prior_signatures: Callable[[bytes], tuple[PriorSignature, ...]],
                  clock: ClockMonitor, digest: str = "sha256",
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 rates: RateLedger | None = None) -> None:
         self._holder = holder
+        self._rates = rates   # exact counters; None: counted from the audit log (slow, racy)
         self._audit = audit_service
         self._profile = service_profile
         self._archive = archive
@@ -158,6 +180,8 @@ class PolicyService:
         return value
 
     def _usage(self, client: str, key_id: str, now: datetime) -> Usage:
+        if self._rates is not None:
+            return self._rates.usage(client, key_id)
         minute, day = now - timedelta(minutes=1), now.replace(hour=0, minute=0, second=0, microsecond=0)
         count = self._audit.count
         return Usage(client_minute=count(action=SIGNED_ACTION, since=minute, actor=client),
@@ -222,8 +246,15 @@ class PolicyService:
         return evaluate(self.policy, facts)
 
     def enforce(self, ctx: RequestContext, facts: SigningFacts) -> Decision:
-        """The decision; a denial is audited (with the evaluated facts) and raised."""
-        decision = self.decide(facts)
+        """The decision; a denial is audited (with the evaluated facts) and raised. With rate
+        counters, the decision is made on the counts of this instant and an allowed request
+        is counted in the same transaction (concurrent requests cannot pass a limit)."""
+        if self._rates is not None:
+            decision = self._rates.admit(
+                ctx.request_id, facts.client, facts.key_id,
+                lambda usage: self.decide(dataclasses.replace(facts, usage=usage)))
+        else:
+            decision = self.decide(facts)
         denied = decision.denied_by
         if denied is None:
             return decision
