@@ -4,14 +4,17 @@ The table lives next to ``audit_events`` in the same file and is created here (`
 EXISTS``, so an existing audit file gains it on first use). Rows are append-only
 (triggers, a guard against mistakes like the audit table's); ``checkpoint_index`` and
 ``head_sequence`` are unique, so two workers that sign the same head at once store it
-once. Every ``sqlite3`` or OS error becomes ``AuditUnavailable``.
+once; ``exclusive`` lets one process at a time sign at all. Every ``sqlite3`` or OS error becomes ``AuditUnavailable``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import sqlite3
-from typing import Any
+import time
+from typing import Any, Iterator
 from urllib.parse import quote
 
 from signsvc.audit.checkpoints import Checkpoint, SignedCheckpoint
@@ -122,3 +125,30 @@ class SqliteCheckpointStore:
 
     def check(self) -> None:
         self._query("SELECT count(*) FROM audit_checkpoints")
+
+    @contextlib.contextmanager
+    def exclusive(self, *, wait_seconds: float = 0.0) -> Iterator[bool]:
+        """Yield True while this process alone may take a checkpoint of this log (an
+        ``flock`` on ``<audit file>.checkpoint-lock``, released when the block ends or the
+        process dies), False when another process held it for ``wait_seconds``."""
+        try:
+            fd = os.open(self._path + ".checkpoint-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise AuditUnavailable() from exc
+        try:
+            end = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= end:
+                        yield False
+                        return
+                    time.sleep(0.05)
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)

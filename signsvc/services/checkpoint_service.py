@@ -6,8 +6,9 @@ Fail-safe: a checkpoint that cannot be made (TSA down, token away) is logged and
 blocks or fails a signature. Each process runs one background thread (started by
 ``start``), which wakes every ``POLL_SECONDS`` and checkpoints when ``every_records``
 records have been appended since the last checkpoint, or when ``every_seconds`` have
-passed and there is anything new. Two processes that sign the same head store it once
-(the store's unique head and index).
+passed and there is anything new. One process at a time takes a checkpoint (the store's
+``exclusive`` lock, an flock); the others find the head covered and sign nothing. Two
+processes that still sign the same head store it once (the store's unique head and index).
 
 Before signing, the chain is verified from the previous checkpoint (hash chain and MACs);
 a checkpoint never moves backwards (a head at or below the previous checkpoint's with
@@ -18,7 +19,7 @@ file is the lock between processes) and then into the database.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import logging
 import os
 import threading
@@ -32,10 +33,9 @@ from signsvc.audit.checkpoints import (
     next_checkpoint,
 )
 from signsvc.audit.events import AuditEvent, format_time, parse_time
-from signsvc.audit.export import build_export, dump_export
 from signsvc.audit.external import AuditVerification, unacknowledged, verify_full
 from signsvc.audit.ports import AuditStore
-from signsvc.errors import AuditUnavailable, BadRequest, CheckpointUnavailable, Message
+from signsvc.errors import AuditUnavailable, CheckpointUnavailable, Message
 from signsvc.services.audit_service import AuditService
 from signsvc.services.context import RequestContext
 
@@ -123,6 +123,13 @@ class CheckpointService:
                 return False
         if new >= self.every_records:
             return True
+        if last is not None and isinstance(last.checkpoint.time, str):
+            try:   # taken by any process less than every_seconds ago: not due by time
+                if (self._clock() - parse_time(last.checkpoint.time)).total_seconds() \
+                        < self.every_seconds:
+                    return False
+            except ValueError:
+                pass
         return _time.monotonic() - self._last_attempt >= self.every_seconds
 
     def create(self, ctx: RequestContext | None = None) -> SignedCheckpoint:
@@ -136,44 +143,57 @@ class CheckpointService:
                 "Chưa cấu hình khóa ký điểm kiểm soát nhật ký ([audit] checkpoint_key).",
                 "No audit checkpoint key is configured ([audit] checkpoint_key)."))
         ctx = ctx or _system_ctx()
-        with self._lock:
-            self._last_attempt = _time.monotonic()
-            for _attempt in range(3):
-                sequence, head_hash = self._store.head()
-                last = self._previous()
-                if last is not None and last.checkpoint.head_sequence == sequence \
-                        and last.checkpoint.head_hash == head_hash:
-                    return last
-                self._verify_since(last, sequence)
-                cp = next_checkpoint(last.checkpoint if last else None, sequence, head_hash,
-                                     format_time(self._clock()))
+        with self._lock, self._exclusive(wait_seconds=30.0):
+            # the other process's checkpoint (if it held the lock) is found below; after 30 s
+            # go ahead anyway: the store's unique index and head still store a head once
+            return self._create_locked(ctx)
+
+    def _exclusive(self, wait_seconds: float):
+        """The checkpoint store's lock between processes (``exclusive``), if it has one."""
+        exclusive = getattr(self._checkpoints, "exclusive", None)
+        return exclusive(wait_seconds=wait_seconds) if exclusive is not None \
+            else contextlib.nullcontext(True)
+
+    def _create_locked(self, ctx: RequestContext) -> SignedCheckpoint:
+        """``create``'s work; the caller holds ``self._lock`` (and the store's lock)."""
+        assert self._signer is not None
+        self._last_attempt = _time.monotonic()
+        for _attempt in range(3):
+            sequence, head_hash = self._store.head()
+            last = self._previous()
+            if last is not None and last.checkpoint.head_sequence == sequence \
+                    and last.checkpoint.head_hash == head_hash:
+                return last
+            self._verify_since(last, sequence)
+            cp = next_checkpoint(last.checkpoint if last else None, sequence, head_hash,
+                                 format_time(self._clock()))
+            try:
+                signature, token = self._signer.sign(cp.payload())
+            except Exception as exc:
+                self._record_failure(ctx, exc)
+                raise CheckpointUnavailable() from exc
+            signed = SignedCheckpoint(cp, signature, token, self._signer.certificate_sha256)
+            if self._external is not None:
                 try:
-                    signature, token = self._signer.sign(cp.payload())
-                except Exception as exc:
+                    if not self._external.add(signed, self._mac_from()):
+                        continue  # another process wrote this index first: look again
+                except CheckpointUnavailable as exc:
                     self._record_failure(ctx, exc)
-                    raise CheckpointUnavailable() from exc
-                signed = SignedCheckpoint(cp, signature, token, self._signer.certificate_sha256)
-                if self._external is not None:
-                    try:
-                        if not self._external.add(signed, self._mac_from()):
-                            continue  # another process wrote this index first: look again
-                    except CheckpointUnavailable as exc:
-                        self._record_failure(ctx, exc)
-                        raise
-                if self._checkpoints.add(signed):
-                    self._failing = False
-                    self._audit.record(AuditEvent(
-                        action=CHECKPOINT_ACTION, outcome="success", actor=ctx.actor,
-                        role=ctx.role, request_id=ctx.request_id,
-                        client_address=ctx.client_address, key_id=self._signer.key_id,
-                        certificate_sha256=self._signer.certificate_sha256,
-                        details={"checkpoint": cp.index, "head_sequence": cp.head_sequence,
-                                 "head_hash": cp.head_hash,
-                                 "payload_sha256": cp.payload_sha256()}))
-                    log.info("audit checkpoint #%d at sequence %d", cp.index, cp.head_sequence)
-                    return signed
-                # another process stored this index or head first: look again
-            raise CheckpointUnavailable()
+                    raise
+            if self._checkpoints.add(signed):
+                self._failing = False
+                self._audit.record(AuditEvent(
+                    action=CHECKPOINT_ACTION, outcome="success", actor=ctx.actor,
+                    role=ctx.role, request_id=ctx.request_id,
+                    client_address=ctx.client_address, key_id=self._signer.key_id,
+                    certificate_sha256=self._signer.certificate_sha256,
+                    details={"checkpoint": cp.index, "head_sequence": cp.head_sequence,
+                             "head_hash": cp.head_hash,
+                             "payload_sha256": cp.payload_sha256()}))
+                log.info("audit checkpoint #%d at sequence %d", cp.index, cp.head_sequence)
+                return signed
+            # another process stored this index or head first: look again
+        raise CheckpointUnavailable()
 
     def _previous(self) -> SignedCheckpoint | None:
         """The newest checkpoint, in the database or (newer) in the external folder."""
@@ -241,8 +261,13 @@ class CheckpointService:
     def run_once(self) -> SignedCheckpoint | None:
         """One background step: checkpoint if due; never raises."""
         try:
-            if self.due():
-                return self.create()
+            if self._signer is None or not self.due():
+                return None
+            with self._lock, self._exclusive(wait_seconds=0.0) as mine:
+                # one process at a time: N workers do not each sign the same stretch of log;
+                # the one that waited finds it checkpointed (not due any more)
+                if mine and self.due():
+                    return self._create_locked(_system_ctx())
         except (CheckpointUnavailable, AuditUnavailable):
             pass  # logged (and audited) in create; retried after every_seconds
         except Exception:
@@ -331,59 +356,8 @@ class CheckpointService:
     # -- export ---------------------------------------------------------------------------
 
     def export(self, ctx: RequestContext, since: str | None = None) -> tuple[bytes, dict[str, Any]]:
-        """``(export bytes, summary)``: records from ``since`` to a fresh checkpoint.
+        """``(export bytes, summary)``: records from ``since`` to a fresh checkpoint (audited;
+        see checkpoint_export.export_log)."""
+        from signsvc.services.checkpoint_export import export_log
 
-        The export and its SHA-256 are audited (``audit:log:exported``); a failure to
-        checkpoint is audited as a failed export and raised (``CheckpointUnavailable``).
-        """
-        bound = None
-        if since:
-            try:
-                bound = parse_time(since)
-            except ValueError:
-                raise BadRequest(Message("since phải là ngày hoặc thời điểm theo ISO-8601.",
-                                         "since must be an ISO-8601 date or date-time."),
-                                 parameter="since") from None
-        try:
-            checkpoint = self.create(ctx)
-        except CheckpointUnavailable as exc:
-            self._audit.record(AuditEvent(
-                action=EXPORTED_ACTION, outcome="failure", actor=ctx.actor, role=ctx.role,
-                request_id=ctx.request_id, client_address=ctx.client_address,
-                error_code=exc.code, details={"since": bound}))
-            raise
-        head = checkpoint.checkpoint.head_sequence
-        records = []
-        stream = self._store.iter_all()
-        try:
-            for record in stream:
-                if record.sequence > head:
-                    break
-                if records or bound is None or (isinstance(record.time, str)
-                                                and record.time >= bound):
-                    records.append(record)
-        finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
-        first = records[0].sequence if records else head + 1
-        checkpoints = self._checkpoints.list(min_head_sequence=first - 1)
-        checkpoints = [c for c in checkpoints if c.checkpoint.head_sequence <= head]
-        document = build_export(
-            created=format_time(self._clock()), exported_by=ctx.actor, since=bound,
-            records=records, checkpoints=checkpoints, certificates=self._export_certificates,
-            trust_anchors=self._trust_anchors, trust_anchors_sha256=self._trust_anchors_sha256,
-            service=self._service_info)
-        data = dump_export(document)
-        sha256 = hashlib.sha256(data).hexdigest()
-        self._audit.record(AuditEvent(
-            action=EXPORTED_ACTION, outcome="success", actor=ctx.actor, role=ctx.role,
-            request_id=ctx.request_id, client_address=ctx.client_address, output_sha256=sha256,
-            details={"since": bound, "first_sequence": document["first_sequence"],
-                     "last_sequence": document["last_sequence"], "records": len(records),
-                     "checkpoint": checkpoint.checkpoint.index}))
-        summary = {"sha256": sha256, "records": len(records),
-                   "first_sequence": document["first_sequence"],
-                   "last_sequence": document["last_sequence"],
-                   "checkpoint": checkpoint.checkpoint.index}
-        return data, summary
+        return export_log(self, ctx, since)
