@@ -24,6 +24,7 @@ from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
 from signsvc.signing.clock import ClockMonitor
 from signsvc.adapters.clients_sqlite import SqliteClientStore
 from signsvc.adapters.revocation_cache_sqlite import ResilientFetcherBackend, SqliteRevocationCache
+from signsvc.adapters.pdftotext_words import pdftotext_words
 from signsvc.adapters.pkcs11_keys import Pkcs11Key, Pkcs11Modules
 from signsvc.adapters.software_keys import SoftwareKey
 from signsvc.keys.registry import KeyRegistry
@@ -156,7 +157,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     lt_contexts = validation_context_factory(trust.anchors, trust.intermediates, fetchers)
     pades = PadesSigner(timestamper, lt_contexts, clock=clock,
                         fallback=Fallback(timestamp=ts.on_unavailable, revocation=rev.on_unavailable),
-                        appearance=settings.appearance)
+                        appearance=settings.appearance, page_words=pdftotext_words)
     validator = PdfValidator(trust, policy_sha256=policy.sha256, policy_version=policy.version,
                              allow_fetching=settings.trust.allow_fetching,
                              revocation_mode=settings.trust.revocation,
@@ -213,7 +214,8 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
                                   settings.pages)
     services.documents, services.sessions, workflow_store = build_workflow(
         settings, audit, policy_service, trust.intermediates, client_store, timestamper)
-    services.sessions.use_appearance(services.signing.images, settings.appearance)
+    services.sessions.use_appearance(services.signing.images, settings.appearance,
+                                     page_words=pdftotext_words)
     services.sessions.use_ltv(services.extend.ltv)
     from signsvc.services.wholefile_service import WholeFileService
 

@@ -30,30 +30,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from asn1crypto import cms
-from pyhanko.sign.general import extract_certificate_info
-from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
-
-from signsvc.errors import MalformedPdf, Message, NotAPdf, NotSigned, SignsvcError
+from signsvc.errors import MalformedPdf, Message, NotAPdf, SignsvcError
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
-from signsvc.signing.ltv import LtvBuilder, _open
+from signsvc.signing.last_timestamp import LastTimestamp, last_timestamp
+from signsvc.signing.ltv import LtvBuilder
 
 log = logging.getLogger(__name__)
 
 RENEWED, DUE, NOT_DUE, FAILED = "renewed", "due", "not-due", "failed"
-
-
-@dataclass(frozen=True)
-class LastTimestamp:
-    """The timestamp that comes last in a document (None when no timestamp covers the
-    last signature)."""
-
-    kind: str                         # "document" | "signature"
-    tsa_subject: str
-    tsa_not_after: datetime
-    gen_time: datetime | None
 
 
 @dataclass(frozen=True)
@@ -73,34 +59,6 @@ class ArchiveOutcome:
                 "tsa_not_after": self.tsa_not_after.isoformat() if self.tsa_not_after else None,
                 "new_tsa_not_after": self.new_tsa_not_after.isoformat() if self.new_tsa_not_after else None,
                 "audit_sequence": self.audit_sequence}
-
-
-def _token_facts(signed_data: cms.SignedData, kind: str) -> LastTimestamp:
-    cert = extract_certificate_info(signed_data).signer_cert
-    tst = signed_data["encap_content_info"]["content"].parsed
-    return LastTimestamp(kind=kind, tsa_subject=cert.subject.human_friendly,
-                         tsa_not_after=cert["tbs_certificate"]["validity"]["not_after"].native,
-                         gen_time=tst["gen_time"].native)
-
-
-def last_timestamp(data: bytes) -> LastTimestamp | None:
-    """The last timestamp of ``data`` (see ``LastTimestamp``); signsvc errors for a PDF
-    that cannot be read, is encrypted or holds no signature."""
-    reader = _open(data)
-    regular = reader.embedded_regular_signatures
-    if not regular:
-        raise NotSigned()
-    last: tuple[int, LastTimestamp] | None = None
-    for emb in reader.embedded_signatures:
-        rev = emb.signed_revision
-        if last is not None and rev < last[0]:
-            continue
-        if emb.sig_object_type == "/DocTimeStamp":
-            last = (rev, _token_facts(emb.signed_data, "document"))
-            continue
-        tokens = list(extract_tst_data_iter(emb.signer_info, signed=False))
-        last = (rev, _token_facts(tokens[-1], "signature")) if tokens else (rev, None)
-    return last[1] if last else None
 
 
 def _stage(path: Path, data: bytes) -> Path:

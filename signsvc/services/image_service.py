@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from signsvc.errors import BadRequest, Message
 from signsvc.keys.registry import KeyRegistry
@@ -23,9 +23,6 @@ from signsvc.signing.appearance import png
 from signsvc.signing.appearance.errors import AppearanceError
 from signsvc.signing.appearance.spec import AppearanceSpec, ImageRef, StoredImage
 
-if TYPE_CHECKING:
-    from signsvc.adapters.images_sqlite import SqliteImageStore
-
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 KINDS = ("signature", "seal")
 PROFILE_KIND = {"official": "signature", "seal": "seal"}
@@ -33,8 +30,24 @@ PROFILE_KIND = {"official": "signature", "seal": "seal"}
 OFFICIAL_PREFIX = "official:"
 
 
+class ImageStore(Protocol):
+    """Port: where registered images are kept (``signsvc.adapters.images_sqlite``)."""
+
+    def now(self) -> str:
+        """The registration time to record (ISO 8601)."""
+        ...
+
+    def add(self, image: StoredImage) -> bool:
+        """Store ``image``; False (nothing changed) when its name is taken."""
+        ...
+
+    def get(self, name: str) -> StoredImage | None: ...
+
+    def list(self) -> list[StoredImage]: ...
+
+
 class ImageService:
-    def __init__(self, store: "SqliteImageStore", keys: KeyRegistry, audit_service: AuditService,
+    def __init__(self, store: ImageStore, keys: KeyRegistry, audit_service: AuditService,
                  settings: AppearanceSettings) -> None:
         self._store = store
         self._keys = keys

@@ -199,6 +199,7 @@ class SessionService:
         self._now = now
         self._images = None          # visible signatures: ImageService, AppearanceSettings
         self._look = None
+        self._page_words = None
         self._ltv = None             # B-LT / B-LTA: signsvc.signing.ltv.LtvBuilder
 
     def use_ltv(self, ltv) -> None:
@@ -207,9 +208,10 @@ class SessionService:
         timestamp) at step 3."""
         self._ltv = ltv
 
-    def use_appearance(self, images, settings) -> None:
-        """Let officials draw a visible signature (``appearance`` at step 1)."""
-        self._images, self._look = images, settings
+    def use_appearance(self, images, settings, page_words=None) -> None:
+        """Let officials draw a visible signature (``appearance`` at step 1); ``page_words``
+        finds anchor texts (``signsvc.signing.appearance.words.PageWords``)."""
+        self._images, self._look, self._page_words = images, settings, page_words
 
     def _chain_for(self, cert: x509.Certificate) -> tuple[x509.Certificate, ...]:
         return tuple(c for c in self._intermediates if c.subject == cert.issuer)
@@ -265,7 +267,8 @@ class SessionService:
                 from signsvc.signing.appearance.visible import plan_visible
 
                 spec = self._images.resolve(appearance, f"official:{ctx.actor}")
-                visible = plan_visible(pdf, spec, self._look, cert, field_name, field is not None)
+                visible = plan_visible(pdf, spec, self._look, cert, field_name, field is not None,
+                                       page_words=self._page_words)
                 look = {"appearance": spec.profile, "image_sha256": visible.image_sha256,
                         "page": visible.page + 1,
                         "rect": ",".join(f"{v:.2f}" for v in visible.rect),

@@ -9,15 +9,10 @@ skipped (it cannot show a signature); a page number outside the document is a 42
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields
-
-from signsvc.errors import MalformedPdf, SignsvcError
+from signsvc.errors import SignsvcError
 from signsvc.signing.appearance import placement as pl
 
 MAX_FIELDS = 50
@@ -45,28 +40,17 @@ class EmptyField:
         return {"name": self.name, "page": self.page, "rect": [round(v, 3) for v in self.rect]}
 
 
-def _reader(data: bytes) -> PdfFileReader:
-    try:
-        return PdfFileReader(io.BytesIO(data), strict=False)
-    except (PdfError, ValueError, TypeError, KeyError):
-        raise MalformedPdf() from None
-
-
 def page_layout(data: bytes, pages: int, number: int) -> PageLayout:
     """The box of page ``number`` (1-based) as the preview renders it (pdftoppm: crop box)."""
-    box = pl.page_box(_reader(data), pages, number)
+    box = pl.page_box(pl.read_pdf(data), pages, number)
     return PageLayout(number, box.crop, box.rotate)
 
 
 def empty_fields(data: bytes) -> list[EmptyField]:
     """The empty signature fields with a visible widget, in document order."""
-    reader = _reader(data)
+    reader = pl.read_pdf(data)
     found: list[EmptyField] = []
-    try:
-        listed = list(fields.enumerate_sig_fields(reader, filled_status=False))
-    except (PdfError, ValueError, TypeError, KeyError, AttributeError):
-        return []
-    for name, _value, _ref in listed[: 4 * MAX_FIELDS]:
+    for name in pl.empty_field_names(reader)[: 4 * MAX_FIELDS]:
         if len(found) >= MAX_FIELDS:
             break
         if not isinstance(name, str) or not FIELD_NAME.match(name):

@@ -30,6 +30,7 @@ from signsvc.settings import LEVELS
 from signsvc.settings.model import AppearanceSettings
 from signsvc.signing.appearance.spec import AppearanceSpec
 from signsvc.signing.appearance.visible import plan_visible
+from signsvc.signing.appearance.words import PageWords
 from signsvc.signing.clock import ClockMonitor
 from signsvc.signing import event_loops
 from signsvc.signing.ltv import LONG_TERM, Fallback, LtvBuilder, complete_levels, plan_levels
@@ -84,11 +85,13 @@ class PadesSigner:
     def __init__(self, timestamper: TimeStamper | None,
                  validation_context_factory=None, clock: ClockMonitor | None = None,
                  fallback: Fallback = Fallback(),
-                 appearance: AppearanceSettings = AppearanceSettings()) -> None:
+                 appearance: AppearanceSettings = AppearanceSettings(),
+                 page_words: PageWords | None = None) -> None:
         """``validation_context_factory()`` returns a fresh ``ValidationContext`` for B-LT/B-LTA;
         ``clock`` is told the genTime of every signature timestamp obtained; ``fallback``
         says whether a TSA or OCSP/CRL outage fails the request or lowers the level."""
         self._timestamper = timestamper
+        self._page_words = page_words     # anchor placement: the words of pages (a port)
         self._vc_factory = validation_context_factory
         self._clock = clock
         self._fallback = fallback
@@ -104,7 +107,7 @@ class PadesSigner:
             return
         field_name = request.field_name or _next_field_name(pdf)
         plan_visible(pdf, request.appearance, self._appearance, key.certificate, field_name,
-                     request.field_name is not None)
+                     request.field_name is not None, page_words=self._page_words)
 
     def sign(self, pdf: OpenedPdf, key: SigningKey, request: SignatureRequest) -> SignedDocument:
         if request.level not in LEVELS:
@@ -123,7 +126,8 @@ class PadesSigner:
         needs_ts = plan.level != "B-B"
         field_name = request.field_name or _next_field_name(pdf)
         visible = plan_visible(pdf, request.appearance, self._appearance, key.certificate,
-                               field_name, request.field_name is not None) \
+                               field_name, request.field_name is not None,
+                               page_words=self._page_words) \
             if request.appearance is not None else None
         meta = signers.PdfSignatureMetadata(
             field_name=field_name,

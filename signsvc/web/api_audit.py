@@ -34,7 +34,7 @@ def audit_checkpoints(ctx: RequestContext):
     with_signatures = request.args.get("signatures") in ("1", "true")
     items = svc.list(after_index=_int("after_index", 0), limit=_int("limit", 100) or 100)
     if with_signatures:
-        from signsvc.audit.export import checkpoint_dict
+        from signsvc.services.audit_views import checkpoint_dict
         body = [checkpoint_dict(c) for c in items]
     else:
         body = [c.as_dict() for c in items]

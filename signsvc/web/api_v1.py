@@ -11,8 +11,7 @@ from signsvc.services.context import RequestContext
 from signsvc.services.pii import mask_for
 from signsvc.web.jsonbody import json_object
 from signsvc.settings import LEVELS
-from signsvc.signing.appearance.spec import PROFILES
-from signsvc.signing.pades import SignatureRequest
+from signsvc.services.signing_requests import PROFILES, SignatureRequest
 from signsvc.web.appearance_params import APPEARANCE_PARAMS, parse_appearance
 from signsvc.web.auth import client_required, services
 from signsvc.web.headers import content_disposition, header_text

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from werkzeug.exceptions import HTTPException
 
 from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError
-from signsvc.reports import texts as report_texts
+from signsvc.services import report_texts
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import page_client, page_context, services
 from signsvc.web.headers import content_disposition

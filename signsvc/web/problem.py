@@ -54,7 +54,7 @@ def _from_http(error: HTTPException) -> SignsvcError:
 
 def _audit_unexpected(error: BaseException) -> SignsvcError:
     """Audit an exception that reached the web layer; the error to answer with."""
-    from signsvc.audit.events import AuditEvent
+    from signsvc.services.audit_views import AuditEvent
 
     request_id = getattr(g, "request_id", None) or "unknown"
     try:

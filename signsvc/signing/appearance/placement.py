@@ -8,18 +8,19 @@ the key signs anything.
 
 from __future__ import annotations
 
+import io
 import re
-import subprocess
-import tempfile
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from pathlib import Path
 
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields
 
+from signsvc.errors import MalformedPdf
 from signsvc.signing.appearance.errors import placement_error
 from signsvc.signing.appearance.spec import Placement, nfc
+from signsvc.signing.appearance.words import PageWords
 
 MM = 72 / 25.4
 _TOLERANCE = 0.01
@@ -55,6 +56,23 @@ def _inherited(page, key):
             return None
         node = node["/Parent"]
     return None
+
+
+def read_pdf(data: bytes) -> PdfFileReader:
+    """A lenient reader of ``data``; ``MalformedPdf`` (422) when it cannot be opened."""
+    try:
+        return PdfFileReader(io.BytesIO(data), strict=False)
+    except (PdfError, ValueError, TypeError, KeyError):
+        raise MalformedPdf() from None
+
+
+def empty_field_names(reader) -> list:
+    """Names of the empty signature fields, in document order; ``[]`` when the form cannot
+    be read (a name may be of any type: callers check it)."""
+    try:
+        return [name for name, _value, _ref in fields.enumerate_sig_fields(reader, filled_status=False)]
+    except (PdfError, ValueError, TypeError, KeyError, AttributeError):
+        return []
 
 
 def page_box(reader, pages: int, number: int) -> PageBox:
@@ -186,40 +204,30 @@ def _find_image_cm(stream, data: bytes):
 
 
 def find_anchor(pdf_bytes: bytes, anchor: str, page: int | None, pages: int,
-                reader) -> tuple[int, tuple[float, float, float, float]]:
-    """First occurrence of ``anchor`` (whole words, NFC) as (page index, PDF rectangle)."""
+                reader, page_words: PageWords | None) -> tuple[int, tuple[float, float, float, float]]:
+    """First occurrence of ``anchor`` (whole words, NFC) as (page index, PDF rectangle);
+    the words come from ``page_words`` (a port: no text extractor means no anchor)."""
     words = nfc(anchor).split()
     if not words:
         raise placement_error("Văn bản neo rỗng.", "The anchor text is empty.", parameter="anchor")
     first, last = (page, page) if page else (1, pages)
     if page:
         page_box(reader, pages, page)
-    with tempfile.TemporaryDirectory(prefix="signsvc-anchor-") as tmp:
-        src = Path(tmp) / "in.pdf"
-        src.write_bytes(pdf_bytes)
-        try:
-            run = subprocess.run(
-                ["pdftotext", "-q", "-bbox-layout", "-f", str(first), "-l", str(last),
-                 str(src), str(Path(tmp) / "out.html")], capture_output=True, timeout=60)
-            html = (Path(tmp) / "out.html").read_bytes() if run.returncode == 0 else b""
-        except (OSError, subprocess.TimeoutExpired):
-            html = b""
-    if not html:
+    extracted = page_words(pdf_bytes, first, last) if page_words is not None else None
+    if not extracted:
         raise placement_error("Không trích xuất được văn bản của tài liệu để tìm văn bản neo.",
                               "The document's text could not be extracted to find the anchor.",
                               parameter="anchor")
-    ns = "{http://www.w3.org/1999/xhtml}"
-    root = ET.fromstring(html)
-    for offset, page_el in enumerate(root.iter(f"{ns}page")):
+    for offset, page_list in enumerate(extracted):
         # poppler may keep words with their spaces in one element: match token by token
-        seq = [(token, w) for w in page_el.iter(f"{ns}word") for token in nfc(w.text or "").split()]
+        seq = [(token, w) for w in page_list for token in nfc(w.text).split()]
         for i in range(len(seq) - len(words) + 1):
             if all(seq[i + k][0] == words[k] for k in range(len(words))):
                 hit = [seq[i + k][1] for k in range(len(words))]
-                x1 = min(float(w.get("xMin")) for w in hit)
-                x2 = max(float(w.get("xMax")) for w in hit)
-                top = min(float(w.get("yMin")) for w in hit)
-                bottom = max(float(w.get("yMax")) for w in hit)
+                x1 = min(w.x_min for w in hit)
+                x2 = max(w.x_max for w in hit)
+                top = min(w.y_min for w in hit)
+                bottom = max(w.y_max for w in hit)
                 box = page_box(reader, pages, first + offset)
                 if box.rotate:
                     raise placement_error("Chưa hỗ trợ văn bản neo trên trang xoay.",

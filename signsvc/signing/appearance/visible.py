@@ -20,6 +20,7 @@ from signsvc.signing.appearance.spec import (
     COPY_KINDS, CORNER_PROFILES, AppearanceSpec, iso_vn, nfc, signing_time_now, vgca_time,
 )
 from signsvc.signing.appearance.stamp import DecreeStampStyle, rgb
+from signsvc.signing.appearance.words import PageWords
 
 DEFAULT_OFFICIAL_SIZE = (170.0, 85.0)
 DEFAULT_TEXT_LINES = ("signer", "agency", "time")
@@ -94,7 +95,8 @@ def _text_lines(spec: AppearanceSpec, subject: dict, moment: datetime) -> list[s
 
 def plan_visible(pdf, spec: AppearanceSpec, settings: AppearanceSettings, certificate,
                  field_name: str, explicit_field: bool,
-                 signing_time: datetime | None = None) -> VisiblePlan:
+                 signing_time: datetime | None = None,
+                 page_words: PageWords | None = None) -> VisiblePlan:
     moment = signing_time or spec.signing_time or signing_time_now()
     reader = pdf.writer.prev
     measure = Measurer(settings.font_path).width
@@ -162,7 +164,7 @@ def plan_visible(pdf, spec: AppearanceSpec, settings: AppearanceSettings, certif
             rect = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
     elif placement.anchor:
         page, anchor_rect = pl.find_anchor(pl_data(pdf), placement.anchor, placement.page,
-                                           pdf.pages, reader)
+                                           pdf.pages, reader, page_words)
         size = placement.size or _natural_size(spec, settings, image, subject, moment, measure)
         rect = pl.relative_to_anchor(anchor_rect, size, placement.anchor_position)
     else:
