@@ -8,8 +8,11 @@ certificate, that certificate is a timestamping certificate (critical EKU
 ``timeStamping`` only), valid at ``genTime``, chains to the configured trust anchors, and
 ``genTime`` is within ``max_clock_skew`` of the local clock. A response failing any check
 counts as a failure of that TSA. When every TSA failed, ``TimestampRequestError`` is
-raised naming each TSA's last reason; nothing is cached between calls except the
-time of the last success (for ``available``).
+raised naming each TSA's last reason. Cached between calls: the time of the last success
+(for ``available``) and, for an hour, each TSA certificate whose path to the trust anchors
+validated (no fetching, so the path does not change) with the interval in which every
+certificate of that path is valid: a later token from that certificate is accepted
+without building the path again only when its ``genTime`` is inside that interval.
 
 Time: each attempt has a TOTAL deadline of ``timeout_seconds`` (connection, request and
 the whole answer, however slowly a TSA drips bytes), and the whole call, back-off sleeps
@@ -36,6 +39,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError, dummy_digest, set_tsp_headers
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.registry import CertificateRegistry, SimpleTrustManager
 
 from signsvc import deadline
 from signsvc.signing import event_loops
@@ -44,6 +48,8 @@ log = logging.getLogger(__name__)
 
 #: a TSA answer larger than this is refused (a token with its chain is a few KiB)
 MAX_RESPONSE_BYTES = 256 * 1024
+#: how long a validated TSA certificate path is reused before it is built again
+TRUSTED_PATH_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,11 @@ class FailoverTimeStamper(TimeStamper):
         self._intermediates = tuple(intermediates)
         self._lock = threading.Lock()
         self._last_success = 0.0
+        # built once: the trust roots, and the TSA certificates whose path validated, with
+        # the interval in which all certificates of that path are valid (see _check_certificate)
+        self._trust_manager = SimpleTrustManager.build(trust_roots=list(self._roots)) \
+            if self._roots else None
+        self._trusted: dict[bytes, tuple[datetime, datetime, float]] = {}
         self._kept = threading.local()    # this thread's kept-alive aiohttp session
         #: (url, outcome) of every attempt of the last call, for logs and tests
         self.last_attempts: list[tuple[str, str]] = []
@@ -240,11 +251,25 @@ class FailoverTimeStamper(TimeStamper):
             raise TsaResponseRejected("certificate not valid at genTime")
         if not self._roots:
             return
-        vc = ValidationContext(trust_roots=list(self._roots), other_certs=list(self._intermediates),
+        fingerprint = cert.sha256
+        with self._lock:
+            known = self._trusted.get(fingerprint)
+        if known is not None and known[0] <= gen_time <= known[1] \
+                and time.monotonic() < known[2]:
+            return  # this certificate's path was validated, and every certificate of it is valid at genTime
+        vc = ValidationContext(trust_manager=self._trust_manager,
+                               certificate_registry=CertificateRegistry.build(self._intermediates),
                                allow_fetching=False, revocation_mode="soft-fail", moment=gen_time)
         try:
-            await CertificateValidator(cert, validation_context=vc).async_validate_usage(
+            path = await CertificateValidator(cert, validation_context=vc).async_validate_usage(
                 set(), {"time_stamping"})
         except Exception as exc:
             raise TsaResponseRejected(f"certificate not trusted ({type(exc).__name__})") from None
+        certs = list(path.iter_certs(include_root=True))
+        window = (max(c.not_valid_before for c in certs), min(c.not_valid_after for c in certs),
+                  time.monotonic() + TRUSTED_PATH_SECONDS)
+        with self._lock:
+            if len(self._trusted) >= 16:
+                self._trusted.clear()
+            self._trusted[fingerprint] = window
 
