@@ -2,8 +2,12 @@
 
 Built once at start-up (trust manager, intermediates, settings) and shared: it holds no
 per-request state, so concurrent requests may use the same instance. Each call creates
-its own validation contexts and, when fetching is allowed, its own HTTP session for
-OCSP/CRL/certificate retrieval, closed before the call returns.
+its own validation contexts. When fetching is allowed, OCSP/CRL/certificate retrieval
+goes through the ``fetcher_backend`` given at construction (the service passes the
+signing side's ``ResilientFetcherBackend``: loop-free, shared, backed by the SQLite
+revocation cache, so a response is fetched once until its nextUpdate for all workers);
+without one, each call opens and closes its own aiohttp session. ``validate`` runs on the
+calling thread's kept event loop (``signsvc.signing.event_loops``), not a fresh one.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ import hashlib
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from pyhanko_certvalidator.fetchers import FetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
 from signsvc import deadline
+from signsvc.signing import event_loops
 
 from signsvc.errors import MalformedPdf
 
-from . import messages
+from . import messages, speedups
 from .context import TrustSetup
 from .doctimestamp import check_document_timestamp
 from .evidence import document_evidence
@@ -30,6 +36,8 @@ from .integrity import DocumentFacts
 from .signature import check_signature
 from .trust import TrustAnchors
 from .verdict import document_verdict
+
+speedups.install()
 
 
 def _byte_evidence(item) -> bool:
@@ -44,14 +52,18 @@ class PdfValidator:
 
     def __init__(self, trust: TrustAnchors, *, policy_sha256: str | None, allow_fetching: bool,
                  revocation_mode: str, fetch_timeout_seconds: float = 10.0,
-                 policy_version: str | None = None) -> None:
+                 policy_version: str | None = None,
+                 fetcher_backend: FetcherBackend | None = None) -> None:
         """``revocation_mode`` is certvalidator's ``hard-fail`` or ``soft-fail``; raises
-        ``ConfigError`` for anything else or for a trust store without anchors."""
+        ``ConfigError`` for anything else or for a trust store without anchors.
+        ``fetcher_backend``, when given, must be usable from any thread and event loop
+        (it is shared by all calls and never closed here)."""
         self._trust = trust
         self._setup = TrustSetup.build(trust, allow_fetching=allow_fetching, revocation_mode=revocation_mode)
         self._policy_sha256 = policy_sha256
         self._policy_version = policy_version
         self._fetch_timeout = fetch_timeout_seconds
+        self._backend = fetcher_backend
 
     def validate(self, data: bytes) -> ValidationReport:
         """The report for ``data``.
@@ -61,13 +73,13 @@ class PdfValidator:
         ``%PDF-`` in the first 1024 bytes), ``MalformedPdf`` (no reading of ``reading``
         works, or a repaired file gives no signature whose bytes could be checked) or
         ``EncryptedPdf`` (it needs a password or key). The verdict follows the indications
-        (``verdict.document_verdict``). Runs its own event loop: from
-        inside a running loop, await ``avalidate`` instead.
+        (``verdict.document_verdict``). Runs on the calling thread's kept
+        event loop: from inside a running loop, await ``avalidate`` instead.
         """
         # within the request's deadline when one is in force (the signing path reads the
         # document's signatures for the seal rule); no limit otherwise
         budget = deadline.remaining()
-        return asyncio.run(asyncio.wait_for(self.avalidate(data), budget))
+        return event_loops.run(asyncio.wait_for(self.avalidate(data), budget))
 
     async def avalidate(self, data: bytes) -> ValidationReport:
         """``validate`` for callers that already run an event loop."""
@@ -84,15 +96,15 @@ class PdfValidator:
                                           if e.kind == "timestamp" and e.embedded is not None),
             cap=cap, findings=opened.findings, repaired=opened.reading == "repaired",
             appended=opened.appended)
-        backend = AIOHttpFetcherBackend(per_request_timeout=self._fetch_timeout) \
-            if self._setup.allow_fetching else None
+        own = self._setup.allow_fetching and self._backend is None
+        backend = AIOHttpFetcherBackend(per_request_timeout=self._fetch_timeout) if own else self._backend
         try:
             signatures = [await check_signature(e, self._setup, backend, doc)
                           for e in entries if e.kind == "signature"]
             timestamps = [await check_document_timestamp(e, self._setup, backend, doc)
                           for e in entries if e.kind == "timestamp"]
         finally:
-            if backend is not None:
+            if own:
                 await backend.close()
         ends = revision_ends(reader, opened.reader_data)
         sig_entries = [e for e in entries if e.kind == "signature"]
