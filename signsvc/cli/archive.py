@@ -5,19 +5,11 @@ some file failed (the others are still processed), 2 for an error before any fil
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import uuid
 from pathlib import Path
 
+from signsvc.cli.context import request_context
 from signsvc.settings import Settings
-
-
-def _ctx():
-    from signsvc.services.context import RequestContext
-
-    return RequestContext(request_id=uuid.uuid4().hex, actor=f"cli:{getpass.getuser()}",
-                          role="clerk", client_address="local")
 
 
 def cmd_archive_renew(settings: Settings, args: argparse.Namespace) -> int:
@@ -34,7 +26,8 @@ def cmd_archive_renew(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
     try:
         service = ArchiveService(services.extend.ltv, services.audit, days)
-        outcomes = service.renew_folder(_ctx(), folder, recursive=args.recursive, dry_run=args.dry_run)
+        outcomes = service.renew_folder(request_context(role="clerk"), folder,
+                                        recursive=args.recursive, dry_run=args.dry_run)
     finally:
         services.shutdown()
     if args.json:
@@ -56,3 +49,10 @@ def add_archive_commands(archive) -> None:
     s.add_argument("--dry-run", action="store_true", help="only report what is due")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_archive_renew)
+
+
+def add_commands(sub) -> None:
+    """The ``archive`` group (``sub``: the top-level argparse subparsers)."""
+    archive = sub.add_parser("archive", help="stored archives (B-LTA)").add_subparsers(
+        dest="sub", required=True)
+    add_archive_commands(archive)  # renew DIR

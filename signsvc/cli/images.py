@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import uuid
 from pathlib import Path
 
+from signsvc.cli.context import request_context
 from signsvc.settings import Settings
-
-
-def _ctx():
-    from signsvc.services.context import RequestContext
-
-    return RequestContext(request_id=uuid.uuid4().hex, actor=f"cli:{getpass.getuser()}",
-                          role="admin", client_address="local")
 
 
 def cmd_images_add(settings: Settings, args: argparse.Namespace) -> int:
@@ -31,7 +23,7 @@ def cmd_images_add(settings: Settings, args: argparse.Namespace) -> int:
                 raise BadRequest(Message(f"'{args.official}' không phải tài khoản người ký (official).",
                                          f"'{args.official}' is not an official's account."))
             owner = f"official:{client.name}"
-        stored = services.signing.images.add(_ctx(), args.name, args.kind, owner,
+        stored = services.signing.images.add(request_context(), args.name, args.kind, owner,
                                              Path(args.file).read_bytes(), args.diameter_mm)
     finally:
         services.shutdown()
@@ -73,3 +65,10 @@ def add_image_commands(images) -> None:
     s = images.add_parser("list", help="list registered images")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_images_list)
+
+
+def add_commands(sub) -> None:
+    """The ``images`` group (``sub``: the top-level argparse subparsers)."""
+    images = sub.add_parser("images", help="signature and seal images").add_subparsers(
+        dest="sub", required=True)
+    add_image_commands(images)  # add NAME FILE --kind --key [--diameter-mm], list

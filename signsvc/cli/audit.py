@@ -26,6 +26,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from signsvc.cli.context import request_context
 from signsvc.errors import BadRequest, ConfigError, Message
 
 
@@ -128,7 +129,6 @@ def cmd_audit_acknowledge(settings, args: argparse.Namespace) -> int:
     from signsvc.adapters.audit_sqlite import open_audit_store
     from signsvc.audit.events import AuditEvent
     from signsvc.audit.keyed import ACKNOWLEDGED_ACTION
-    from signsvc.cli import _ctx
 
     _quiet_pyhanko()
     reason = (args.reason or "").strip()
@@ -146,7 +146,7 @@ def cmd_audit_acknowledge(settings, args: argparse.Namespace) -> int:
             print("Không có gì cần xác nhận / nothing to acknowledge")
             return 0
         last = service._previous()
-        ctx = _ctx(role="admin")
+        ctx = request_context(role="admin")
         record = store.acknowledge(AuditEvent(
             action=ACKNOWLEDGED_ACTION, outcome="success", actor=ctx.actor, role=ctx.role,
             request_id=ctx.request_id, client_address=ctx.client_address,
@@ -200,12 +200,11 @@ def _verify_export_file(settings, args: argparse.Namespace) -> int:
 
 def cmd_audit_export(settings, args: argparse.Namespace) -> int:
     from signsvc.app import build_services
-    from signsvc.cli import _ctx
 
     _quiet_pyhanko()
     services = build_services(settings)
     try:
-        data, summary = services.checkpoints.export(_ctx(role="auditor"), args.since)
+        data, summary = services.checkpoints.export(request_context(role="auditor"), args.since)
     finally:
         services.shutdown()
     if args.output in (None, "-"):
@@ -227,11 +226,10 @@ def cmd_audit_export(settings, args: argparse.Namespace) -> int:
 
 def cmd_audit_checkpoint(settings, args: argparse.Namespace) -> int:
     from signsvc.app import build_services
-    from signsvc.cli import _ctx
 
     services = build_services(settings)
     try:
-        signed = services.checkpoints.create(_ctx())
+        signed = services.checkpoints.create(request_context())
     finally:
         services.shutdown()
     cp = signed.checkpoint
@@ -262,3 +260,9 @@ def add_audit_commands(audit) -> None:
     s.add_argument("--trust", action="append", metavar="FILE",
                    help="trust anchor file or folder (PEM/DER); default: [trust]")
     s.set_defaults(func=cmd_audit_acknowledge)
+
+
+def add_commands(sub) -> None:
+    """The ``audit`` group (``sub``: the top-level argparse subparsers)."""
+    audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="sub", required=True)
+    add_audit_commands(audit)  # verify [EXPORT], export, checkpoint

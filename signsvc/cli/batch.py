@@ -15,6 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
+from signsvc.cli.context import audit_service, policy_or_none, request_context
 from signsvc.settings import Settings
 
 DECISIONS = {"accept": "tiếp nhận / accept", "return": "trả lại / return"}
@@ -35,7 +36,6 @@ def collect(paths: list[str]) -> list[Path]:
 
 
 def _service(settings: Settings):
-    from signsvc.cli import _audit_service, _policy_or_none
     from signsvc.policy.engine import Policy
     from signsvc.services.batch_service import BatchService
     from signsvc.validation.trust import load_trust_anchors
@@ -43,12 +43,12 @@ def _service(settings: Settings):
 
     trust = load_trust_anchors(settings.trust.name, settings.trust.anchors,
                                settings.trust.intermediates, settings.trust.allow_sha1_roots)
-    policy = _policy_or_none(settings) or Policy(version="(none)", sha256="", default_eservice="level3",
+    policy = policy_or_none(settings) or Policy(version="(none)", sha256="", default_eservice="level3",
                                                  rules=())
     validator = PdfValidator(trust, policy_sha256=policy.sha256 or None, policy_version=policy.version,
                              allow_fetching=settings.trust.allow_fetching,
                              revocation_mode=settings.trust.revocation)
-    return BatchService(validator.validate, _audit_service(settings), lambda: policy,
+    return BatchService(validator.validate, audit_service(settings), lambda: policy,
                         max_files=settings.service.batch_max_files,
                         max_total_bytes=settings.service.batch_max_bytes,
                         max_document_bytes=settings.service.max_document_bytes)
@@ -73,12 +73,10 @@ def format_table(body: dict) -> str:
 
 
 def cmd_verify_batch(settings: Settings, args: argparse.Namespace) -> int:
-    from signsvc.cli import _ctx
-
     paths = collect(([args.input] if args.input else []) + list(args.batch))
     service = _service(settings)
     service.check_bounds(len(paths), sum(p.stat().st_size for p in paths))
-    result = service.verify_batch(_ctx(role="clerk"), [(p.name, p.read_bytes()) for p in paths])
+    result = service.verify_batch(request_context(role="clerk"), [(p.name, p.read_bytes()) for p in paths])
     body = result.as_dict()
     print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else format_table(body))
     return 0 if result.returned == 0 else 1

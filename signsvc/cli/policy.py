@@ -1,0 +1,57 @@
+"""``signsvc policy check|show|reload``: the information-security policy file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+
+from signsvc.adapters.policy_file import ActivePolicy, load_policy_file
+from signsvc.audit.events import AuditEvent
+from signsvc.cli.context import audit_service, request_context
+from signsvc.policy.loader import PolicyError
+from signsvc.settings import Settings
+from signsvc.wsgi import pidfile_path
+
+
+def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
+    """check: validate the file; show: print the policy in force; reload: validate, then
+    ask the running service (SIGHUP to gunicorn) to load it. A bad file is audited."""
+    known = {k.id for k in settings.keys}
+    if args.sub == "show":
+        text = ActivePolicy(settings.service.state_dir).last_good()
+        print(text if text is not None else settings.policy.path.read_text(encoding="utf-8"))
+        return 0
+    try:
+        policy = load_policy_file(settings.policy.path, known)
+    except PolicyError as exc:
+        if args.sub == "reload":
+            ctx = request_context()
+            audit_service(settings).record(AuditEvent(
+                action="policy:policy:reload_failed", outcome="failure", actor=ctx.actor,
+                role=ctx.role, request_id=ctx.request_id, client_address="local",
+                error_code=exc.code, details={"error": exc.message.en[:500]}))
+        raise
+    print(f"Chính sách hợp lệ / policy valid: version {policy.version}, sha256 {policy.sha256}, "
+          f"{len(policy.rules)} rules")
+    if args.sub == "check":
+        return 0
+    pidfile = pidfile_path(settings)
+    try:
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        print("Dịch vụ không chạy; chính sách sẽ được dùng khi khởi động / the service is not "
+              "running; the policy applies at the next start.")
+        return 0
+    print(f"Đã yêu cầu dịch vụ (pid {pid}) nạp lại chính sách / asked the service to reload.")
+    return 0
+
+
+def add_commands(sub) -> None:
+    """The ``policy`` group (``sub``: the top-level argparse subparsers)."""
+    policy = sub.add_parser("policy", help="information-security policy").add_subparsers(
+        dest="sub", required=True)
+    for name, text in (("check", "validate the policy file"), ("show", "print the policy in force"),
+                       ("reload", "validate the policy file and make the running service load it")):
+        policy.add_parser(name, help=text).set_defaults(func=cmd_policy)
