@@ -23,14 +23,14 @@ class ValidationService:
 
     def verify(self, ctx: RequestContext, data: bytes) -> ValidationReport:
         """The report for ``data``; a bad signature is a report, an unreadable file an error."""
-        input_sha256 = hashlib.sha256(data).hexdigest()
         try:
             report = self._validator.validate(data)
         except SignsvcError as exc:
             audit(self._audit, ctx, "validation:document:failed", "failure",
-                  error_code=exc.code, input_sha256=input_sha256)
+                  error_code=exc.code, input_sha256=hashlib.sha256(data).hexdigest())
             raise
+        # the report's document hash is the SHA-256 of ``data``: not hashed a second time
         audit(self._audit, ctx, "validation:document:verified", "success",
-              input_sha256=input_sha256,
+              input_sha256=report.document.sha256,
               details={"verdict": report.verdict, "signatures": len(report.signatures)})
         return report
