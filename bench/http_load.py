@@ -150,6 +150,8 @@ class Cell:
     errors: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
     ref: float = 0.0      # the reference's rate around this cell (same machine, same minute)
+    cpu_ms: float = float("nan")  # the workers' CPU time (user + system) per counted request
+    load: float = float("nan")    # the machine's 1-minute load average at the cell's end
 
     @property
     def rate(self) -> float:
@@ -160,6 +162,19 @@ class Cell:
             return float("nan")
         data = sorted(self.latencies)
         return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))] * 1000
+
+
+def _workers_cpu(svc: Service) -> float:
+    """Seconds of CPU (user + system) the gunicorn workers have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in svc.worker_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])   # utime, stime (stat fields 14 and 15)
+    return total / ticks
 
 
 def drive(svc: Service, name: str, path: str, body: bytes, headers: dict, concurrency: int,
@@ -196,12 +211,23 @@ def drive(svc: Service, name: str, path: str, body: bytes, headers: dict, concur
                         cell.errors[err] += 1
         conn.close()
 
+    cpu: list[float] = []
+
+    def meter() -> None:  # the workers' CPU over the measured window only
+        for moment in (t0, t1):
+            time.sleep(max(0.0, moment - time.monotonic()))
+            cpu.append(_workers_cpu(svc))
+
     threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
+    threads.append(threading.Thread(target=meter, daemon=True))
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     cell.elapsed = duration
+    if len(cpu) == 2 and cell.latencies:
+        cell.cpu_ms = (cpu[1] - cpu[0]) * 1000 / len(cell.latencies)
+    cell.load = os.getloadavg()[0]
     return cell
 
 
@@ -373,7 +399,7 @@ def main() -> None:
     for label, rate in pdfsig.items():
         print(f"reference: pdfsig per file, {label} document: {rate:.1f}/s, sequential")
     print(f"{'cell':<38} {'clients':>7} {'n':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'p99 ms':>8} {'errors':>6} {'ratio':>14}")
+          f"{'p99 ms':>8} {'errors':>6} {'ratio':>14} {'cpu ms/req':>10} {'load':>5}")
     for cell in cells:
         if cell.name.startswith("sign"):
             ratio = f"{cell.rate / cell.ref:6.1f}x pyHanko" if cell.ref else ""
@@ -382,9 +408,13 @@ def main() -> None:
             ratio = f"{cell.rate / ref:6.1f}x pdfsig" if ref else ""
         errors = sum(cell.errors.values())
         print(f"{cell.name:<38} {cell.concurrency:>7} {len(cell.latencies):>6} {cell.rate:8.1f} "
-              f"{cell.pct(50):8.1f} {cell.pct(95):8.1f} {cell.pct(99):8.1f} {errors:>6} {ratio:>14}")
+              f"{cell.pct(50):8.1f} {cell.pct(95):8.1f} {cell.pct(99):8.1f} {errors:>6} {ratio:>14} "
+              f"{cell.cpu_ms:10.1f} {cell.load:5.1f}")
         if errors:
             print(f"{'':<38}   errors: " + ", ".join(f"{k} x{v}" for k, v in cell.errors.most_common()))
+    print(f"cpu ms/req: the gunicorn workers' CPU time over a cell per request it counted "
+          f"({os.cpu_count()} CPUs bound a CPU-bound cell at about {os.cpu_count()} x 1000 / that); "
+          "load: the 1-minute load average at the cell's end (other processes share the CPUs)")
     targets(cells, pdfsig)
     for op, size, rest, peak in memory:
         print(f"memory: {op} of a {size / 1e6:.1f} MB document: worker RSS {rest / 1024:.0f} MiB at "
