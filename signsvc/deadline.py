@@ -18,6 +18,7 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from contextvars import ContextVar
 from typing import Iterator
@@ -66,3 +67,13 @@ def check() -> None:
     """Raise ``DeadlineExceeded`` when the deadline in force has passed."""
     if expired():
         raise DeadlineExceeded("the request's deadline has passed")
+
+
+def bounded_by_timeout(method):
+    """Decorator for a service method: the call runs ``within(self._timeout)`` (seconds; None
+    or <= 0: no deadline of its own, an outer one still applies)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with within(self._timeout):
+            return method(self, *args, **kwargs)
+    return wrapper

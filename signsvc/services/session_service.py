@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -174,15 +173,6 @@ class DocumentService:
         return self._store.documents_for(ctx.actor or "", "awaiting")
 
 
-def _within_timeout(method):
-    """Run a session step within the service's deadline (``self._timeout`` seconds)."""
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        with deadline.within(self._timeout):
-            return method(self, *args, **kwargs)
-    return wrapper
-
-
 class SessionService:
     def __init__(self, store: Any, documents: DocumentService,
                  policy: PolicyService, audit_service: AuditService, *, timestamper,
@@ -217,7 +207,7 @@ class SessionService:
         return tuple(c for c in self._intermediates if c.subject == cert.issuer)
 
     # -- step 1 ---------------------------------------------------------------------------
-    @_within_timeout
+    @deadline.bounded_by_timeout
     def create(self, ctx: RequestContext, document_id: str, certificate_b64: Any, level: str,
                eservice: str | None, rsa_padding: str = "pss",
                appearance=None, field: str | None = None) -> dict[str, Any]:
@@ -369,7 +359,7 @@ class SessionService:
                            "reported_by": "agent"})
 
     # -- step 3 ---------------------------------------------------------------------------
-    @_within_timeout
+    @deadline.bounded_by_timeout
     def complete(self, ctx: RequestContext, session_id: str, signature_b64: Any,
                  certificate_b64: Any = None) -> tuple[StoredDocument, bytes]:
         s = self._owned(ctx, session_id)

@@ -10,7 +10,6 @@ answers 503 ``signing-timeout`` -- no document, one audit record.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from dataclasses import dataclass, replace
@@ -53,15 +52,6 @@ class SigningResult:
     policy_version: str = ""
     policy_warnings: tuple[str, ...] = ()
     level_warnings: tuple[str, ...] = ()   # why the level is lower than requested
-
-
-def _with_deadline(method):
-    """Run ``method`` within the service's deadline (``self._timeout`` seconds)."""
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        with deadline.within(self._timeout):
-            return method(self, *args, **kwargs)
-    return wrapper
 
 
 class SigningService:
@@ -141,7 +131,7 @@ class SigningService:
         audit(self._audit, ctx, "signing:document:rejected", "failure", error_code=error.code,
               key_id=(key_id or None) and key_id[:128], level=(level or None) and level[:16])
 
-    @_with_deadline
+    @deadline.bounded_by_timeout
     def sign(self, ctx: RequestContext, key_id: str, data: bytes,
              request: SignatureRequest) -> SigningResult:
         input_sha256 = hashlib.sha256(data).hexdigest()
