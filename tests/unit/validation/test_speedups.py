@@ -46,6 +46,7 @@ def test_name_comparison_unchanged_and_bad_strings_still_raise():
     c = x509.Name.build({"common_name": "Nguyễn Văn B", "country_name": "VN"})
     for _ in range(2):  # computed, then remembered
         assert a == b and a != c and b == a and a != "CN=Nguyễn Văn A"
+        assert a.hashable == b.hashable == speedups._ORIGINAL_HASHABLE(b) != c.hashable
     for _ in range(2):  # a rejected string raises every time, not only before it is memoised
         with pytest.raises(ValueError):
             x509.NameTypeAndValue._ldap_string_prep(None, "bad\ue000")
