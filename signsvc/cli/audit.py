@@ -22,11 +22,10 @@ import argparse
 import json
 import logging
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
-from signsvc.cli.context import request_context
+from signsvc.cli.context import request_context, write_atomically
 from signsvc.errors import BadRequest, ConfigError, Message
 
 
@@ -213,9 +212,7 @@ def cmd_audit_export(settings, args: argparse.Namespace) -> int:
         out = "stdout"
     else:
         path = Path(args.output)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomically(path, data)
         out = str(path)
     print(f"Đã xuất nhật ký / audit log exported: {out}, bản ghi / records "
           f"#{summary['first_sequence']}–#{summary['last_sequence']} ({summary['records']}), "

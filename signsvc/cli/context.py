@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import uuid
+from pathlib import Path
 
 from signsvc.adapters.audit_sqlite import open_audit_store
 from signsvc.adapters.policy_file import ActivePolicy, load_policy_file
@@ -39,3 +40,11 @@ def audit_service(settings: Settings):
     store = open_audit_store(settings)
     policy = policy_or_none(settings)
     return PolicyStampedAudit(store, PolicyHolder(policy)) if policy else AuditService(store)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder renamed into
+    place: a reader never sees a half-written output file."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import uuid
 from pathlib import Path
 
 from signsvc.app import build_services, open_keys
 from signsvc.cli.batch import cmd_verify_batch
-from signsvc.cli.context import audit_service, policy_or_none, request_context
+from signsvc.cli.context import audit_service, policy_or_none, request_context, write_atomically
 from signsvc.errors import BadRequest, DocumentTooLarge, Message, SignsvcError
 from signsvc.services.signing_requests import SignatureRequest, parse_appearance
 from signsvc.services.validation_service import ValidationService
@@ -55,9 +54,7 @@ def cmd_sign(settings: Settings, args: argparse.Namespace) -> int:
             location=args.location, field_name=args.field, eservice=args.eservice,
             appearance=appearance))
         out = Path(args.output)
-        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(result.data)
-        tmp.replace(out)  # never a half-written output file
+        write_atomically(out, result.data)
     finally:
         services.shutdown()
     print(f"Đã ký / signed: {args.output} (level {result.level}, key {result.key.id}, "
@@ -73,9 +70,7 @@ def cmd_extend(settings: Settings, args: argparse.Namespace) -> int:
         data = Path(args.input).read_bytes()
         result = services.extend.extend(request_context(role="clerk"), data, args.level)
         out = Path(args.output)
-        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(result.data)
-        tmp.replace(out)
+        write_atomically(out, result.data)
     finally:
         services.shutdown()
     print(f"Đã nâng cấp / extended: {args.output} (level {result.level}, {result.signatures} "
@@ -94,9 +89,7 @@ def _verify_with_report(settings: Settings, args: argparse.Namespace) -> int:
             raise DocumentTooLarge()
         body, issued = services.reports.verify_pdf(request_context(), data)
         out = Path(args.report)
-        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(issued.data)
-        tmp.replace(out)  # never a half-written report
+        write_atomically(out, issued.data)
     finally:
         services.shutdown()
     if args.json:

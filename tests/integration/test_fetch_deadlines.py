@@ -120,6 +120,20 @@ def test_tsa_failover_stops_at_the_requests_deadline():
         assert len(drip.requests) == 1          # nothing tried after the deadline
 
 
+def _slow_network(proxy: str) -> dict[str, str]:
+    """The server's environment: every outbound fetch through a dripping proxy, a 4 s
+    request deadline and fetch budgets far beyond it (30 s x 4 attempts)."""
+    return {"http_proxy": proxy, "HTTP_PROXY": proxy, "no_proxy": "", "NO_PROXY": "",
+            "SIGNSVC_SERVICE__SIGNING_TIMEOUT_SECONDS": "4",
+            "SIGNSVC_REVOCATION__TIMEOUT_SECONDS": "30", "SIGNSVC_REVOCATION__RETRIES": "3"}
+
+
+def _client_token(srv, role: str) -> str:
+    proc = srv.cli("clients", "create", role, "--role", role, "--keys", "dev-software")
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip().splitlines()[-1]
+
+
 # -- through the real server: the request's deadline ([service] signing_timeout_seconds) --
 
 def test_b_lt_signing_with_a_dripping_responder_ends_at_the_deadline_503_audited(
@@ -137,13 +151,8 @@ def test_b_lt_signing_with_a_dripping_responder_ends_at_the_deadline_503_audited
     from tests.support.server import running_server
 
     with dripping_server(interval=0.2) as drip:
-        env = {"http_proxy": drip.url, "HTTP_PROXY": drip.url, "no_proxy": "", "NO_PROXY": "",
-               "SIGNSVC_SERVICE__SIGNING_TIMEOUT_SECONDS": "4",
-               "SIGNSVC_REVOCATION__TIMEOUT_SECONDS": "30", "SIGNSVC_REVOCATION__RETRIES": "3"}
-        with running_server(tmp_path, env=env, workers=1, threads=4) as srv:
-            proc = srv.cli("clients", "create", "portal", "--role", "portal", "--keys", "dev-software")
-            assert proc.returncode == 0, proc.stderr
-            token = proc.stdout.strip().splitlines()[-1]
+        with running_server(tmp_path, env=_slow_network(drip.url), workers=1, threads=4) as srv:
+            token = _client_token(srv, "portal")
             req = urllib.request.Request(
                 f"{srv.base}/v1/sign?key=dev-software&level=B-LT", data=make_pdf(), method="POST",
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
@@ -188,13 +197,8 @@ def test_extend_with_a_dripping_responder_ends_at_the_deadline_503_audited(
                              data=make_pdf(), headers=api.headers("portal", **{"Content-Type": "application/pdf"}))
     assert signed.status_code == 200, signed.get_data(as_text=True)
     with dripping_server(interval=0.2) as drip:
-        env = {"http_proxy": drip.url, "HTTP_PROXY": drip.url, "no_proxy": "", "NO_PROXY": "",
-               "SIGNSVC_SERVICE__SIGNING_TIMEOUT_SECONDS": "4",
-               "SIGNSVC_REVOCATION__TIMEOUT_SECONDS": "30", "SIGNSVC_REVOCATION__RETRIES": "3"}
-        with running_server(tmp_path, env=env, workers=1, threads=4) as srv:
-            proc = srv.cli("clients", "create", "clerk", "--role", "clerk", "--keys", "dev-software")
-            assert proc.returncode == 0, proc.stderr
-            token = proc.stdout.strip().splitlines()[-1]
+        with running_server(tmp_path, env=_slow_network(drip.url), workers=1, threads=4) as srv:
+            token = _client_token(srv, "clerk")
             req = urllib.request.Request(
                 f"{srv.base}/v1/extend?level=B-LTA", data=signed.data, method="POST",
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
