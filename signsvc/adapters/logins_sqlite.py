@@ -57,6 +57,13 @@ def _secret_key(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def _blocked_until(last_failure: float, backoff: float) -> float:
+    """When the next attempt may run: 0 (no back-off) for a free failure. Never the failure's
+    own time: a concurrent attempt whose clock was read a moment before it would otherwise
+    be refused as if a back-off were running."""
+    return last_failure + backoff if backoff > 0 else 0.0
+
+
 class SqliteLoginStore:
     """One connection per thread; every read-modify-write runs in ``BEGIN IMMEDIATE``."""
 
@@ -109,7 +116,7 @@ class SqliteLoginStore:
             for c in counters:
                 failures = (rows[c.key][0] if rows[c.key] else 0) + 1
                 conn.execute("INSERT OR REPLACE INTO login_throttle VALUES (?, ?, ?, ?)",
-                             (c.key, failures, now, now + c.rule.backoff(failures)))
+                             (c.key, failures, now, _blocked_until(now, c.rule.backoff(failures))))
             return 0.0
         return self._write(run)
 
@@ -123,7 +130,8 @@ class SqliteLoginStore:
                 if row:
                     failures = max(0, row[0] - 1)
                     conn.execute("UPDATE login_throttle SET failures = ?, blocked_until = ? "
-                                 "WHERE key = ?", (failures, row[1] + c.rule.backoff(failures), c.key))
+                                 "WHERE key = ?",
+                                 (failures, _blocked_until(row[1], c.rule.backoff(failures)), c.key))
         self._write(run)
 
     # -- sessions ------------------------------------------------------------------------
