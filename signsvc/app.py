@@ -235,7 +235,8 @@ def build_workflow(settings: Settings, audit: AuditService, policy_service: Poli
                    intermediates, client_store: SqliteClientStore, timestamper):
     """Documents awaiting officials and three-step signing sessions (browser signing)."""
     from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
-    from signsvc.services.session_service import DocumentService, SessionService
+    from signsvc.services.document_service import DocumentService
+    from signsvc.services.session_service import SessionService
 
     store = SqliteWorkflowStore(settings.service.state_dir / "workflow.sqlite3")
     officials = lambda name: any(c.name == name and c.role == "official"  # noqa: E731

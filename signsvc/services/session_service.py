@@ -1,4 +1,5 @@
-"""Documents awaiting an official's signature and the three-step signing sessions.
+"""The three-step signing sessions of documents awaiting an official's signature
+(the documents themselves: ``signsvc.services.document_service``).
 
 Bindings enforced (design/browser-signing.md): the session belongs to the official who
 started it; it is used at most once (atomic claim); it expires (default 5 minutes); the
@@ -16,22 +17,24 @@ import base64
 import binascii
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from asn1crypto import x509
 
 from signsvc import deadline, errors
-from signsvc.sessions import layout
-from signsvc.sessions.model import StoredDocument, StoredSession
 from signsvc.errors import Message, SignsvcError
 from signsvc.keys.model import CertificateInfo, KeyInfo, describe_public_key
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
+from signsvc.services.document_service import DocumentService, iso, utc_now
 from signsvc.services.policy_service import PolicyService, decision_audit_details
 from signsvc.services.signing_service import audit_unexpected, unreadable
+from signsvc.sessions import layout
+from signsvc.sessions.model import StoredDocument, StoredSession
 from signsvc.signing import deferred
 from signsvc.signing.pdf_input import open_for_signing
 
@@ -41,14 +44,6 @@ LONG_TERM = ("B-LT", "B-LTA")
 #: what the official's agent may report when step 2 failed (signsvc.agent.protocol.ERRORS)
 AGENT_FAILURES = ("pin-incorrect", "pin-cancelled", "pin-locked", "token-not-present",
                   "certificate-not-found", "token-failed")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -61,7 +56,7 @@ class TokenCertificateKey:
     raw_signature_size: int
 
     @classmethod
-    def of(cls, cert: x509.Certificate, chain: tuple[x509.Certificate, ...]) -> "TokenCertificateKey":
+    def of(cls, cert: x509.Certificate, chain: tuple[x509.Certificate, ...]) -> TokenCertificateKey:
         algorithm, bits, raw = describe_public_key(cert)
         info = CertificateInfo.of(cert)
         return cls(KeyInfo(id=f"token:{info.sha256[:16]}", backend="pkcs11", algorithm=algorithm,
@@ -77,107 +72,17 @@ def _load_certificate(b64: Any) -> x509.Certificate:
         raise bad
     try:
         cert = x509.Certificate.load(base64.b64decode(b64, validate=True))
-        cert.native  # parse fully now, not later
+        _ = cert.native  # parse fully now, not later
         return cert
     except (ValueError, TypeError, binascii.Error):
         raise bad from None
-
-
-class DocumentService:
-    def __init__(self, store: Any, audit_service: AuditService,
-                 is_official: Callable[[str], bool], max_bytes: int,
-                 render: Callable[[bytes, int], bytes] | None = None) -> None:
-        self._store = store
-        self._audit = audit_service
-        self._is_official = is_official
-        self._max = max_bytes
-        self._render = render
-        self._previews: dict[tuple[str, int], bytes] = {}
-
-    def create(self, ctx: RequestContext, data: bytes, title: str, number: str,
-               assignee: str) -> StoredDocument:
-        """A document waiting for ``assignee``'s signature (an official's account)."""
-        sha = hashlib.sha256(data).hexdigest()
-        try:
-            for name, value, limit in (("title", title, 300), ("number", number, 100),
-                                       ("assignee", assignee, 63)):
-                if not value or len(value) > limit:
-                    raise errors.BadRequest(Message(f"Thiếu hoặc quá dài: '{name}'.",
-                                                    f"'{name}' is missing or too long."), parameter=name)
-            if not self._is_official(assignee):
-                raise errors.BadRequest(Message(f"'{assignee}' không phải tài khoản cán bộ ký.",
-                                                f"'{assignee}' is not an official's account."),
-                                        parameter="assignee")
-            pdf = open_for_signing(data)
-        except SignsvcError as exc:
-            audit(self._audit, ctx, "documents:document:rejected", "failure", error_code=exc.code,
-                  input_sha256=sha)
-            raise
-        now = _iso(_now())
-        doc = StoredDocument(id=secrets.token_urlsafe(12), title=title, number=number,
-                             assignee=assignee, created_by=ctx.actor or "", revision=1, sha256=sha,
-                             pages=pdf.pages, state="awaiting", created_at=now, updated_at=now)
-        self._store.add_document(doc, data)
-        audit(self._audit, ctx, "documents:document:created", "success", input_sha256=sha,
-              details={"document_id": doc.id, "assignee": assignee})
-        return doc
-
-    def visible(self, ctx: RequestContext, doc_id: str) -> StoredDocument:
-        """The document if ``ctx`` may see it (its official, its creator, auditors)."""
-        doc = self._store.document(doc_id)
-        if doc is None or not (ctx.actor in (doc.assignee, doc.created_by)
-                               or ctx.role in ("auditor", "admin")):
-            raise errors.NotFound(Message("Không tìm thấy tài liệu.", "Document not found."))
-        return doc
-
-    def content(self, ctx: RequestContext, doc_id: str) -> tuple[StoredDocument, bytes]:
-        doc = self.visible(ctx, doc_id)
-        data = self._store.document_content(doc_id) or b""
-        audit(self._audit, ctx, "documents:document:downloaded", "success", output_sha256=doc.sha256,
-              details={"document_id": doc_id, "revision": doc.revision})
-        return doc, data
-
-    def preview(self, ctx: RequestContext, doc_id: str, page: int = 1) -> bytes:
-        """PNG of ``page`` (1-based) of the current revision, rendered by pdftoppm (bounded
-        in time by the renderer); cached by (SHA-256, page), at most 64 images kept. A page
-        the document does not have is 404."""
-        doc = self.visible(ctx, doc_id)
-        if self._render is None:
-            raise errors.NotReady()
-        if not 1 <= page <= doc.pages:
-            raise errors.NotFound(Message(f"Tài liệu không có trang {page} (có {doc.pages} trang).",
-                                          f"The document has no page {page} (it has {doc.pages})."))
-        png = self._previews.get((doc.sha256, page))
-        if png is None:
-            png = self._render(self._store.document_content(doc_id) or b"", page)
-            if len(self._previews) >= 64:
-                self._previews.clear()
-            self._previews[(doc.sha256, page)] = png
-        return png
-
-    def page_layout(self, ctx: RequestContext, doc_id: str, page: int) -> dict[str, Any]:
-        """The box of ``page`` as its preview shows it (PDF points), to turn a click on the
-        preview into a signature rectangle; 404 for a page the document does not have."""
-        doc = self.visible(ctx, doc_id)
-        if not 1 <= page <= doc.pages:
-            raise errors.NotFound(Message(f"Tài liệu không có trang {page} (có {doc.pages} trang).",
-                                          f"The document has no page {page} (it has {doc.pages})."))
-        return layout.page_layout(self._store.document_content(doc_id) or b"", doc.pages, page).as_dict()
-
-    def empty_fields(self, ctx: RequestContext, doc_id: str) -> list[dict[str, Any]]:
-        """The document's empty, visible signature fields (name, page, rectangle)."""
-        self.visible(ctx, doc_id)
-        return [f.as_dict() for f in layout.empty_fields(self._store.document_content(doc_id) or b"")]
-
-    def awaiting(self, ctx: RequestContext) -> list[StoredDocument]:
-        return self._store.documents_for(ctx.actor or "", "awaiting")
 
 
 class SessionService:
     def __init__(self, store: Any, documents: DocumentService,
                  policy: PolicyService, audit_service: AuditService, *, timestamper,
                  intermediates: tuple[x509.Certificate, ...], ttl_seconds: int = 300,
-                 now: Callable[[], datetime] = _now, timeout_seconds: float | None = None) -> None:
+                 now: Callable[[], datetime] = utc_now, timeout_seconds: float | None = None) -> None:
         self._timeout = timeout_seconds   # steps 1 and 3 each end by it (OCSP/CRL/TSA cut)
         self._store = store
         self._documents = documents
@@ -294,7 +199,7 @@ class SessionService:
                                    details={"document_id": str(document_id)[:64],
                                             "step": "prepare"}) from None
         now = self._now()
-        self._store.purge_expired(_iso(now))  # expired sessions lose their prepared files
+        self._store.purge_expired(iso(now))  # expired sessions lose their prepared files
         session = StoredSession(
             id=secrets.token_urlsafe(24), owner=ctx.actor or "", document_id=doc.id,
             base_revision=doc.revision, base_sha256=doc.sha256, certificate=cert.dump(), level=level,
@@ -302,8 +207,8 @@ class SessionService:
             prepared_sha256=hashlib.sha256(prepared.prepared_pdf).hexdigest(),
             document_digest=prepared.document_digest, reserved_start=prepared.reserved_start,
             reserved_end=prepared.reserved_end, signed_attrs=prepared.signed_attrs,
-            mechanism=prepared.mechanism, state="prepared", created_at=_iso(now),
-            expires_at=_iso(now + timedelta(seconds=self._ttl)), result_sha256=None)
+            mechanism=prepared.mechanism, state="prepared", created_at=iso(now),
+            expires_at=iso(now + timedelta(seconds=self._ttl)), result_sha256=None)
         self._store.add_session(session)
         audit(self._audit, ctx, "signing:session:prepared", "success", **facts,
               details={"session": session.id[:16], "document_id": doc.id,
@@ -333,7 +238,7 @@ class SessionService:
     def status(self, ctx: RequestContext, session_id: str) -> dict[str, Any]:
         s = self._owned(ctx, session_id)
         state = s.state
-        if state == "prepared" and s.expires_at <= _iso(self._now()):
+        if state == "prepared" and s.expires_at <= iso(self._now()):
             state = "expired"
         return {"id": s.id, "state": state, "expires_at": s.expires_at, "document_id": s.document_id,
                 "level": s.level, "result_sha256": s.result_sha256}
@@ -378,10 +283,10 @@ class SessionService:
             if not raw or len(raw) > 1024:
                 raise errors.BadRequest(Message("Thiếu chữ ký (base64).", "The signature (base64) is missing."),
                                         parameter="signature")
-            if not self._store.claim_session(s.id, _iso(self._now())):
+            if not self._store.claim_session(s.id, iso(self._now())):
                 current = self._store.session(s.id)
                 if current and current.state == "prepared":
-                    self._store.purge_expired(_iso(self._now()))
+                    self._store.purge_expired(iso(self._now()))
                     raise errors.SessionExpired()
                 raise errors.SessionUsed()
             if hashlib.sha256(s.prepared_pdf).hexdigest() != s.prepared_sha256:
@@ -456,4 +361,4 @@ class SessionService:
         return [sha for sha, _ in self._store.certificates_of(ctx.actor or "")]
 
     def purge(self) -> int:
-        return self._store.purge_expired(_iso(self._now()))
+        return self._store.purge_expired(iso(self._now()))

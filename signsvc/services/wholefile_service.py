@@ -20,7 +20,7 @@ from signsvc.errors import Message, SignsvcError
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
-from signsvc.services.session_service import DocumentService
+from signsvc.services.document_service import DocumentService
 from signsvc.signing.pdf_input import (
     open_for_signing, revisions_and_signatures, update_only_adds_signatures,
 )
