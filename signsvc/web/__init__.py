@@ -20,8 +20,7 @@ from signsvc.web.api_batch import api_batch
 from signsvc.web.api_images import api_images
 from signsvc.web.api_sessions import api_sessions
 from signsvc.web.api_v1 import api_v1
-from signsvc.web.pages import pages
-from signsvc.web.pages_auditor import auditor
+from signsvc.web.pages import auditor, pages
 from signsvc.web.ops import ops
 from signsvc.web.uploads import FORM_FIELD_BYTES, UploadRequest
 

@@ -104,7 +104,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: the auditor's pages (verification, audit log); merged over TEXTS by signsvc.web.pages_auditor
+#: the auditor's pages (verification, audit log); merged over TEXTS by signsvc.web.pages.auditor
 AUDITOR_TEXTS: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Kiểm tra chữ ký và nhật ký kiểm toán",

@@ -1,7 +1,7 @@
 """The auditor's pages: verify a PDF and file its report; read and check the audit log.
 
 Same login, session cookie, CSRF token and language switch as the officials' pages
-(``signsvc.web.pages``). Only the ``auditor`` and ``admin`` roles may see them: anyone
+(``signsvc.web.pages.common``). Only the ``auditor`` and ``admin`` roles may see them: anyone
 else gets a 403 page (and the refusal is audited). Errors are HTML problem pages with
 the code, the Vietnamese and English detail and the request id. No JavaScript.
 """
@@ -9,24 +9,24 @@ the code, the Vietnamese and English detail and the request id. No JavaScript.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from functools import wraps
-from typing import Callable
+from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError
-from signsvc.services import report_texts
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import page_client, page_context, services
 from signsvc.web.headers import content_disposition
 from signsvc.web.i18n import AUDITOR_TEXTS, TEXTS
-from signsvc.web.pages import _check_csrf, _csrf_token, _lang
+from signsvc.web.pages.common import WEB_ROOT, check_csrf, lang, render, report_helpers
 from signsvc.web.problem import _HTTP_MAP
 from signsvc.web.uploads import load_form, read_pdf_upload
 
-auditor = Blueprint("auditor", __name__, template_folder="templates")
+auditor = Blueprint("auditor", __name__, root_path=WEB_ROOT, template_folder="templates")
 
 AUDITOR_ROLES = ("auditor", "admin")
 VIETNAM = timezone(timedelta(hours=7))
@@ -34,17 +34,11 @@ PAGE_SIZE = 100
 _FILTERS = ("since", "until", "actor", "action", "key", "document_sha256")
 
 
-def texts(lang: str) -> dict[str, str]:
-    return {**TEXTS[lang], **AUDITOR_TEXTS[lang]}
+def texts(language: str) -> dict[str, str]:
+    return {**TEXTS[language], **AUDITOR_TEXTS[language]}
 
 
-def report_helpers(lang: str) -> dict:
-    """What the report templates call: label, value words, colour, messages of a report."""
-    return {"L": lambda key: report_texts.label(key, lang),
-            "V": lambda kind, raw: report_texts.value(kind, raw, lang),
-            "verdict_class": lambda verdict: report_texts.verdict_colour(verdict)[0],
-            "M": lambda obj: report_texts.messages(obj, lang),
-            "added_words": lambda added: report_texts.added_words(added, lang)}
+_TEXTS = {language: texts(language) for language in TEXTS}
 
 
 def _ctx() -> RequestContext:
@@ -65,22 +59,8 @@ def auditor_required(view: Callable) -> Callable:
     return wrapper
 
 
-def _switch_url(lang: str) -> str:
-    args = request.args.to_dict()
-    args["lang"] = "vi" if lang == "en" else "en"
-    if request.endpoint is None or request.method != "GET":
-        return f"?lang={args['lang']}"
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-
 def _render(template: str, status: int = 200, **kw) -> Response:
-    lang = _lang()
-    resp = Response(render_template(template, t=texts(lang), lang=lang, csrf=_csrf_token(),
-                                    user=page_client(), switch_url=_switch_url(lang),
-                                    **report_helpers(lang), **kw), status=status)
-    resp.set_cookie("lang", lang, samesite="Strict", httponly=True,
-                    secure=services().settings.pages.cookie_secure)
-    return resp
+    return render(template, status, texts=_TEXTS, **report_helpers(lang()), **kw)
 
 
 @auditor.after_request
@@ -134,7 +114,7 @@ def verify_upload():
     limit = svc.settings.service.max_document_bytes
     try:
         load_form(request, limit)   # the file to disk; 413 here is audited like the rest
-        _check_csrf()
+        check_csrf()
         if request.mimetype != "multipart/form-data":
             raise BadRequest(Message("Hãy chọn tệp PDF trong biểu mẫu.", "Choose a PDF file in the form."))
         data = read_pdf_upload(request, limit)
@@ -143,7 +123,7 @@ def verify_upload():
         raise
     report = svc.reports.verify(ctx, data)
     report_id = svc.reports.keep(ctx, report)
-    return redirect(url_for("auditor.report_page", report_id=report_id, lang=_lang()), code=303)
+    return redirect(url_for("auditor.report_page", report_id=report_id, lang=lang()), code=303)
 
 
 @auditor.get("/auditor/reports/<report_id>")
@@ -239,8 +219,9 @@ def audit_log():
                              document_sha256=args["document_sha256"] or None, limit=PAGE_SIZE)
     next_url = None
     if len(records) == PAGE_SIZE:
-        next_url = url_for("auditor.audit_log", **{k: v for k, v in args.items() if v},
-                           after_sequence=records[-1].sequence, lang=_lang())
+        values: dict[str, Any] = {k: v for k, v in args.items() if v}
+        next_url = url_for("auditor.audit_log", **values,
+                           after_sequence=records[-1].sequence, lang=lang())
     return _render("auditor_audit.html", records=records, filters=args,
                    chain=_chain_status(records),
                    next_url=next_url, vn_time=vn_time)
