@@ -10,8 +10,9 @@ This module imports nothing of signsvc.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -29,16 +30,28 @@ class Message:
 class SignsvcError(Exception):
     """Root of every signsvc error.
 
-    ``extra`` holds client-safe facts (never a PIN, module path, key label or trace).
+    A leaf is a subclass naming its ``code`` (the problem+json slug), HTTP ``status``,
+    ``title`` and its default detail in Vietnamese (``vi``) and English (``en``); from those
+    two, ``default_message`` is set when the class is created. ``extra`` holds client-safe
+    facts (never a PIN, module path, key label or trace).
     """
 
-    code: str = "internal-error"
-    status: int = 500
-    title: str = "Lỗi nội bộ / Internal error"
-    default_message: Message = Message(
-        "Đã xảy ra lỗi nội bộ; yêu cầu không được thực hiện.",
-        "An internal error occurred; the request was not carried out.",
-    )
+    code: ClassVar[str] = "internal-error"
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Lỗi nội bộ / Internal error"
+    vi: ClassVar[str] = "Đã xảy ra lỗi nội bộ; yêu cầu không được thực hiện."
+    en: ClassVar[str] = "An internal error occurred; the request was not carried out."
+    default_message: ClassVar[Message] = Message(vi, en)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass that states ``vi`` or ``en`` gets them as its ``default_message``; one
+        that states ``default_message`` keeps it (and ``vi``/``en`` follow it)."""
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        if "default_message" in own:
+            cls.vi, cls.en = cls.default_message.vi, cls.default_message.en
+        elif "vi" in own or "en" in own:
+            cls.default_message = Message(cls.vi, cls.en)
 
     def __init__(self, message: Message | None = None, **extra: Any) -> None:
         self.message = message or self.default_message
@@ -50,15 +63,6 @@ class SignsvcError(Exception):
         return self.message.joined()
 
 
-def _leaf(name: str, code: str, status: int, title: str, vi: str, en: str) -> type[SignsvcError]:
-    return type(
-        name,
-        (SignsvcError,),
-        {"code": code, "status": status, "title": title, "default_message": Message(vi, en),
-         "__doc__": en},
-    )
-
-
 class ConfigError(SignsvcError):
     """The configuration is wrong; raised at start-up, names the section and the problem."""
 
@@ -67,154 +71,388 @@ class ConfigError(SignsvcError):
     title = "Cấu hình sai / Configuration error"
 
 
-BadRequest = _leaf("BadRequest", "bad-request", 400, "Yêu cầu không hợp lệ / Bad request",
-                   "Tham số yêu cầu không hợp lệ.", "A request parameter is not valid.")
-Unauthenticated = _leaf("Unauthenticated", "unauthenticated", 401,
-                        "Chưa xác thực / Unauthenticated",
-                        "Thiếu hoặc sai mã truy cập (Bearer token).",
-                        "The bearer token is missing or not valid.")
-Forbidden = _leaf("Forbidden", "forbidden", 403, "Không được phép / Forbidden",
-                  "Máy khách không được phép thực hiện thao tác này.",
-                  "This client is not allowed to perform this action.")
-KeyNotPermitted = _leaf("KeyNotPermitted", "key-not-permitted", 403,
-                        "Không được dùng khóa / Key not permitted",
-                        "Máy khách không được cấp quyền dùng khóa này.",
-                        "This client has not been granted this key.")
-NotFound = _leaf("NotFound", "not-found", 404, "Không tìm thấy / Not found",
-                 "Không tìm thấy tài nguyên.", "The resource was not found.")
-UnknownKey = _leaf("UnknownKey", "unknown-key", 404, "Khóa không tồn tại / Unknown key",
-                   "Không có khóa ký với mã này.", "There is no signing key with this id.")
-MethodNotAllowed = _leaf("MethodNotAllowed", "method-not-allowed", 405,
-                         "Phương thức không được hỗ trợ / Method not allowed",
-                         "Phương thức HTTP này không được hỗ trợ tại địa chỉ này.",
-                         "This HTTP method is not supported here.")
-DocumentTooLarge = _leaf("DocumentTooLarge", "document-too-large", 413,
-                         "Tài liệu quá lớn / Document too large",
-                         "Tài liệu vượt quá kích thước tối đa cho phép.",
-                         "The document exceeds the maximum allowed size.")
-UnsupportedMediaType = _leaf("UnsupportedMediaType", "unsupported-media-type", 415,
-                             "Kiểu nội dung không được hỗ trợ / Unsupported media type",
-                             "Nội dung gửi lên phải là tệp PDF (application/pdf hoặc "
-                             "multipart/form-data với trường 'file').",
-                             "The body must be a PDF (application/pdf, or multipart/form-data "
-                             "with a 'file' part).")
-NotAPdf = _leaf("NotAPdf", "not-a-pdf", 422, "Không phải PDF / Not a PDF",
-                "Nội dung gửi lên không phải là tệp PDF.", "The uploaded content is not a PDF file.")
-MalformedPdf = _leaf("MalformedPdf", "malformed-pdf", 422, "PDF hỏng / Malformed PDF",
-                     "Tệp PDF bị hỏng hoặc bị cắt cụt, không đọc được.",
-                     "The PDF is damaged or truncated and cannot be read.")
-EncryptedPdf = _leaf("EncryptedPdf", "encrypted-pdf", 422, "PDF đã mã hóa / Encrypted PDF",
-                     "Tệp PDF đã được mã hóa; dịch vụ không ký tệp PDF mã hóa.",
-                     "The PDF is encrypted; the service does not sign encrypted PDFs.")
-SigningFailed = _leaf("SigningFailed", "signing-failed", 500, "Ký thất bại / Signing failed",
-                      "Không tạo được chữ ký; không có tệp nào được trả về.",
-                      "The signature could not be produced; no file was returned.")
-TokenUnavailable = _leaf("TokenUnavailable", "token-unavailable", 503,
-                         "Thiết bị ký không sẵn sàng / Token unavailable",
-                         "Thiết bị lưu khóa (HSM/token) hiện không truy cập được; vui lòng thử lại sau.",
-                         "The key's token (HSM) cannot be reached right now; please retry later.")
-AuditUnavailable = _leaf("AuditUnavailable", "audit-unavailable", 503,
-                         "Nhật ký kiểm toán không sẵn sàng / Audit log unavailable",
-                         "Không ghi được nhật ký kiểm toán; thao tác bị từ chối và không có "
-                         "tài liệu nào được trả về.",
-                         "The audit log cannot be written; the operation was refused and no "
-                         "document was returned.")
-CheckpointUnavailable = _leaf("CheckpointUnavailable", "checkpoint-unavailable", 503,
-                              "Không tạo được điểm kiểm soát / Checkpoint unavailable",
-                              "Không ký hoặc không lấy được dấu thời gian cho điểm kiểm soát "
-                              "nhật ký kiểm toán; vui lòng thử lại sau.",
-                              "The audit checkpoint could not be signed or time-stamped; "
-                              "please retry later.")
-TimestampUnavailable = _leaf("TimestampUnavailable", "timestamp-unavailable", 503,
-                             "Không lấy được dấu thời gian / Timestamp unavailable",
-                             "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA).",
-                             "No timestamp could be obtained from the timestamping authority.")
-PolicyDenied = _leaf("PolicyDenied", "policy-denied", 403, "Chính sách từ chối / Policy denied",
-                     "Chính sách an toàn thông tin không cho phép thao tác này.",
-                     "The information-security policy does not allow this operation.")
-SealBeforeOfficial = _leaf("SealBeforeOfficial", "seal-before-official", 409,
-                           "Chưa có chữ ký của người có thẩm quyền / Seal before official",
-                           "Chữ ký của cơ quan chỉ được thực hiện sau chữ ký hợp lệ của người có "
-                           "thẩm quyền.",
-                           "The agency signature may only follow a valid signature by the "
-                           "competent official.")
-AttachmentModeConflict = _leaf("AttachmentModeConflict", "attachment-mode", 422,
-                               "Chữ ký phụ lục không phù hợp / Attachment signature not applicable",
-                               "Phụ lục không được ký riêng theo cách này (Nghị định 30/2020, "
-                               "Phụ lục I).",
-                               "The attachment cannot be signed this way (Decree 30/2020, App. I).")
-RevocationUnavailable = _leaf("RevocationUnavailable", "revocation-unavailable", 503,
-                              "Không kiểm tra được trạng thái chứng thư / Revocation unavailable",
-                              "Không lấy được thông tin thu hồi (OCSP/CRL) để nhúng vào tài liệu; "
-                              "không có tài liệu nào được trả về, vui lòng thử lại sau.",
-                              "No revocation information (OCSP/CRL) could be obtained to embed in "
-                              "the document; no document was returned, please retry later.")
-SigningTimeout = _leaf("SigningTimeout", "signing-timeout", 503,
-                      "Ký quá thời gian cho phép / Signing timed out",
-                      "Không ký xong trong thời gian cho phép (một dịch vụ bên ngoài như OCSP, "
-                      "CRL hoặc TSA trả lời quá chậm); không có tài liệu nào được trả về, vui lòng "
-                      "thử lại sau.",
-                      "Signing did not finish within the allowed time (an outside service such as "
-                      "OCSP, CRL or a TSA answered too slowly); no document was returned, please "
-                      "retry later.")
-NotSigned = _leaf("NotSigned", "not-signed", 422, "Tài liệu chưa ký / Not signed",
-                  "Tài liệu chưa có chữ ký số nào để nâng cấp.",
-                  "The document has no signature to extend.")
-SignatureNotExtendable = _leaf("SignatureNotExtendable", "signature-not-extendable", 422,
-                               "Không nâng cấp được chữ ký / Signature not extendable",
-                               "Chữ ký trong tài liệu không hợp lệ, không được tin cậy, đã hết hạn "
-                               "hoặc chứng thư đã bị thu hồi; không thể nâng cấp.",
-                               "A signature in the document is not valid, not trusted, expired or "
-                               "its certificate was revoked; it cannot be extended.")
-SessionNotFound = _leaf("SessionNotFound", "session-not-found", 404,
-                        "Không tìm thấy phiên ký / Signing session not found",
-                        "Không tìm thấy phiên ký này.", "There is no such signing session.")
-SessionExpired = _leaf("SessionExpired", "session-expired", 410, "Phiên ký đã hết hạn / Session expired",
-                       "Phiên ký đã hết hạn; vui lòng bắt đầu ký lại.",
-                       "The signing session has expired; please start again.")
-SessionUsed = _leaf("SessionUsed", "session-used", 409, "Phiên ký đã dùng / Session already used",
-                    "Phiên ký này đã được dùng hoặc đã bị hủy.",
-                    "This signing session was already used or cancelled.")
-StaleRevision = _leaf("StaleRevision", "stale-revision", 409,
-                      "Tài liệu đã thay đổi / Document changed meanwhile",
-                      "Tài liệu đã được ký hoặc thay đổi trong lúc bạn ký; vui lòng mở lại tài liệu.",
-                      "The document was signed or changed meanwhile; please open it again.")
-PreparedDocumentChanged = _leaf("PreparedDocumentChanged", "prepared-document-changed", 409,
-                                "Tài liệu đã chuẩn bị bị thay đổi / Prepared document changed",
-                                "Tài liệu đã chuẩn bị để ký không còn nguyên vẹn; không ký.",
-                                "The document prepared for signing is no longer intact; not signed.")
-CertificateNotRegistered = _leaf("CertificateNotRegistered", "certificate-not-registered", 403,
-                                 "Chứng thư chưa đăng ký / Certificate not registered",
-                                 "Chứng thư số này chưa được đăng ký cho tài khoản của bạn.",
-                                 "This certificate is not registered to your account.")
-CertificateMismatch = _leaf("CertificateMismatch", "certificate-mismatch", 409,
-                            "Chứng thư khác / Different certificate",
-                            "Chứng thư số khác với chứng thư đã dùng khi bắt đầu phiên ký.",
-                            "The certificate differs from the one the session was started with.")
-SignatureInvalid = _leaf("SignatureInvalid", "signature-invalid", 400,
-                         "Chữ ký không hợp lệ / Invalid signature",
-                         "Chữ ký số không hợp lệ với chứng thư số và nội dung đã chuẩn bị.",
-                         "The signature does not verify under the certificate over the prepared content.")
-TooManyAttempts = _leaf("TooManyAttempts", "too-many-attempts", 429,
-                        "Quá nhiều lần thử / Too many attempts",
-                        "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau.",
-                        "Too many failed logins; please try again later.")
-NotReady = _leaf("NotReady", "not-ready", 503, "Dịch vụ chưa sẵn sàng / Not ready",
-                 "Dịch vụ chưa sẵn sàng.", "The service is not ready.")
-NotAcceptable = _leaf("NotAcceptable", "not-acceptable", 406,
-                      "Định dạng trả về không được hỗ trợ / Not acceptable",
-                      "Báo cáo chỉ có ở dạng application/json, text/html hoặc application/pdf "
-                      "(tiêu đề Accept).",
-                      "The report is available only as application/json, text/html or "
-                      "application/pdf (Accept header).")
-ReportUnavailable = _leaf("ReportUnavailable", "report-unavailable", 503,
-                          "Không lập được báo cáo PDF / PDF report unavailable",
-                          "Không lập được báo cáo PDF có ký số; vui lòng thử lại sau.",
-                          "The signed PDF report could not be produced; please retry later.")
-ReportNotFound = _leaf("ReportNotFound", "report-not-found", 404,
-                       "Không tìm thấy báo cáo / Report not found",
-                       "Không tìm thấy báo cáo này hoặc báo cáo đã hết hạn; hãy kiểm tra lại tài liệu.",
-                       "This report does not exist or has expired; verify the document again.")
+class BadRequest(SignsvcError):
+    """A request parameter is not valid."""
+
+    code = "bad-request"
+    status = 400
+    title = "Yêu cầu không hợp lệ / Bad request"
+    vi = "Tham số yêu cầu không hợp lệ."
+    en = "A request parameter is not valid."
+
+
+class Unauthenticated(SignsvcError):
+    """The bearer token is missing or not valid."""
+
+    code = "unauthenticated"
+    status = 401
+    title = "Chưa xác thực / Unauthenticated"
+    vi = "Thiếu hoặc sai mã truy cập (Bearer token)."
+    en = "The bearer token is missing or not valid."
+
+
+class Forbidden(SignsvcError):
+    """This client is not allowed to perform this action."""
+
+    code = "forbidden"
+    status = 403
+    title = "Không được phép / Forbidden"
+    vi = "Máy khách không được phép thực hiện thao tác này."
+    en = "This client is not allowed to perform this action."
+
+
+class KeyNotPermitted(SignsvcError):
+    """This client has not been granted this key."""
+
+    code = "key-not-permitted"
+    status = 403
+    title = "Không được dùng khóa / Key not permitted"
+    vi = "Máy khách không được cấp quyền dùng khóa này."
+    en = "This client has not been granted this key."
+
+
+class NotFound(SignsvcError):
+    """The resource was not found."""
+
+    code = "not-found"
+    status = 404
+    title = "Không tìm thấy / Not found"
+    vi = "Không tìm thấy tài nguyên."
+    en = "The resource was not found."
+
+
+class UnknownKey(SignsvcError):
+    """There is no signing key with this id."""
+
+    code = "unknown-key"
+    status = 404
+    title = "Khóa không tồn tại / Unknown key"
+    vi = "Không có khóa ký với mã này."
+    en = "There is no signing key with this id."
+
+
+class MethodNotAllowed(SignsvcError):
+    """This HTTP method is not supported here."""
+
+    code = "method-not-allowed"
+    status = 405
+    title = "Phương thức không được hỗ trợ / Method not allowed"
+    vi = "Phương thức HTTP này không được hỗ trợ tại địa chỉ này."
+    en = "This HTTP method is not supported here."
+
+
+class DocumentTooLarge(SignsvcError):
+    """The document exceeds the maximum allowed size."""
+
+    code = "document-too-large"
+    status = 413
+    title = "Tài liệu quá lớn / Document too large"
+    vi = "Tài liệu vượt quá kích thước tối đa cho phép."
+    en = "The document exceeds the maximum allowed size."
+
+
+class UnsupportedMediaType(SignsvcError):
+    """The body must be a PDF (application/pdf, or multipart/form-data with a 'file' part)."""
+
+    code = "unsupported-media-type"
+    status = 415
+    title = "Kiểu nội dung không được hỗ trợ / Unsupported media type"
+    vi = ("Nội dung gửi lên phải là tệp PDF (application/pdf hoặc multipart/form-data với trường "
+          "'file').")
+    en = "The body must be a PDF (application/pdf, or multipart/form-data with a 'file' part)."
+
+
+class NotAPdf(SignsvcError):
+    """The uploaded content is not a PDF file."""
+
+    code = "not-a-pdf"
+    status = 422
+    title = "Không phải PDF / Not a PDF"
+    vi = "Nội dung gửi lên không phải là tệp PDF."
+    en = "The uploaded content is not a PDF file."
+
+
+class MalformedPdf(SignsvcError):
+    """The PDF is damaged or truncated and cannot be read."""
+
+    code = "malformed-pdf"
+    status = 422
+    title = "PDF hỏng / Malformed PDF"
+    vi = "Tệp PDF bị hỏng hoặc bị cắt cụt, không đọc được."
+    en = "The PDF is damaged or truncated and cannot be read."
+
+
+class EncryptedPdf(SignsvcError):
+    """The PDF is encrypted; the service does not sign encrypted PDFs."""
+
+    code = "encrypted-pdf"
+    status = 422
+    title = "PDF đã mã hóa / Encrypted PDF"
+    vi = "Tệp PDF đã được mã hóa; dịch vụ không ký tệp PDF mã hóa."
+    en = "The PDF is encrypted; the service does not sign encrypted PDFs."
+
+
+class SigningFailed(SignsvcError):
+    """The signature could not be produced; no file was returned."""
+
+    code = "signing-failed"
+    status = 500
+    title = "Ký thất bại / Signing failed"
+    vi = "Không tạo được chữ ký; không có tệp nào được trả về."
+    en = "The signature could not be produced; no file was returned."
+
+
+class TokenUnavailable(SignsvcError):
+    """The key's token (HSM) cannot be reached right now; please retry later."""
+
+    code = "token-unavailable"
+    status = 503
+    title = "Thiết bị ký không sẵn sàng / Token unavailable"
+    vi = "Thiết bị lưu khóa (HSM/token) hiện không truy cập được; vui lòng thử lại sau."
+    en = "The key's token (HSM) cannot be reached right now; please retry later."
+
+
+class AuditUnavailable(SignsvcError):
+    """The audit log cannot be written; the operation was refused and no document was returned."""
+
+    code = "audit-unavailable"
+    status = 503
+    title = "Nhật ký kiểm toán không sẵn sàng / Audit log unavailable"
+    vi = ("Không ghi được nhật ký kiểm toán; thao tác bị từ chối và không có tài liệu nào được trả "
+          "về.")
+    en = "The audit log cannot be written; the operation was refused and no document was returned."
+
+
+class CheckpointUnavailable(SignsvcError):
+    """The audit checkpoint could not be signed or time-stamped; please retry later."""
+
+    code = "checkpoint-unavailable"
+    status = 503
+    title = "Không tạo được điểm kiểm soát / Checkpoint unavailable"
+    vi = ("Không ký hoặc không lấy được dấu thời gian cho điểm kiểm soát nhật ký kiểm toán; vui "
+          "lòng thử lại sau.")
+    en = "The audit checkpoint could not be signed or time-stamped; please retry later."
+
+
+class TimestampUnavailable(SignsvcError):
+    """No timestamp could be obtained from the timestamping authority."""
+
+    code = "timestamp-unavailable"
+    status = 503
+    title = "Không lấy được dấu thời gian / Timestamp unavailable"
+    vi = "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA)."
+    en = "No timestamp could be obtained from the timestamping authority."
+
+
+class PolicyDenied(SignsvcError):
+    """The information-security policy does not allow this operation."""
+
+    code = "policy-denied"
+    status = 403
+    title = "Chính sách từ chối / Policy denied"
+    vi = "Chính sách an toàn thông tin không cho phép thao tác này."
+    en = "The information-security policy does not allow this operation."
+
+
+class SealBeforeOfficial(SignsvcError):
+    """The agency signature may only follow a valid signature by the competent official."""
+
+    code = "seal-before-official"
+    status = 409
+    title = "Chưa có chữ ký của người có thẩm quyền / Seal before official"
+    vi = "Chữ ký của cơ quan chỉ được thực hiện sau chữ ký hợp lệ của người có thẩm quyền."
+    en = "The agency signature may only follow a valid signature by the competent official."
+
+
+class AttachmentModeConflict(SignsvcError):
+    """The attachment cannot be signed this way (Decree 30/2020, App. I)."""
+
+    code = "attachment-mode"
+    status = 422
+    title = "Chữ ký phụ lục không phù hợp / Attachment signature not applicable"
+    vi = "Phụ lục không được ký riêng theo cách này (Nghị định 30/2020, Phụ lục I)."
+    en = "The attachment cannot be signed this way (Decree 30/2020, App. I)."
+
+
+class RevocationUnavailable(SignsvcError):
+    """No revocation information (OCSP/CRL) could be obtained to embed in the document; no document
+    was returned, please retry later."""
+
+    code = "revocation-unavailable"
+    status = 503
+    title = "Không kiểm tra được trạng thái chứng thư / Revocation unavailable"
+    vi = ("Không lấy được thông tin thu hồi (OCSP/CRL) để nhúng vào tài liệu; không có tài liệu nào"
+          " được trả về, vui lòng thử lại sau.")
+    en = ("No revocation information (OCSP/CRL) could be obtained to embed in the document; no "
+          "document was returned, please retry later.")
+
+
+class SigningTimeout(SignsvcError):
+    """Signing did not finish within the allowed time (an outside service such as OCSP, CRL or a
+    TSA answered too slowly); no document was returned, please retry later."""
+
+    code = "signing-timeout"
+    status = 503
+    title = "Ký quá thời gian cho phép / Signing timed out"
+    vi = ("Không ký xong trong thời gian cho phép (một dịch vụ bên ngoài như OCSP, CRL hoặc TSA trả"
+          " lời quá chậm); không có tài liệu nào được trả về, vui lòng thử lại sau.")
+    en = ("Signing did not finish within the allowed time (an outside service such as OCSP, CRL or "
+          "a TSA answered too slowly); no document was returned, please retry later.")
+
+
+class NotSigned(SignsvcError):
+    """The document has no signature to extend."""
+
+    code = "not-signed"
+    status = 422
+    title = "Tài liệu chưa ký / Not signed"
+    vi = "Tài liệu chưa có chữ ký số nào để nâng cấp."
+    en = "The document has no signature to extend."
+
+
+class SignatureNotExtendable(SignsvcError):
+    """A signature in the document is not valid, not trusted, expired or its certificate was
+    revoked; it cannot be extended."""
+
+    code = "signature-not-extendable"
+    status = 422
+    title = "Không nâng cấp được chữ ký / Signature not extendable"
+    vi = ("Chữ ký trong tài liệu không hợp lệ, không được tin cậy, đã hết hạn hoặc chứng thư đã bị "
+          "thu hồi; không thể nâng cấp.")
+    en = ("A signature in the document is not valid, not trusted, expired or its certificate was "
+          "revoked; it cannot be extended.")
+
+
+class SessionNotFound(SignsvcError):
+    """There is no such signing session."""
+
+    code = "session-not-found"
+    status = 404
+    title = "Không tìm thấy phiên ký / Signing session not found"
+    vi = "Không tìm thấy phiên ký này."
+    en = "There is no such signing session."
+
+
+class SessionExpired(SignsvcError):
+    """The signing session has expired; please start again."""
+
+    code = "session-expired"
+    status = 410
+    title = "Phiên ký đã hết hạn / Session expired"
+    vi = "Phiên ký đã hết hạn; vui lòng bắt đầu ký lại."
+    en = "The signing session has expired; please start again."
+
+
+class SessionUsed(SignsvcError):
+    """This signing session was already used or cancelled."""
+
+    code = "session-used"
+    status = 409
+    title = "Phiên ký đã dùng / Session already used"
+    vi = "Phiên ký này đã được dùng hoặc đã bị hủy."
+    en = "This signing session was already used or cancelled."
+
+
+class StaleRevision(SignsvcError):
+    """The document was signed or changed meanwhile; please open it again."""
+
+    code = "stale-revision"
+    status = 409
+    title = "Tài liệu đã thay đổi / Document changed meanwhile"
+    vi = "Tài liệu đã được ký hoặc thay đổi trong lúc bạn ký; vui lòng mở lại tài liệu."
+    en = "The document was signed or changed meanwhile; please open it again."
+
+
+class PreparedDocumentChanged(SignsvcError):
+    """The document prepared for signing is no longer intact; not signed."""
+
+    code = "prepared-document-changed"
+    status = 409
+    title = "Tài liệu đã chuẩn bị bị thay đổi / Prepared document changed"
+    vi = "Tài liệu đã chuẩn bị để ký không còn nguyên vẹn; không ký."
+    en = "The document prepared for signing is no longer intact; not signed."
+
+
+class CertificateNotRegistered(SignsvcError):
+    """This certificate is not registered to your account."""
+
+    code = "certificate-not-registered"
+    status = 403
+    title = "Chứng thư chưa đăng ký / Certificate not registered"
+    vi = "Chứng thư số này chưa được đăng ký cho tài khoản của bạn."
+    en = "This certificate is not registered to your account."
+
+
+class CertificateMismatch(SignsvcError):
+    """The certificate differs from the one the session was started with."""
+
+    code = "certificate-mismatch"
+    status = 409
+    title = "Chứng thư khác / Different certificate"
+    vi = "Chứng thư số khác với chứng thư đã dùng khi bắt đầu phiên ký."
+    en = "The certificate differs from the one the session was started with."
+
+
+class SignatureInvalid(SignsvcError):
+    """The signature does not verify under the certificate over the prepared content."""
+
+    code = "signature-invalid"
+    status = 400
+    title = "Chữ ký không hợp lệ / Invalid signature"
+    vi = "Chữ ký số không hợp lệ với chứng thư số và nội dung đã chuẩn bị."
+    en = "The signature does not verify under the certificate over the prepared content."
+
+
+class TooManyAttempts(SignsvcError):
+    """Too many failed logins; please try again later."""
+
+    code = "too-many-attempts"
+    status = 429
+    title = "Quá nhiều lần thử / Too many attempts"
+    vi = "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau."
+    en = "Too many failed logins; please try again later."
+
+
+class NotReady(SignsvcError):
+    """The service is not ready."""
+
+    code = "not-ready"
+    status = 503
+    title = "Dịch vụ chưa sẵn sàng / Not ready"
+    vi = "Dịch vụ chưa sẵn sàng."
+    en = "The service is not ready."
+
+
+class NotAcceptable(SignsvcError):
+    """The report is available only as application/json, text/html or application/pdf (Accept
+    header)."""
+
+    code = "not-acceptable"
+    status = 406
+    title = "Định dạng trả về không được hỗ trợ / Not acceptable"
+    vi = "Báo cáo chỉ có ở dạng application/json, text/html hoặc application/pdf (tiêu đề Accept)."
+    en = ("The report is available only as application/json, text/html or application/pdf (Accept "
+          "header).")
+
+
+class ReportUnavailable(SignsvcError):
+    """The signed PDF report could not be produced; please retry later."""
+
+    code = "report-unavailable"
+    status = 503
+    title = "Không lập được báo cáo PDF / PDF report unavailable"
+    vi = "Không lập được báo cáo PDF có ký số; vui lòng thử lại sau."
+    en = "The signed PDF report could not be produced; please retry later."
+
+
+class ReportNotFound(SignsvcError):
+    """This report does not exist or has expired; verify the document again."""
+
+    code = "report-not-found"
+    status = 404
+    title = "Không tìm thấy báo cáo / Report not found"
+    vi = "Không tìm thấy báo cáo này hoặc báo cáo đã hết hạn; hãy kiểm tra lại tài liệu."
+    en = "This report does not exist or has expired; verify the document again."
 
 
 @dataclass(frozen=True)
