@@ -2,12 +2,21 @@
 
 from signsvc.settings.loader import load_settings
 from signsvc.settings.model import (
-    LEVELS, ROLES, AuditSettings, KeySpec, Pkcs11Settings, PolicySettings, Secret, ServiceSettings,
+    LEVELS,
+    ROLES,
+    AuditSettings,
+    KeySpec,
+    Pkcs11Settings,
+    PolicySettings,
+    Secret,
+    ServiceSettings,
     Settings,
-    TimestampSettings, TrustSettings,
+    StatePaths,
+    TimestampSettings,
+    TrustSettings,
 )
 
 __all__ = [
     "LEVELS", "ROLES", "AuditSettings", "KeySpec", "Pkcs11Settings", "PolicySettings", "Secret",
-    "ServiceSettings", "Settings", "TimestampSettings", "TrustSettings", "load_settings",
+    "ServiceSettings", "Settings", "StatePaths", "TimestampSettings", "TrustSettings", "load_settings",
 ]

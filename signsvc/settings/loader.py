@@ -11,15 +11,28 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from signsvc.errors import ConfigError, Message
 from signsvc.settings.model import (
-    LEVELS, AppearanceSettings, ArchiveSettings, AuditSettings, KeySpec, PagesSettings,
-    Pkcs11Settings, PolicySettings, ReportsSettings,
-    RevocationSettings, Secret, ServiceSettings, Settings,
-    TimestampSettings, TrustSettings,
+    LEVELS,
+    AppearanceSettings,
+    ArchiveSettings,
+    AuditSettings,
+    KeySpec,
+    PagesSettings,
+    Pkcs11Settings,
+    PolicySettings,
+    ReportsSettings,
+    RevocationSettings,
+    Secret,
+    ServiceSettings,
+    Settings,
+    StatePaths,
+    TimestampSettings,
+    TrustSettings,
 )
 
 ENV_PREFIX = "SIGNSVC_"
@@ -198,7 +211,7 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
     if "path" not in audit_raw:
         # state files follow [service] state_dir unless placed elsewhere on purpose
         sections["audit"] = dataclasses.replace(
-            sections["audit"], path=sections["service"].state_dir / "audit.sqlite3")
+            sections["audit"], path=StatePaths.default_audit_db(sections["service"].state_dir))
     keys_raw = data.get("keys", {})
     keys = tuple(_key(kid, raw, base_dir, environ) for kid, raw in keys_raw.items())
     svc: ServiceSettings = sections["service"]
@@ -245,9 +258,11 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
     if sections["audit"].backend != "sqlite":
         raise _fail("audit.backend", "only 'sqlite' is available in this version")
     audit: AuditSettings = sections["audit"]
-    for name in ("hmac_key_file", "checkpoint_dir"):  # "" (e.g. from the environment) = none
-        if audit_raw.get(name) == "":
-            audit = dataclasses.replace(audit, **{name: None})
+    # "" (e.g. from the environment) = none
+    if audit_raw.get("hmac_key_file") == "":
+        audit = dataclasses.replace(audit, hmac_key_file=None)
+    if audit_raw.get("checkpoint_dir") == "":
+        audit = dataclasses.replace(audit, checkpoint_dir=None)
     sections["audit"] = audit
     if audit.hmac_key_file is not None:
         try:

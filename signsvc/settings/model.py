@@ -64,12 +64,88 @@ class PolicySettings:
     certificate_status_ttl_seconds: float = 300.0
 
 
+AUDIT_DB_NAME = "audit.sqlite3"
+"""The audit log's file in the state folder when ``[audit] path`` does not place it."""
+
+
+@dataclass(frozen=True)
+class StatePaths:
+    """Every file and folder of the service's state, named once (``Settings.paths``):
+    nothing else types out a state file's name. All under ``state_dir`` except the audit
+    log (and its checkpoints), which follow ``[audit] path``."""
+
+    state_dir: Path
+    audit_db: Path
+
+    @staticmethod
+    def default_audit_db(state_dir: Path) -> Path:
+        """Where the audit log goes when ``[audit] path`` is not set."""
+        return state_dir / AUDIT_DB_NAME
+
+    @property
+    def checkpoint_db(self) -> Path:
+        """Signed checkpoints live in the audit log's own database file."""
+        return self.audit_db
+
+    @property
+    def service_db(self) -> Path:
+        """Clients, page logins, rate counters and the revocation cache."""
+        return self.state_dir / "signsvc.sqlite3"
+
+    @property
+    def workflow_db(self) -> Path:
+        """Documents awaiting officials, signing sessions, registered certificates."""
+        return self.state_dir / "workflow.sqlite3"
+
+    @property
+    def images_db(self) -> Path:
+        return self.state_dir / "images.sqlite3"
+
+    @property
+    def reports_db(self) -> Path:
+        return self.state_dir / "reports.sqlite3"
+
+    @property
+    def totp_key(self) -> Path:
+        """The key that encrypts TOTP secrets (made once, never in the database)."""
+        return self.state_dir / "totp-key"
+
+    @property
+    def cookie_secret(self) -> Path:
+        """The key signing page-session cookies (made once, shared by the workers)."""
+        return self.state_dir / "cookie-secret"
+
+    @property
+    def active_policy(self) -> Path:
+        """The text of the policy last in force (a failed reload keeps it)."""
+        return self.state_dir / "policy.active.toml"
+
+    @property
+    def policy_lock(self) -> Path:
+        return self.state_dir / "policy.lock"
+
+    @property
+    def policy_archive(self) -> Path:
+        """Every policy once in force, by SHA-256 (for auditors)."""
+        return self.state_dir / "policies"
+
+    @property
+    def pidfile(self) -> Path:
+        """The gunicorn master's pid (``signsvc policy reload`` signals it)."""
+        return self.state_dir / "signsvc.pid"
+
+    @property
+    def control_socket(self) -> Path:
+        """gunicorn's control socket (absolute: its length is checked against the limit)."""
+        return self.state_dir.resolve() / "gunicorn.ctl"
+
+
 @dataclass(frozen=True)
 class AuditSettings:
     backend: str = "sqlite"
-    # when the file does not set it: "audit.sqlite3" in [service] state_dir (the loader
+    # when the file does not set it: AUDIT_DB_NAME in [service] state_dir (the loader
     # resolves it, so moving state_dir moves the audit log too); set it only on purpose
-    path: Path = Path("var/state/audit.sqlite3")
+    path: Path = Path("var/state") / AUDIT_DB_NAME
     checkpoint_key: str = ""                 # [keys.ID] signing checkpoints; "" = none taken
     checkpoint_every_records: int = 1000     # checkpoint after this many new records ...
     checkpoint_every_seconds: float = 300.0  # ... or this long after the last, if anything is new
@@ -190,3 +266,8 @@ class Settings:
 
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)
+
+    @property
+    def paths(self) -> StatePaths:
+        """The state files (``StatePaths``): ``[service] state_dir`` and ``[audit] path``."""
+        return StatePaths(self.service.state_dir, self.audit.path)
