@@ -15,13 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from signsvc import logsetup
 from signsvc.services.container import Services
 from signsvc.web import problem
-from signsvc.web.api_audit import api_audit
-from signsvc.web.api_batch import api_batch
-from signsvc.web.api_images import api_images
-from signsvc.web.api_sessions import api_sessions
-from signsvc.web.api_v1 import api_v1
+from signsvc.web.api import register_api
 from signsvc.web.pages import auditor, pages
-from signsvc.web.ops import ops
 from signsvc.web.uploads import FORM_FIELD_BYTES, UploadRequest
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -73,12 +68,7 @@ def create_web_app(services: Services) -> Flask:
         return resp
 
     problem.install(app)
-    app.register_blueprint(ops)
-    app.register_blueprint(api_v1, url_prefix="/v1")
-    app.register_blueprint(api_audit, url_prefix="/v1")
-    app.register_blueprint(api_images, url_prefix="/v1")
-    app.register_blueprint(api_sessions, url_prefix="/v1")
-    app.register_blueprint(api_batch, url_prefix="/v1")
+    register_api(app)
     app.register_blueprint(pages)
     app.register_blueprint(auditor)
     return app

@@ -162,7 +162,7 @@ def test_an_unexpected_exception_is_a_500_problem_and_audited(fz, monkeypatch):
 def test_an_exception_outside_any_service_is_audited_by_the_web_layer(fz, monkeypatch):
     import sys
 
-    api_v1 = sys.modules["signsvc.web.api_v1"]  # (the package re-exports the blueprint's name)
+    api_v1 = sys.modules["signsvc.web.api.sign"]  # (the package re-exports the blueprint's name)
 
     def boom(args):
         raise KeyError("parsing went wrong")

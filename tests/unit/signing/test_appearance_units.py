@@ -16,7 +16,7 @@ from signsvc.signing.appearance import png
 from signsvc.signing.appearance.errors import AppearanceError, ImageInvalid
 from signsvc.signing.appearance.fonts import Measurer
 from signsvc.signing.appearance.spec import iso_vn, vgca_time
-from signsvc.web.appearance_params import parse_appearance
+from signsvc.web.schemas.appearance import parse_appearance
 from tests.support.appearance import FONT, png_bytes, seal_png
 
 

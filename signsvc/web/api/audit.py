@@ -1,5 +1,6 @@
-"""/v1/audit/checkpoints and /v1/audit/export: what an auditor who does not trust the
-server takes away and checks offline (see signsvc.audit.checkpoints and .export)."""
+"""/v1/audit: records (paged by sequence), the chain check, signed checkpoints and the
+export an auditor who does not trust the server takes away and checks offline (see
+signsvc.audit.checkpoints and .export)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ api_audit = Blueprint("api_audit", __name__)
 AUDIT_ROLES = ("auditor", "admin")
 
 
-def _int(name: str, default: int) -> int:
+def _int_arg(name: str, default: int | None) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
@@ -25,6 +26,32 @@ def _int(name: str, default: int) -> int:
     return int(raw)
 
 
+@api_audit.get("/audit/events")
+@client_required(*AUDIT_ROLES)
+def audit_events(ctx: RequestContext):
+    svc = services()
+    records = svc.audit.list(
+        after_sequence=_int_arg("after_sequence", 0) or 0,
+        since=request.args.get("since") or None, until=request.args.get("until") or None,
+        actor=request.args.get("actor") or None, action=request.args.get("action") or None,
+        document_sha256=request.args.get("document_sha256") or None,
+        limit=_int_arg("limit", None), key_id=request.args.get("key") or None)
+    body = {"events": [r.as_dict() for r in records],
+            "next_after_sequence": records[-1].sequence if records else None}
+    return jsonify(body)
+
+
+@api_audit.get("/audit/verify")
+@client_required(*AUDIT_ROLES)
+def audit_verify(ctx: RequestContext):
+    """The chain, and the log against its signed checkpoints (truncation, rewriting)."""
+    svc = services()
+    result = svc.checkpoints.verify() if svc.checkpoints is not None else svc.audit.verify()
+    body = result.as_dict()
+    body.setdefault("last_checkpoint", None)
+    return jsonify(body)
+
+
 @api_audit.get("/audit/checkpoints")
 @client_required(*AUDIT_ROLES)
 def audit_checkpoints(ctx: RequestContext):
@@ -32,7 +59,8 @@ def audit_checkpoints(ctx: RequestContext):
     DER CMS signature and RFC 3161 token of each."""
     svc = services().checkpoints
     with_signatures = request.args.get("signatures") in ("1", "true")
-    items = svc.list(after_index=_int("after_index", 0), limit=_int("limit", 100) or 100)
+    items = svc.list(after_index=_int_arg("after_index", 0) or 0,
+                     limit=_int_arg("limit", 100) or 100)
     if with_signatures:
         from signsvc.services.audit_views import checkpoint_dict
         body = [checkpoint_dict(c) for c in items]

@@ -1,0 +1,19 @@
+"""The validation report as HTML: what the report templates call (labels, value words,
+verdict colour, messages) in one language. Shared by the API (``POST /v1/verify`` with
+``Accept: text/html``) and the auditor's pages, so neither imports the other."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from signsvc.services import report_texts
+
+
+def report_helpers(language: str) -> dict[str, Callable[..., Any]]:
+    """The functions ``L``, ``V``, ``verdict_class``, ``M`` and ``added_words`` that the
+    report templates call, each answering in ``language`` (``vi`` or ``en``)."""
+    return {"L": lambda key: report_texts.label(key, language),
+            "V": lambda kind, raw: report_texts.value(kind, raw, language),
+            "verdict_class": lambda verdict: report_texts.verdict_colour(verdict)[0],
+            "M": lambda obj: report_texts.messages(obj, language),
+            "added_words": lambda added: report_texts.added_words(added, language)}
