@@ -19,7 +19,7 @@ sys.path.insert(0, str(REPO))
 
 from signsvc.settings import load_settings  # noqa: E402
 from signsvc.validation.pdfread import open_pdf, signature_entries  # noqa: E402
-from signsvc.validation.revisions import revision_view  # noqa: E402
+from signsvc.validation.revisions.view import revision_view  # noqa: E402
 from signsvc.validation.trust import load_trust_anchors  # noqa: E402
 from signsvc.validation.validator import PdfValidator  # noqa: E402
 from tests.support import attack_pdfs as A  # noqa: E402

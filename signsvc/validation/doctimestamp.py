@@ -17,7 +17,7 @@ from signsvc.errors import Message
 from . import messages
 from .chain import cms_certificates
 from .context import TrustSetup
-from .diff_policy import DIFF_POLICY
+from .diff.policy import DIFF_POLICY
 from .pdfread import SignatureEntry
 from .report import DocumentTimestampReport, Messages, TimestampInfo
 from .integrity import DocumentFacts, integrity_of, range_past_end

@@ -17,7 +17,7 @@ from pyhanko.sign.validation.status import ModificationInfo, SignatureCoverageLe
 
 from signsvc.errors import Message
 
-from .diff_policy import DIFF_POLICY, policy_for
+from .diff.policy import DIFF_POLICY, policy_for
 from .evidence import Evidence
 from .pdfread import SignatureEntry
 

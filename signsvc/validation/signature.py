@@ -33,7 +33,7 @@ from .cmsform import signed_attributes_not_der
 from .chain import RevocationData, chain_of, cms_certificates, timestamp_token_certificates
 from .context import SIGNER_KEY_USAGE, TrustSetup
 from .decision import Facts, decide
-from .diff_policy import policy_for
+from .diff.policy import policy_for
 from .evidence import Evidence, signature_evidence
 from .integrity import DocumentFacts, Integrity, integrity_of, integrity_without_status, range_past_end
 from .pdfread import SignatureEntry

@@ -31,7 +31,8 @@ from .doctimestamp import check_document_timestamp
 from .evidence import document_evidence
 from .reading import open_for_validation
 from .report import DocumentInfo, Messages, SignatureReport, ValidationReport
-from .revisions import byte_range, covered_revision, revision_ends, revision_view
+from .revisions.ranges import byte_range, covered_revision, revision_ends
+from .revisions.view import revision_view
 from .integrity import DocumentFacts
 from .signature import check_signature
 from .trust import TrustAnchors

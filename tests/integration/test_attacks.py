@@ -23,7 +23,7 @@ before the attack is ``valid``, so every test can fail.
 | 5. Certification attack, sneaky signature (SSA) | ``test_certification_sneaky_signature`` | a new signature field with an appearance (empty, or signed) on a P=1 certified document; empty on P=2 |
 | bad input | ``test_hostile_input_is_bounded`` | decompression bombs (>1 GiB inflated: page content, DSS ``/Certs``, updated page content of a signed file), 10,000 nested arrays (unsigned, and in an update of a signed file), ``/Prev`` pointing to itself (unsigned and in an update) |
 
-Validator fixes made for these tests: ``diff_policy.SignedValueFieldRule`` (the shadow
+Validator fixes made for these tests: ``diff.rules.SignedValueFieldRule`` (the shadow
 *replace* of a field filled at signing time was reported as permitted form filling, so
 the document was ``valid``) and ``evidence.over_limit`` (a signed document whose DSS
 held a decompression bomb was ``valid``; it is now ``indeterminate`` with the reason).

@@ -1,6 +1,6 @@
 """One plain-language sentence per revision, Vietnamese first, English second.
 
-Pure text: takes what ``revisions`` found and says it. Lists of names are cut after
+Pure text: takes what ``added`` found and says it. Lists of names are cut after
 ``MAX_NAMES`` with "…" so a hostile file cannot make the sentence huge.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from signsvc.errors import Message
 
-from .report import RevisionAdded
+from ..report import RevisionAdded
 
 MAX_NAMES = 5
 MAX_NAME_CHARS = 64
@@ -74,14 +74,16 @@ def summarise(number: int, added: RevisionAdded | None, *, signatures: list[str]
         signed_en.append(f"document timestamp {_names(timestamps)} added")
     if not_analysed is not None:
         why = {
-            "revisions": (f"tài liệu có hơn {max_revisions} phiên bản, chỉ {max_revisions} phiên bản đầu được phân tích",
-                          f"the document has more than {max_revisions} revisions; only the first {max_revisions} are analysed"),
+            "revisions": (f"tài liệu có hơn {max_revisions} phiên bản, "
+                          f"chỉ {max_revisions} phiên bản đầu được phân tích",
+                          f"the document has more than {max_revisions} revisions; "
+                          f"only the first {max_revisions} are analysed"),
             "time": ("đã hết thời gian dành cho việc phân tích", "the time allowed for the analysis ran out"),
             "unreadable": ("không đọc được các đối tượng của phiên bản này",
                            "the objects of this revision could not be read"),
         }[not_analysed]
-        vi = "; ".join(signed_vi + [f"không phân tích nội dung thay đổi ({why[0]})"])
-        en = "; ".join(signed_en + [f"changes not analysed ({why[1]})"])
+        vi = "; ".join([*signed_vi, f"không phân tích nội dung thay đổi ({why[0]})"])
+        en = "; ".join([*signed_en, f"changes not analysed ({why[1]})"])
         return Message(f"{head_vi}: {vi}.", f"{head_en}: {en}.")
     assert added is not None
     if number == 1:
