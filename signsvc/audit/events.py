@@ -16,7 +16,9 @@ from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any, Mapping
 
-OUTCOMES = frozenset({"success", "failure", "denied", "error"})  # error: an unexpected exception
+from signsvc.names import AuditOutcome
+
+OUTCOMES = frozenset(AuditOutcome)  # success, failure, denied, error (an unexpected exception)
 ACTION_RE = re.compile(r"^[a-z0-9_-]+:[a-z0-9_-]+:[a-z0-9_-]+$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -41,7 +43,8 @@ class AuditEvent:
     The ``*_sha256`` fields are hex SHA-256 digests (normalised to lower case);
     ``certificate_serial`` is the serial number in hex. ``details`` holds a few
     short scalar facts (str, int, bool or None) and is copied into a read-only
-    mapping.
+    mapping. Typed names (``AuditTag``, ``AuditOutcome``, ``Role``, any ``StrEnum``) may be
+    given wherever a string is; the event stores them as plain strings.
 
     Never put document content, a PIN, a key label, a module path or a stack
     trace in an event. Invalid events raise ``ValueError``: that is a programming
@@ -64,6 +67,10 @@ class AuditEvent:
     details: Mapping[str, DetailValue] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for name in ("action", "outcome", *OPTIONAL_TEXT_FIELDS):
+            value = getattr(self, name)
+            if isinstance(value, str) and type(value) is not str:  # a StrEnum member
+                object.__setattr__(self, name, str(value))
         if not isinstance(self.action, str) or not ACTION_RE.fullmatch(self.action):
             raise ValueError(f"audit action must be a 'source:subject:action' tag: {self.action!r}")
         if self.outcome not in OUTCOMES:
@@ -91,6 +98,8 @@ def _checked_details(details: Any) -> Mapping[str, DetailValue]:
     for key, value in details.items():
         if not isinstance(key, str) or not key or len(key) > MAX_TEXT:
             raise ValueError(f"audit details keys must be short non-empty strings: {key!r}")
+        if isinstance(value, str) and type(value) is not str:  # a StrEnum member: its string
+            value = str(value)
         if value is not None and type(value) not in (str, int, bool):
             raise ValueError(f"audit details[{key!r}] must be str, int, bool or None")
         if isinstance(value, str) and len(value) > MAX_TEXT:

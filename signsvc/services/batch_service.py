@@ -16,7 +16,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import BadRequest, DocumentTooLarge, Message, SignsvcError
+from signsvc.names import AuditOutcome
 from signsvc.policy.engine import Policy
 from signsvc.policy.intake import IntakeDecision, IntakeFacts, evaluate_intake
 from signsvc.services.audit_service import AuditService
@@ -116,7 +118,8 @@ class BatchService:
 
     def reject(self, ctx: RequestContext, error: SignsvcError) -> None:
         """Audit a batch refused before any file was checked."""
-        audit(self._audit, ctx, "validation:batch:rejected", "failure", error_code=error.code)
+        audit(self._audit, ctx, AuditTag.VALIDATION_BATCH_REJECTED, AuditOutcome.FAILURE,
+              error_code=error.code)
 
     def verify_batch(self, ctx: RequestContext, files: Sequence[tuple[str | None, bytes]]) -> BatchResult:
         """One decision per file, in the order given (bounds checked first)."""
@@ -149,8 +152,9 @@ class BatchService:
         item = BatchItem(name=name, sha256=sha256, size=len(data), decision=decision,
                          verdict=report.verdict if report else None, report=report,
                          error_code=error.code if error else None)
-        audit(self._audit, ctx, f"validation:batch:{'accepted' if decision.decision == 'accept' else 'returned'}",
-              "success", input_sha256=sha256, error_code=item.error_code,
+        audit(self._audit, ctx, AuditTag.VALIDATION_BATCH_ACCEPTED if decision.decision == "accept"
+              else AuditTag.VALIDATION_BATCH_RETURNED, AuditOutcome.SUCCESS,
+              input_sha256=sha256, error_code=item.error_code,
               details={"batch": batch_id, "index": index, "decision": decision.decision,
                        "verdict": item.verdict, "returned_by": decision.returned_by,
                        "signatures": len(report.signatures) if report else 0})
