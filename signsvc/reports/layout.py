@@ -15,7 +15,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from signsvc.reports import texts
+from signsvc.reports import summary, texts
 from signsvc.reports.model import ReportIssuer
 
 _BLACK = (0x1b, 0x1b, 0x1b)
@@ -112,7 +112,22 @@ class _Writer:
         pdf.multi_cell(0, 9, f"{self.t('verdict')}: {self.v('verdict', verdict)}", align="C",
                        fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
-        self.bullets(texts.messages(report.get("messages"), self.lang))
+        first = summary.first_screen(report, self.lang)
+        self.lead(summary.word("why", self.lang))
+        reasons = [f"{line['indication_words']} — {self.t('signature')} {line['n']} ({line['signer']}"
+                   f"{', ' + line['time'] if line['time'] else ''}, {line['level']}): {line['sentence']}"
+                   for line in first["lines"]]
+        self.bullets(reasons + first["findings"]
+                     or texts.messages(report.get("messages"), self.lang))
+        self.lead(summary.word("next", self.lang))
+        self.bullets(first["next_steps"])
+
+    def lead(self, text: str) -> None:
+        """A small bold heading of the first page's summary."""
+        self.pdf.ln(1)
+        self.pdf.set_font("serif", "B", 10.5)
+        self.pdf.set_text_color(*_BLACK)
+        self.pdf.cell(0, _LINE, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def document(self, report: dict) -> None:
         doc = report.get("document") or {}
@@ -162,12 +177,12 @@ class _Writer:
             revocation += f" ({self.t('revocation_time')}: {sig['revocation_time']})"
         self.row("revocation", revocation)
         self.row("level", sig.get("level"))
-        sub = f" — {sig['sub_indication']}" if sig.get("sub_indication") else ""
-        self.row("indication", self.v("indication", sig.get("indication")) + sub)
-        self.row("intact", self.v("bool", sig.get("intact")))
-        self.row("crypto_valid", self.v("bool", sig.get("valid")))
+        rows = summary.signature_rows(sig, self.lang)
+        self.row("indication", rows["indication"][0])
+        self.row("intact", rows["intact"][0])
+        self.row("crypto_valid", rows["crypto_valid"][0])
         self.row("coverage", self.v("coverage", sig.get("coverage")))
-        self.row("modifications", self.v("modifications", sig.get("modifications")))
+        self.row("modifications", rows["modifications"][0])
         if sig.get("revision") is not None:
             self.row("revision", sig.get("revision"))
         if sig.get("byte_range"):
@@ -184,7 +199,7 @@ class _Writer:
         else:
             path = f"{signer.get('common_name') or signer.get('subject') or '?'} → " \
                    f"{signer.get('issuer_common_name') or signer.get('issuer') or '?'}"
-        return f"{path}\n{self.t('trusted')}: {self.v('bool', sig.get('trusted'))}"
+        return f"{path}\n{self.t('trusted')}: {summary.signature_rows(sig, self.lang)['trusted'][0]}"
 
     def _timestamp_words(self, ts: dict) -> str:
         return (f"{ts.get('time')} — {self.t('tsa')}: {ts.get('tsa')} — "
@@ -233,7 +248,10 @@ class _Writer:
 def render_pdf(report: dict, issuer: ReportIssuer, font_path: Path | str) -> bytes:
     """The unsigned PDF report of ``report`` (Vietnamese section, then English section).
 
-    Guarantees: every signature of the report is listed with its signer, chain (each
+    Guarantees: the first page says the verdict, one reason per signature (its ETSI
+    indication in words, signer, time, level and the validator's conclusion) and what to do
+    next (``signsvc.reports.summary``, as the HTML page); every signature of the report is
+    listed with its signer, chain (each
     certificate from the signer's to the anchor, the anchor marked, or the sentence that
     the path ends without one), timestamp (with the TSA's chain),
     revocation, level, indication, coverage and messages; the tool, policy SHA-256 and

@@ -60,7 +60,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "coverage": ("Phạm vi ký", "Coverage"),
     "modifications": ("Thay đổi sau khi ký", "Changes after signing"),
     "intact": ("Nội dung đã ký còn nguyên vẹn", "Signed content intact"),
-    "crypto_valid": ("Chữ ký đúng về mặt mật mã", "Cryptographically valid"),
+    "crypto_valid": ("Chữ ký khớp với nội dung đã ký", "Signature matches the signed content"),
     "revision": ("Thuộc phiên bản", "Ends with revision"),
     "byte_range": ("Dải byte được ký", "Signed byte range"),
     "messages": ("Nhận xét", "Findings"),

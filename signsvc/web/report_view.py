@@ -4,16 +4,21 @@ verdict colour, messages) in one language. Shared by the API (``POST /v1/verify`
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from signsvc.services import report_texts
 
 
 def report_helpers(language: str) -> dict[str, Callable[..., Any]]:
-    """The functions ``L``, ``V``, ``verdict_class``, ``M`` and ``added_words`` that the
-    report templates call, each answering in ``language`` (``vi`` or ``en``)."""
+    """The functions ``L``, ``V``, ``verdict_class``, ``M``, ``added_words``, ``first_screen``,
+    ``sig_rows`` and ``W`` that the report templates call, each answering in ``language``
+    (``vi`` or ``en``)."""
     return {"L": lambda key: report_texts.label(key, language),
             "V": lambda kind, raw: report_texts.value(kind, raw, language),
             "verdict_class": lambda verdict: report_texts.verdict_colour(verdict)[0],
             "M": lambda obj: report_texts.messages(obj, language),
-            "added_words": lambda added: report_texts.added_words(added, language)}
+            "added_words": lambda added: report_texts.added_words(added, language),
+            "first_screen": lambda report: report_texts.first_screen(report, language),
+            "sig_rows": lambda sig: report_texts.signature_rows(sig, language),
+            "W": lambda key: report_texts.word(key, language)}

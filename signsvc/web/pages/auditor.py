@@ -22,8 +22,9 @@ from signsvc.services.context import RequestContext
 from signsvc.web.auth import page_client, page_context, services
 from signsvc.web.headers import content_disposition
 from signsvc.web.i18n import AUDITOR_TEXTS, TEXTS
-from signsvc.web.pages.common import WEB_ROOT, check_csrf, lang, render, report_helpers
+from signsvc.web.pages.common import WEB_ROOT, check_csrf, lang, render
 from signsvc.web.problem import _HTTP_MAP
+from signsvc.web.report_view import report_helpers
 from signsvc.web.uploads import load_form, read_pdf_upload
 
 auditor = Blueprint("auditor", __name__, root_path=WEB_ROOT, template_folder="templates")
