@@ -19,6 +19,9 @@ import pytest
 
 from tests.support.tools import require_tool
 
+# fixtures engine_kind, pg_url, storage_url: the stores on SQLite and on PostgreSQL
+pytest_plugins = ["tests.support.postgres"]
+
 REPO = Path(__file__).resolve().parent.parent
 RESPONDER_PORT = 9180
 

@@ -1,71 +1,56 @@
-"""Registered signature and seal images in ``state_dir/images.sqlite3``."""
+"""Registered signature and seal images (``state_dir/images.sqlite3`` by default, or the
+shared ``[database] url``)."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
-import threading
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from signsvc.adapters.db.databases import open_engine
+from signsvc.adapters.db.engine import write_transaction
+from signsvc.adapters.db.tables import appearance_images as t
 from signsvc.signing.appearance.spec import StoredImage
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS appearance_images (
-    name TEXT PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('signature', 'seal')),
-    key_id TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    png BLOB NOT NULL,
-    width INTEGER NOT NULL,
-    height INTEGER NOT NULL,
-    diameter_mm REAL,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-"""
+_COLUMNS = (t.c.name, t.c.kind, t.c.key_id, t.c.sha256, t.c.png, t.c.width, t.c.height,
+            t.c.diameter_mm, t.c.created_by, t.c.created_at)
+
+
+def _image(row: tuple) -> StoredImage:
+    values = list(row)
+    values[4] = bytes(values[4])
+    return StoredImage(*values)
 
 
 class SqliteImageStore:
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._path = Path(path)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        with self._conn() as conn:
-            conn.executescript(SCHEMA)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, timeout=5.0)
-            conn.execute("PRAGMA journal_mode=WAL")
-            self._local.conn = conn
-        return conn
+    def __init__(self, db: Engine | str | os.PathLike[str]) -> None:
+        self._engine = open_engine(db, "images")
 
     def add(self, image: StoredImage) -> bool:
         """False when the name is taken (images are never silently replaced)."""
         try:
-            with self._conn() as conn:
-                conn.execute("INSERT INTO appearance_images VALUES (?,?,?,?,?,?,?,?,?,?)",
-                             (image.name, image.kind, image.key_id, image.sha256, image.png,
-                              image.width, image.height, image.diameter_mm, image.created_by,
-                              image.created_at))
-        except sqlite3.IntegrityError:
+            with write_transaction(self._engine) as conn:
+                conn.execute(insert(t).values(
+                    name=image.name, kind=image.kind, key_id=image.key_id, sha256=image.sha256,
+                    png=image.png, width=image.width, height=image.height,
+                    diameter_mm=image.diameter_mm, created_by=image.created_by,
+                    created_at=image.created_at))
+        except IntegrityError:
             return False
         return True
 
     def get(self, name: str) -> StoredImage | None:
-        row = self._conn().execute(
-            "SELECT name, kind, key_id, sha256, png, width, height, diameter_mm, created_by, "
-            "created_at FROM appearance_images WHERE name = ?", (name,)).fetchone()
-        return StoredImage(*row) if row else None
+        with self._engine.connect() as conn:
+            row = conn.execute(select(*_COLUMNS).where(t.c.name == name)).first()
+        return _image(tuple(row)) if row else None
 
     def list(self) -> list[StoredImage]:
-        rows = self._conn().execute(
-            "SELECT name, kind, key_id, sha256, png, width, height, diameter_mm, created_by, "
-            "created_at FROM appearance_images ORDER BY name").fetchall()
-        return [StoredImage(*r) for r in rows]
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(*_COLUMNS).order_by(t.c.name)).all()
+        return [_image(tuple(r)) for r in rows]
 
     @staticmethod
     def now() -> str:
-        return datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return datetime.now(UTC).isoformat(timespec="seconds")

@@ -21,6 +21,7 @@ from signsvc.settings.model import (
     AppearanceSettings,
     ArchiveSettings,
     AuditSettings,
+    DatabaseSettings,
     KeySpec,
     PagesSettings,
     Pkcs11Settings,
@@ -44,6 +45,7 @@ _SECTIONS = {
     "revocation": RevocationSettings, "archive": ArchiveSettings,
     "appearance": AppearanceSettings,
     "reports": ReportsSettings,
+    "database": DatabaseSettings,
 }
 _KEY_FIELDS = {
     "backend", "module", "token_label", "key_label", "key_id", "pin_env", "pin_file",
@@ -280,4 +282,8 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
         raise _fail("reports.keep_minutes", "must be 1..1440")
     if audit.checkpoint_every_records < 1 or audit.checkpoint_every_seconds <= 0:
         raise _fail("audit", "checkpoint_every_records must be >= 1, checkpoint_every_seconds > 0")
+    url = sections["database"].url
+    if url and not url.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://",
+                                   "postgres://")):
+        raise _fail("database.url", "must be sqlite:///FILE or postgresql://USER@HOST/DB")
     return Settings(base_dir=base_dir, config_path=cfg_path, keys=keys, **sections)

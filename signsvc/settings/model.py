@@ -156,6 +156,15 @@ class AuditSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the stores live. ``url`` empty (default): SQLite files in ``[service] state_dir``
+    (the audit log at ``[audit] path``), as before; ``postgresql://user@host/db`` (psycopg 3)
+    or ``sqlite:////path/file``: every store in that one database, shared by instances."""
+
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class TrustSettings:
     name: str = "unnamed"
     anchors: tuple[Path, ...] = ()
@@ -263,6 +272,7 @@ class Settings:
     archive: ArchiveSettings = ArchiveSettings()
     appearance: AppearanceSettings = AppearanceSettings()
     reports: ReportsSettings = ReportsSettings()
+    database: DatabaseSettings = DatabaseSettings()
 
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)

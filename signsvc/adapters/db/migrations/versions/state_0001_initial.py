@@ -1,0 +1,30 @@
+"""state: the schema of commit 275936b (SQLite: created verbatim or adopted in place).
+
+Revision ID: state_0001
+Revises:
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from signsvc.adapters.db import ddl_sqlite
+from signsvc.adapters.db.postgresql_ddl import create_postgresql
+
+revision = "state_0001"
+down_revision = None
+branch_labels = ("state",)
+depends_on = None
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    is_sqlite = bind.dialect.name == "sqlite"
+    if is_sqlite:
+        ddl_sqlite.create_state(bind)
+    else:
+        create_postgresql(bind, "state")
+
+
+def downgrade() -> None:
+    raise NotImplementedError("the first schema is not taken down")

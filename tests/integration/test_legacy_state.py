@@ -1,0 +1,98 @@
+"""A state folder made by signsvc before Alembic (commit 275936b) is migrated in place at
+start-up: every table, index and trigger stays as it was, the data is kept and the
+stores of this version read and extend it; a fresh state folder gets the same schema.
+
+The folder is rebuilt from ``tests/data/legacy_state_275936b/*.sql``: the ``.dump`` of
+the five SQLite files that commit's stores made (with a few rows in each)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from signsvc.adapters.db import prepare_databases
+from signsvc.adapters.db.databases import database_for
+from signsvc.adapters.db.migrate import current_heads, head_of
+from signsvc.settings.loader import build_settings
+
+DUMPS = Path(__file__).resolve().parents[1] / "data" / "legacy_state_275936b"
+FILES = {"audit": "audit.sqlite3", "signsvc": "signsvc.sqlite3",
+         "workflow": "workflow.sqlite3", "images": "images.sqlite3", "reports": "reports.sqlite3"}
+
+
+def _restore(state: Path) -> None:
+    state.mkdir(parents=True)
+    for dump, name in FILES.items():
+        db = sqlite3.connect(state / name)
+        db.executescript((DUMPS / f"{dump}.sql").read_text(encoding="utf-8"))
+        db.execute("PRAGMA journal_mode = WAL")
+        db.close()
+
+
+def _schema(path: Path) -> set[tuple[str, str, str]]:
+    db = sqlite3.connect(path)
+    try:
+        return {(t, n, " ".join((s or "").split())) for t, n, s in db.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'alembic%' "
+            "AND name NOT LIKE 'sqlite_autoindex%'")}
+    finally:
+        db.close()
+
+
+def _settings(state: Path):
+    return build_settings({"service": {"state_dir": str(state)}}, state.parent, None, {})
+
+
+@pytest.fixture
+def legacy(tmp_path):
+    state = tmp_path / "state"
+    _restore(state)
+    return state
+
+
+def test_legacy_state_migrates_in_place_and_keeps_its_data(legacy):
+    before = {name: _schema(legacy / name) for name in FILES.values()}
+    settings = _settings(legacy)
+    prepare_databases(settings)
+
+    for group in ("audit", "state", "workflow", "images", "reports"):
+        assert current_heads(database_for(settings, group)) == {head_of(group)}
+    for name in FILES.values():
+        assert _schema(legacy / name) == before[name], name   # adopted as it was
+    assert sqlite3.connect(legacy / "audit.sqlite3").execute(
+        "PRAGMA user_version").fetchone()[0] == 2
+
+    from signsvc.adapters.images_sqlite import SqliteImageStore
+    from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
+    from signsvc.adapters.reports_sqlite import SqliteReportStore
+
+    image = SqliteImageStore(database_for(settings, "images")).get("seal-1")
+    assert image is not None and image.png == b"\x89PNG" and image.diameter_mm == 40.0
+    assert SqliteReportStore(database_for(settings, "reports"), 10**10).get(
+        "r1", "auditor-a") == '{"ok": true}'
+    rates = SqliteRateCounters(database_for(settings, "state"))
+    assert rates.counts(["client:portal-a"],
+                        datetime(2026, 12, 3, 12, 0, tzinfo=UTC)) == \
+        {"client:portal-a": (1, 1)}
+
+    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.audit.events import AuditEvent
+    from signsvc.audit.keyed import Anchor, verify_segment
+
+    audit = SqliteAuditStore(settings.audit.path)
+    assert [r.actor for r in audit.records()] == ["portal0", "portal1", "portal2"]
+    assert audit.records()[0].details == {"n": 0, "tên": "Nguyễn"}
+    assert audit.append(AuditEvent(action="sign:pdf:signed", outcome="success",
+                                   actor="after")).sequence == 4
+    assert verify_segment(audit.iter_with_mac(0), Anchor(), None, None).ok
+    audit.close()
+
+
+def test_fresh_state_has_the_legacy_schema(tmp_path, legacy):
+    fresh = tmp_path / "fresh"
+    prepare_databases(_settings(fresh))
+    for name in FILES.values():
+        assert _schema(fresh / name) == _schema(legacy / name), name
