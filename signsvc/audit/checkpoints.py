@@ -30,10 +30,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from signsvc.audit.chain import GENESIS_HASH
 from signsvc.audit.events import SHA256_RE, TIME_RE, AuditRecord
 from signsvc.audit.verifier import ChainVerification, verify_chain
+from signsvc.audit_tags import AuditTag
 
 CHECKPOINT_FORMAT = "signsvc-audit-checkpoint/1"
-CHECKPOINT_ACTION = "audit:checkpoint:created"
-CHECKPOINT_FAILED_ACTION = "audit:checkpoint:failed"
+CHECKPOINT_ACTION = AuditTag.AUDIT_CHECKPOINT_CREATED
+CHECKPOINT_FAILED_ACTION = AuditTag.AUDIT_CHECKPOINT_FAILED
 
 PAYLOAD_FIELDS = ("format", "index", "head_sequence", "head_hash", "time",
                   "prev_checkpoint_sha256")

@@ -28,8 +28,9 @@ from typing import Iterable, Iterator
 from signsvc.audit.chain import GENESIS_HASH, record_body
 from signsvc.audit.events import AuditRecord
 from signsvc.audit.verifier import ChainVerification, verify_chain
+from signsvc.audit_tags import AuditTag
 
-ACKNOWLEDGED_ACTION = "audit:integrity:acknowledged"
+ACKNOWLEDGED_ACTION = AuditTag.AUDIT_INTEGRITY_ACKNOWLEDGED
 """The record an operator writes (``signsvc audit acknowledge``) to resume after a break."""
 MIN_KEY_BYTES = 32
 

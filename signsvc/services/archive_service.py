@@ -30,7 +30,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import MalformedPdf, Message, NotAPdf, SignsvcError
+from signsvc.names import AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -165,7 +167,8 @@ class ArchiveService:
             if hashlib.sha256(path.read_bytes()).hexdigest() != sha_in:
                 raise FileChangedMeanwhile()
             # audited before the rename: a renewal that cannot be audited is not written
-            record = audit(self._audit, ctx, "archive:document:renewed", "success",
+            record = audit(self._audit, ctx, AuditTag.ARCHIVE_DOCUMENT_RENEWED,
+                           AuditOutcome.SUCCESS,
                            input_sha256=sha_in, output_sha256=sha_out, level=result.level,
                            details={"file": path.name[:200],
                                     "tsa_not_after": _iso(_na(last)),
@@ -189,9 +192,9 @@ class ArchiveService:
                 last: LastTimestamp | None, *, audited: bool = True) -> ArchiveOutcome:
         """A failure outcome, audited unless this is a dry run (nothing was attempted)."""
         if audited:
-            audit(self._audit, ctx, "archive:document:renew_failed",
-                  "denied" if exc.status < 500 else "failure", error_code=exc.code,
-                  input_sha256=sha_in, details={"file": path.name[:200]})
+            audit(self._audit, ctx, AuditTag.ARCHIVE_DOCUMENT_RENEW_FAILED,
+                  AuditOutcome.DENIED if exc.status < 500 else AuditOutcome.FAILURE,
+                  error_code=exc.code, input_sha256=sha_in, details={"file": path.name[:200]})
         return ArchiveOutcome(path, FAILED, exc.message, error_code=exc.code, tsa_not_after=_na(last))
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 
+from signsvc.audit_tags import AuditTag
 from signsvc.clients.model import Client, ClientStore, new_token, token_hash, validate_client
 from signsvc.errors import Forbidden, Message, NotFound, SignsvcError, Unauthenticated
+from signsvc.names import AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -24,10 +26,11 @@ class ClientService:
             token = new_token()
             client = self._store.create(name, role, keys, token_hash(token))
         except SignsvcError as exc:
-            audit(self._audit, ctx, "clients:client:created", "failure", error_code=exc.code,
+            audit(self._audit, ctx, AuditTag.CLIENTS_CLIENT_CREATED, AuditOutcome.FAILURE,
+                  error_code=exc.code,
                   details={"name": name, "client_role": role})
             raise
-        audit(self._audit, ctx, "clients:client:created", "success",
+        audit(self._audit, ctx, AuditTag.CLIENTS_CLIENT_CREATED, AuditOutcome.SUCCESS,
               details={"name": name, "client_role": role, "keys": ",".join(keys)})
         return client, token
 
@@ -38,7 +41,7 @@ class ClientService:
             token = authorization[7:].strip()
         client = self._store.by_token_hash(token_hash(token)) if token else None
         if client is None:
-            audit(self._audit, ctx, "auth:token:rejected", "denied",
+            audit(self._audit, ctx, AuditTag.AUTH_TOKEN_REJECTED, AuditOutcome.DENIED,
                   error_code="unauthenticated",
                   details={"reason": "missing" if not token else "unknown-token"})
             raise Unauthenticated()
@@ -47,7 +50,8 @@ class ClientService:
     def require_role(self, ctx: RequestContext, roles: tuple[str, ...], action: str) -> None:
         """``Forbidden`` (audited) unless the caller has one of ``roles``."""
         if ctx.role not in roles:
-            audit(self._audit, ctx, "auth:access:denied", "denied", error_code="forbidden",
+            audit(self._audit, ctx, AuditTag.AUTH_ACCESS_DENIED, AuditOutcome.DENIED,
+                  error_code="forbidden",
                   details={"attempted": action})
             raise Forbidden()
 
@@ -67,10 +71,11 @@ class ClientService:
             if not self._store.set_role(name, role):
                 raise NotFound(Message(f"Không có máy khách '{name}'.", f"There is no client '{name}'."))
         except SignsvcError as exc:
-            audit(self._audit, ctx, "clients:client:role-changed", "failure", error_code=exc.code,
+            audit(self._audit, ctx, AuditTag.CLIENTS_CLIENT_ROLE_CHANGED, AuditOutcome.FAILURE,
+                  error_code=exc.code,
                   details={"name": name, "client_role": role})
             raise
-        audit(self._audit, ctx, "clients:client:role-changed", "success",
+        audit(self._audit, ctx, AuditTag.CLIENTS_CLIENT_ROLE_CHANGED, AuditOutcome.SUCCESS,
               details={"name": name, "old_role": old.role, "client_role": role})
         return self.find(name)
 
@@ -78,10 +83,12 @@ class ClientService:
         """Revoke a client for good (audited): its token and page sessions are refused from
         the next request on."""
         if not self._store.disable(name):
-            audit(self._audit, ctx, "clients:client:disabled", "failure", error_code="not-found",
+            audit(self._audit, ctx, AuditTag.CLIENTS_CLIENT_DISABLED, AuditOutcome.FAILURE,
+                  error_code="not-found",
                   details={"name": name})
             raise NotFound(Message(f"Không có máy khách '{name}'.", f"There is no client '{name}'."))
-        audit(self._audit, ctx, "clients:client:disabled", "success", details={"name": name})
+        audit(self._audit, ctx, AuditTag.CLIENTS_CLIENT_DISABLED, AuditOutcome.SUCCESS,
+              details={"name": name})
 
     def list(self) -> list[Client]:
         return self._store.list()

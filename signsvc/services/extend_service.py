@@ -14,7 +14,9 @@ import hashlib
 from dataclasses import dataclass
 
 from signsvc import deadline
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import BadRequest, Message, SignsvcError, SigningTimeout
+from signsvc.names import AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -49,7 +51,7 @@ class ExtendService:
 
     def extend(self, ctx: RequestContext, data: bytes, level: str) -> ExtendResult:
         sha_in = hashlib.sha256(data).hexdigest()
-        failed = "signing:document:extend_failed"
+        failed = AuditTag.SIGNING_DOCUMENT_EXTEND_FAILED
         with deadline.within(self._timeout):
             try:
                 if level not in EXTEND_LEVELS:
@@ -62,19 +64,21 @@ class ExtendService:
                     raise SigningTimeout()
             except (SignsvcError, TimeoutError) as exc:
                 if deadline.expired():  # whatever failed last, it failed because time was up
-                    audit(self._audit, ctx, failed, "failure", error_code=SigningTimeout.code,
-                          input_sha256=sha_in, level=level[:16])
+                    audit(self._audit, ctx, failed, AuditOutcome.FAILURE,
+                          error_code=SigningTimeout.code, input_sha256=sha_in, level=level[:16])
                     raise SigningTimeout() from None
                 if not isinstance(exc, SignsvcError):
                     raise
-                audit(self._audit, ctx, failed, "denied" if exc.status < 500 else "failure",
-                      error_code=exc.code, input_sha256=sha_in, level=level[:16])
+                outcome = AuditOutcome.DENIED if exc.status < 500 else AuditOutcome.FAILURE
+                audit(self._audit, ctx, failed, outcome, error_code=exc.code, input_sha256=sha_in,
+                      level=level[:16])
                 raise
             except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
                 raise audit_unexpected(self._audit, ctx, failed, exc, input_sha256=sha_in,
                                        level=level[:16]) from None
         sha_out = hashlib.sha256(result.data).hexdigest()
-        record = audit(self._audit, ctx, "signing:document:extended", "success", input_sha256=sha_in,
+        record = audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_EXTENDED, AuditOutcome.SUCCESS,
+                       input_sha256=sha_in,
                        output_sha256=sha_out, level=result.level,
                        details={"signatures": result.signatures,
                                 "document_timestamps_added": result.document_timestamps_added,

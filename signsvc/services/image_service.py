@@ -13,8 +13,10 @@ import hashlib
 import re
 from typing import Protocol
 
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import BadRequest, Message
 from signsvc.keys.registry import KeyRegistry
+from signsvc.names import AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -106,11 +108,13 @@ class ImageService:
                                  parameter="name")
         except Exception as exc:
             code = getattr(exc, "code", "internal-error")
-            audit(self._audit, ctx, "appearance:image:rejected", "failure", error_code=code,
+            audit(self._audit, ctx, AuditTag.APPEARANCE_IMAGE_REJECTED, AuditOutcome.FAILURE,
+                  error_code=code,
                   key_id=key_id[:128], input_sha256=sha256,
                   details={"name": name[:64], "kind": kind[:16]})
             raise
-        audit(self._audit, ctx, "appearance:image:registered", "success", key_id=key_id,
+        audit(self._audit, ctx, AuditTag.APPEARANCE_IMAGE_REGISTERED, AuditOutcome.SUCCESS,
+              key_id=key_id,
               input_sha256=sha256, details={"name": name, "kind": kind, "width": stored.width,
                                             "height": stored.height,
                                             "diameter_mm": f"{stored.diameter_mm:g}"

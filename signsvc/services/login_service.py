@@ -18,12 +18,14 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from signsvc.audit_tags import AuditTag
 from signsvc.clients.login import (
     PageSession, ThrottleRule, new_session_id, new_totp_secret, retry_after, session_ref,
     throttle_counters, totp_step, totp_uri,
 )
 from signsvc.clients.model import Client, check_password, hash_password
 from signsvc.errors import BadRequest, Message, TooManyAttempts, Unauthenticated
+from signsvc.names import AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -80,7 +82,8 @@ class LoginService:
         wait = self._logins.attempt(counters, self._clock())
         if wait > 0:
             seconds = retry_after(wait)
-            audit(self._audit, ctx, "auth:login:throttled", "denied", error_code=TooManyAttempts.code,
+            audit(self._audit, ctx, AuditTag.AUTH_LOGIN_THROTTLED, AuditOutcome.DENIED,
+                  error_code=TooManyAttempts.code,
                   details={"name": name[:64], "step": step, "retry_after": seconds})
             raise TooManyAttempts(Message(
                 f"Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {seconds} giây.",
@@ -109,25 +112,27 @@ class LoginService:
         client = self._store.by_name(name) if name else None
         ok = check_password(password[:1024], self._store.password_hash(client.name) if client else None)
         if not ok or client is None or client.role not in PAGE_ROLES:
-            audit(self._audit, ctx, "auth:login:failed", "denied", error_code="unauthenticated",
+            audit(self._audit, ctx, AuditTag.AUTH_LOGIN_FAILED, AuditOutcome.DENIED,
+                  error_code="unauthenticated",
                   details={"name": name})
             raise Unauthenticated(WRONG)
         who = RequestContext(ctx.request_id, client.name, client.role, ctx.client_address)
         if self._needs_totp(client):
             if self._logins.totp(client.name) is None:
-                audit(self._audit, who, "auth:login:failed", "denied", error_code="totp-not-enrolled")
+                audit(self._audit, who, AuditTag.AUTH_LOGIN_FAILED, AuditOutcome.DENIED,
+                      error_code="totp-not-enrolled")
                 raise Unauthenticated(Message(
                     "Tài khoản này cần xác thực hai yếu tố (TOTP) nhưng chưa đăng ký; hãy liên hệ "
                     "quản trị viên (signsvc clients totp enroll).",
                     "This account needs a second factor (TOTP) but has none enrolled; ask an "
                     "administrator (signsvc clients totp enroll)."))
             sid = self._open(ctx, client, "password", None)
-            audit(self._audit, who, "auth:login:password-accepted", "success",
+            audit(self._audit, who, AuditTag.AUTH_LOGIN_PASSWORD_ACCEPTED, AuditOutcome.SUCCESS,
                   details={"session": session_ref(sid), "next": "totp"})
             return LoginStep(sid, client, needs_totp=True)
         self._logins.succeeded(counters, self._clock())
         sid = self._open(ctx, client, "full", None)
-        audit(self._audit, who, "auth:login:succeeded", "success",
+        audit(self._audit, who, AuditTag.AUTH_LOGIN_SUCCEEDED, AuditOutcome.SUCCESS,
               details={"session": session_ref(sid), "second_factor": "none"})
         return LoginStep(sid, client, needs_totp=False)
 
@@ -136,7 +141,8 @@ class LoginService:
         pending = self._logins.session(session_ref(pending_id or ""))
         now = self._clock()
         if pending is None or pending.stage != "password" or not pending.usable(now):
-            audit(self._audit, ctx, "auth:login:failed", "denied", error_code="unauthenticated",
+            audit(self._audit, ctx, AuditTag.AUTH_LOGIN_FAILED, AuditOutcome.DENIED,
+                  error_code="unauthenticated",
                   details={"step": "totp", "reason": "no-pending-login"})
             raise Unauthenticated(Message("Phiên đăng nhập đã hết hạn; vui lòng đăng nhập lại.",
                                           "The login has expired; please log in again."))
@@ -147,14 +153,14 @@ class LoginService:
         if step is None or not self._logins.use_totp_step(pending.client, step):
             audit(self._audit, RequestContext(ctx.request_id, pending.client, client.role if client else None,
                                               ctx.client_address),
-                  "auth:totp:failed", "denied", error_code="unauthenticated",
+                  AuditTag.AUTH_TOTP_FAILED, AuditOutcome.DENIED, error_code="unauthenticated",
                   details={"session": pending.ref, "reason": "wrong-code" if step is None else "replayed"})
             raise Unauthenticated(WRONG_CODE)
         self._logins.revoke(pending.ref, now)
         self._logins.succeeded(counters, now)
         sid = self._open(ctx, client, "full", "totp")
         audit(self._audit, RequestContext(ctx.request_id, client.name, client.role, ctx.client_address),
-              "auth:login:succeeded", "success",
+              AuditTag.AUTH_LOGIN_SUCCEEDED, AuditOutcome.SUCCESS,
               details={"session": session_ref(sid), "second_factor": "totp"})
         return LoginStep(sid, client, needs_totp=False)
 
@@ -167,7 +173,8 @@ class LoginService:
         if s is None or s.stage != "full" or not s.usable(now):
             reason = "unknown" if s is None else "pending-totp" if s.stage != "full" else \
                 "logged-out" if s.revoked_at is not None else "expired"
-            audit(self._audit, ctx, "auth:session:rejected", "denied", error_code="unauthenticated",
+            audit(self._audit, ctx, AuditTag.AUTH_SESSION_REJECTED, AuditOutcome.DENIED,
+                  error_code="unauthenticated",
                   details={"session": ref, "reason": reason, "name": s.client if s else None})
             return None
         client = self._store.by_name(s.client)
@@ -175,7 +182,8 @@ class LoginService:
             else "second-factor" if self._needs_totp(client) and s.second_factor != "totp" else None
         if reason:
             self._logins.revoke(ref, now)
-            audit(self._audit, ctx, "auth:session:rejected", "denied", error_code="unauthenticated",
+            audit(self._audit, ctx, AuditTag.AUTH_SESSION_REJECTED, AuditOutcome.DENIED,
+                  error_code="unauthenticated",
                   details={"session": ref, "reason": reason, "name": s.client})
             return None
         if now - s.last_seen >= TOUCH_EVERY_SECONDS:
@@ -186,7 +194,8 @@ class LoginService:
         """End the session now: the cookie, replayed, no longer opens anything."""
         ref = session_ref(session_id or "")
         self._logins.revoke(ref, self._clock())
-        audit(self._audit, ctx, "auth:session:ended", "success", details={"session": ref})
+        audit(self._audit, ctx, AuditTag.AUTH_SESSION_ENDED, AuditOutcome.SUCCESS,
+              details={"session": ref})
 
     def enroll_totp(self, ctx: RequestContext, name: str, issuer: str = "signsvc") -> tuple[str, str]:
         """A new TOTP secret for a page account and its ``otpauth://`` URI, to show once; the
@@ -198,7 +207,7 @@ class LoginService:
         secret = new_totp_secret()
         self._logins.set_totp(name, secret)
         revoked = self._logins.revoke_client(name, self._clock())
-        audit(self._audit, ctx, "clients:totp:enrolled", "success",
+        audit(self._audit, ctx, AuditTag.CLIENTS_TOTP_ENROLLED, AuditOutcome.SUCCESS,
               details={"name": name, "sessions_revoked": revoked})
         return secret, totp_uri(secret, name, issuer)
 
@@ -206,7 +215,7 @@ class LoginService:
         """Remove an account's TOTP secret (a clerk then cannot log in until re-enrolled)."""
         self._logins.set_totp(name, None)
         revoked = self._logins.revoke_client(name, self._clock())
-        audit(self._audit, ctx, "clients:totp:removed", "success",
+        audit(self._audit, ctx, AuditTag.CLIENTS_TOTP_REMOVED, AuditOutcome.SUCCESS,
               details={"name": name, "sessions_revoked": revoked})
 
     def set_password(self, ctx: RequestContext, name: str, password: str) -> None:
@@ -217,5 +226,5 @@ class LoginService:
                                      f"A password needs at least {MIN_PASSWORD} characters."))
         self._store.set_password_hash(name, hash_password(password))
         revoked = self._logins.revoke_client(name, self._clock()) if self._logins else 0
-        audit(self._audit, ctx, "clients:password:set", "success",
+        audit(self._audit, ctx, AuditTag.CLIENTS_PASSWORD_SET, AuditOutcome.SUCCESS,
               details={"name": name, "sessions_revoked": revoked})

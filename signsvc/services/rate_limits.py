@@ -22,9 +22,11 @@ from datetime import datetime
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from signsvc.audit.events import AuditEvent
+from signsvc.audit_tags import AuditTag
+from signsvc.names import AuditOutcome
 from signsvc.policy.facts import Usage
 
-SIGNED_ACTION = "signing:document:signed"
+SIGNED_ACTION = AuditTag.SIGNING_DOCUMENT_SIGNED
 
 
 class RateCounterStore(Protocol):
@@ -87,7 +89,7 @@ class RateLedger:
         could not be written was not returned, so it is not counted)."""
         pending = getattr(self._local, "pending", None)
         mine = pending is not None and pending[0] == event.request_id
-        signed = event.action == SIGNED_ACTION and event.outcome == "success"
+        signed = event.action == SIGNED_ACTION and event.outcome == AuditOutcome.SUCCESS
         if signed and written:
             if mine:
                 self._local.pending = None   # the reservation becomes the count

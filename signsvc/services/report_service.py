@@ -15,7 +15,9 @@ import json
 import secrets
 from typing import Callable
 
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message, ReportNotFound, ReportUnavailable, SignsvcError
+from signsvc.names import AuditOutcome
 from signsvc.reports.model import IssuedReport, ReportIssuer
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
@@ -77,10 +79,11 @@ class ReportService:
                     "The trust anchors changed since this verification; verify the document again."))
             signed = self._signer.sign(self._render(report, self.issuer))
         except SignsvcError as exc:
-            audit(self._audit, ctx, "reports:report:failed", "failure", error_code=exc.code, **facts)
+            audit(self._audit, ctx, AuditTag.REPORTS_REPORT_FAILED, AuditOutcome.FAILURE,
+                  error_code=exc.code, **facts)
             raise
         cert = self._signer.certificate
-        record = audit(self._audit, ctx, "reports:report:issued", "success",
+        record = audit(self._audit, ctx, AuditTag.REPORTS_REPORT_ISSUED, AuditOutcome.SUCCESS,
                        output_sha256=signed.sha256, level=signed.level,
                        certificate_serial=cert.serial, certificate_sha256=cert.sha256,
                        details={"format": "pdf", "verdict": str(report.get("verdict"))[:32],

@@ -16,12 +16,14 @@ from dataclasses import dataclass, replace
 
 from signsvc import deadline
 
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import (
     EncryptedPdf, KeyNotPermitted, MalformedPdf, Message, SignsvcError, SigningTimeout,
     UnexpectedError,
 )
 from signsvc.keys.model import KeyInfo
 from signsvc.keys.registry import KeyRegistry
+from signsvc.names import AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -67,7 +69,8 @@ class SigningService:
     def list_keys(self, ctx: RequestContext) -> list[KeyInfo]:
         """The keys ``ctx`` may use (audited)."""
         infos = self._keys.infos(ctx.keys)
-        audit(self._audit, ctx, "keys:key:listed", "success", details={"count": len(infos)})
+        audit(self._audit, ctx, AuditTag.KEYS_KEY_LISTED, AuditOutcome.SUCCESS,
+              details={"count": len(infos)})
         return infos
 
     def evaluate(self, ctx: RequestContext, key_id: str, data: bytes | None,
@@ -93,7 +96,8 @@ class SigningService:
         if request.appearance is not None:
             decision = replace(decision, results=decision.results + (
                 self._appearance_check(key, key_id, pdf, request),))
-        audit(self._audit, ctx, "policy:decision:evaluated", "success", key_id=key_id,
+        audit(self._audit, ctx, AuditTag.POLICY_DECISION_EVALUATED, AuditOutcome.SUCCESS,
+              key_id=key_id,
               level=request.level,
               input_sha256=hashlib.sha256(data).hexdigest() if data is not None else None,
               details={"decision": "allow" if decision.allowed else "deny",
@@ -128,7 +132,8 @@ class SigningService:
     def reject(self, ctx: RequestContext, error: SignsvcError, key_id: str | None,
                level: str | None) -> None:
         """Audit a request refused before it reached ``sign`` (bad parameter, body, size)."""
-        audit(self._audit, ctx, "signing:document:rejected", "failure", error_code=error.code,
+        audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_REJECTED, AuditOutcome.FAILURE,
+              error_code=error.code,
               key_id=(key_id or None) and key_id[:128], level=(level or None) and level[:16])
 
     @deadline.bounded_by_timeout
@@ -157,23 +162,25 @@ class SigningService:
         except (SignsvcError, TimeoutError) as exc:
             if deadline.expired() and "rule" not in getattr(exc, "extra", {}):
                 # whatever failed last, it failed because the time was up
-                audit(self._audit, ctx, "signing:document:failed", "failure",
+                audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_FAILED, AuditOutcome.FAILURE,
                       error_code=SigningTimeout.code, **facts)
                 raise SigningTimeout() from None
             if not isinstance(exc, SignsvcError):
                 raise
             if "rule" not in exc.extra:  # policy denials were audited with their facts already
-                audit(self._audit, ctx, "signing:document:failed",
-                      "denied" if exc.status in (403, 404) else "failure", error_code=exc.code, **facts)
+                audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_FAILED,
+                      AuditOutcome.DENIED if exc.status in (403, 404) else AuditOutcome.FAILURE,
+                      error_code=exc.code, **facts)
             raise
         except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
             if unreadable(pdf):  # the library tripped over the document: 422, as any bad input
-                audit(self._audit, ctx, "signing:document:failed", "failure",
+                audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_FAILED, AuditOutcome.FAILURE,
                       error_code=MalformedPdf.code, **facts)
                 raise MalformedPdf() from None
-            raise audit_unexpected(self._audit, ctx, "signing:document:failed", exc, **facts) from None
+            raise audit_unexpected(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_FAILED,
+                                   exc, **facts) from None
         facts["level"] = signed.level  # lower than requested when a TSA/OCSP outage downgraded it
-        record = audit(self._audit, ctx, "signing:document:signed", "success",
+        record = audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_SIGNED, AuditOutcome.SUCCESS,
                        output_sha256=signed.sha256,
                        details={"field": signed.field_name, "backend": key.info.backend,
                                 "requested_level": request.level,

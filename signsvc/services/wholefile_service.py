@@ -16,7 +16,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from signsvc import errors
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message, SignsvcError
+from signsvc.names import AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -58,7 +60,8 @@ class WholeFileService:
         token = secrets.token_urlsafe(32)
         expires = (_now() + TICKET_TTL).isoformat(timespec="microseconds")
         self._store.add_ticket(_h(token), ctx.actor, doc.id, doc.revision, doc.sha256, expires)
-        audit(self._audit, ctx, "signing:ticket:issued", "success", input_sha256=doc.sha256,
+        audit(self._audit, ctx, AuditTag.SIGNING_TICKET_ISSUED, AuditOutcome.SUCCESS,
+              input_sha256=doc.sha256,
               details={"document_id": doc.id, "revision": doc.revision})
         return {"ticket": token, "download_url": f"/v1/whole-file/{token}/download",
                 "upload_url": f"/v1/whole-file/{token}/upload", "expires_at": expires}
@@ -66,7 +69,8 @@ class WholeFileService:
     def _ticket(self, ctx: RequestContext, token: str, column: str) -> dict:
         ticket = self._store.ticket(_h(token)) if isinstance(token, str) and len(token) < 100 else None
         if ticket is None or not self._store.use_ticket(_h(token), column, _now().isoformat()):
-            audit(self._audit, ctx, "signing:ticket:rejected", "denied", error_code="forbidden",
+            audit(self._audit, ctx, AuditTag.SIGNING_TICKET_REJECTED, AuditOutcome.DENIED,
+                  error_code="forbidden",
                   details={"use": column, "known": ticket is not None})
             raise errors.Forbidden(Message("Đường dẫn một lần không hợp lệ, đã dùng hoặc đã hết hạn.",
                                            "The one-time URL is not valid, already used or expired."))
@@ -115,11 +119,13 @@ class WholeFileService:
             if not self._store.advance_document(doc.id, doc.revision, data, sha, "signed"):
                 raise errors.StaleRevision()
         except SignsvcError as exc:
-            audit(self._audit, ctx, "signing:upload:rejected", "denied", error_code=exc.code,
+            audit(self._audit, ctx, AuditTag.SIGNING_UPLOAD_REJECTED, AuditOutcome.DENIED,
+                  error_code=exc.code,
                   input_sha256=ticket["base_sha256"], output_sha256=sha,
                   details={"document_id": ticket["document_id"], "reason": exc.message.en[:300]})
             raise
-        audit(self._audit, ctx, "signing:document:signed", "success", input_sha256=ticket["base_sha256"],
+        audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_SIGNED, AuditOutcome.SUCCESS,
+              input_sha256=ticket["base_sha256"],
               output_sha256=sha, certificate_sha256=new.signer.certificate_sha256,
               details={"document_id": doc.id, "path": "whole-file-upload"})
         return self._store.document(doc.id)
