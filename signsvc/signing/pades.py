@@ -142,7 +142,7 @@ class PadesSigner:
         out = io.BytesIO()
         try:
             # pyHanko's sign_pdf, on this thread's kept event loop instead of a new one
-            # per call (the TSA session is kept with it: signsvc.signing.tsa)
+            # per call (the TSA session is kept with it: signsvc.adapters.tsa_http)
             event_loops.run(pdf_signer.async_sign_pdf(
                 pdf.writer, output=out, bytes_reserved=reserved_bytes(key, request.level)))
         except SignsvcError:

@@ -1,31 +1,20 @@
-"""RFC 3161 timestamping for B-T and higher, and validation contexts for B-LT/B-LTA."""
+"""RFC 3161 timestamping for B-T and higher, and validation contexts for B-LT/B-LTA.
+
+``TimeStamper`` (pyHanko's) is the port every signing path takes for timestamps; signsvc's
+own is ``signsvc.signing.tsa.CheckedTimeStamper`` (failover, every answer checked), built
+over HTTP by ``signsvc.adapters.tsa_http.make_timestamper`` in the composition root.
+"""
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from asn1crypto import x509
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
-from signsvc.signing.tsa import FailoverTimeStamper, TsaOptions
-
-
-def make_timestamper(urls: Sequence[str], timeout: float, *, retries: int = 1,
-                     backoff_seconds: float = 0.5, max_clock_skew_seconds: float = 300.0,
-                     trust_roots: Sequence[x509.Certificate] = (),
-                     intermediates: Sequence[x509.Certificate] = ()) -> TimeStamper | None:
-    """The TSA client over every configured URL in order (failover, retries with backoff),
-    or None when none is configured. Each response's status, nonce, imprint, signature,
-    certificate and genTime are checked before use (``signsvc.signing.tsa``).
-    """
-    if not urls:
-        return None
-    return FailoverTimeStamper(TsaOptions(
-        urls=tuple(urls), timeout_seconds=max(0.1, timeout), retries=retries,
-        backoff_seconds=backoff_seconds, max_clock_skew_seconds=max_clock_skew_seconds),
-        trust_roots, intermediates)
+__all__ = ["TimeStamper", "validation_context_factory"]
 
 
 def validation_context_factory(anchors: Sequence[x509.Certificate],

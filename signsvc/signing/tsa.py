@@ -1,7 +1,10 @@
-"""RFC 3161 client that holds up: several TSAs in order, timeouts, retries with backoff,
-failover, and every response checked before it is used.
+"""RFC 3161 timestamps that hold up: several TSAs in order, timeouts, retries with backoff,
+failover, and every response checked before it is used. The port of the TSA client:
+``CheckedTimeStamper`` is the pyHanko ``TimeStamper`` every signing path takes; an adapter
+subclass supplies only the transport (``post``: send a ``TimeStampReq`` to one TSA, return
+its parsed answer; ``signsvc.adapters.tsa_http`` over HTTP with aiohttp).
 
-Guarantees of ``FailoverTimeStamper.async_timestamp``: it returns a token only when the
+Guarantees of ``CheckedTimeStamper.async_timestamp``: it returns a token only when the
 TSA granted the request, the token's nonce is ours, its message imprint is the digest we
 sent (same algorithm), the CMS signature over the TSTInfo verifies with the embedded TSA
 certificate, that certificate is a timestamping certificate (critical EKU
@@ -14,46 +17,52 @@ validated (no fetching, so the path does not change) with the interval in which 
 certificate of that path is valid: a later token from that certificate is accepted
 without building the path again only when its ``genTime`` is inside that interval.
 
-Time: each attempt has a TOTAL deadline of ``timeout_seconds`` (connection, request and
-the whole answer, however slowly a TSA drips bytes), and the whole call, back-off sleeps
-included, ends by the request's deadline (``signsvc.deadline``) when one is in force:
-past it, no further attempt is made and ``TimestampRequestError`` is raised.
+Time: each attempt has a TOTAL deadline of ``timeout_seconds`` (the transport is given
+that budget for connection, request and the whole answer, and is cut at it however slowly
+a TSA drips bytes), and the whole call, back-off sleeps included, ends by the request's
+deadline (``signsvc.deadline``) when one is in force: past it, no further attempt is made
+and ``TimestampRequestError`` is raised.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
-import contextlib
 import hashlib
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Sequence
+from datetime import UTC, datetime, timedelta
 
-import aiohttp
 from asn1crypto import cms, tsp, x509
 from pyhanko.sign.general import extract_certificate_info, extract_signer_info
 from pyhanko.sign.timestamps import TimeStamper
-from pyhanko.sign.timestamps.common_utils import TimestampRequestError, dummy_digest, set_tsp_headers
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError, dummy_digest
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.registry import CertificateRegistry, SimpleTrustManager
 
 from signsvc import deadline
-from signsvc.signing import event_loops
 
 log = logging.getLogger(__name__)
 
-#: a TSA answer larger than this is refused (a token with its chain is a few KiB)
-MAX_RESPONSE_BYTES = 256 * 1024
 #: how long a validated TSA certificate path is reused before it is built again
 TRUSTED_PATH_SECONDS = 3600.0
 
 
+def _within_deadline(seconds: float) -> float:
+    """``seconds``, cut to what is left of the request's deadline when one is in force;
+    ``deadline.DeadlineExceeded`` when it has passed."""
+    left = deadline.remaining(seconds)
+    return seconds if left is None else left
+
+
 @dataclass(frozen=True)
 class TsaOptions:
+    """The TSAs to ask, in order, and how hard to try each."""
+
     urls: tuple[str, ...]
     timeout_seconds: float = 10.0
     retries: int = 1                    # extra attempts per TSA after the first
@@ -66,8 +75,15 @@ class TsaResponseRejected(TimestampRequestError):
     """The TSA answered, but its response failed a check."""
 
 
-class FailoverTimeStamper(TimeStamper):
-    """pyHanko ``TimeStamper`` over several TSAs; see the module docstring."""
+class TsaUnreachable(TimestampRequestError):
+    """The TSA could not be asked or its answer could not be read (connection, HTTP status,
+    content type, size, format): raised by transports for every failure of theirs, so the
+    domain never sees a client library's exception."""
+
+
+class CheckedTimeStamper(TimeStamper, abc.ABC):
+    """pyHanko ``TimeStamper`` over several TSAs, every answer checked (see the module
+    docstring); a subclass implements ``post``, the transport to one TSA."""
 
     def __init__(self, options: TsaOptions, trust_roots: Sequence[x509.Certificate] = (),
                  intermediates: Sequence[x509.Certificate] = ()) -> None:
@@ -84,7 +100,6 @@ class FailoverTimeStamper(TimeStamper):
         self._trust_manager = SimpleTrustManager.build(trust_roots=list(self._roots)) \
             if self._roots else None
         self._trusted: dict[bytes, tuple[datetime, datetime, float]] = {}
-        self._kept = threading.local()    # this thread's kept-alive aiohttp session
         #: (url, outcome) of every attempt of the last call, for logs and tests
         self.last_attempts: list[tuple[str, str]] = []
 
@@ -98,9 +113,9 @@ class FailoverTimeStamper(TimeStamper):
             for attempt in range(self.options.retries + 1):
                 try:
                     if attempt:
-                        await asyncio.sleep(deadline.remaining(
+                        await asyncio.sleep(_within_deadline(
                             self.options.backoff_seconds * 2 ** (attempt - 1)))
-                    budget = deadline.remaining(self.options.timeout_seconds)
+                    budget = _within_deadline(self.options.timeout_seconds)
                 except deadline.DeadlineExceeded:
                     attempts.append((url, "failed: the request's deadline has passed"))
                     self.last_attempts = attempts
@@ -114,10 +129,11 @@ class FailoverTimeStamper(TimeStamper):
                     attempts.append((url, f"rejected: {exc}"))
                     reasons[url] = f"rejected: {exc}"
                     break  # a TSA that answers wrongly is not retried, the next one is tried
-                except (TimestampRequestError, asyncio.TimeoutError, aiohttp.ClientError,
-                        OSError, ValueError) as exc:
-                    attempts.append((url, f"failed: {type(exc).__name__}: {exc}"))
-                    reasons[url] = f"{type(exc).__name__}: {exc}"
+                except (TimestampRequestError, TimeoutError, OSError, ValueError) as exc:
+                    reason = str(exc) if isinstance(exc, TsaUnreachable) \
+                        else f"{type(exc).__name__}: {exc}"
+                    attempts.append((url, f"failed: {reason}"))
+                    reasons[url] = reason
                     continue
                 attempts.append((url, "ok"))
                 self.last_attempts = attempts
@@ -132,7 +148,7 @@ class FailoverTimeStamper(TimeStamper):
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         """The first TSA's raw answer (pyHanko API); prefer ``async_timestamp``."""
-        return await self._post(self.options.urls[0], req, deadline.remaining(
+        return await self._post(self.options.urls[0], req, _within_deadline(
             self.options.timeout_seconds))
 
     # -- availability ------------------------------------------------------------------
@@ -152,46 +168,17 @@ class FailoverTimeStamper(TimeStamper):
     # -- internals ---------------------------------------------------------------------
 
     async def _post(self, url: str, req: tsp.TimeStampReq, budget: float) -> tsp.TimeStampResp:
-        """The TSA's parsed answer within ``budget`` seconds in all (aiohttp's ``total``
-        covers connecting, sending and reading the whole body; ``wait_for`` backs it up)."""
-        return await asyncio.wait_for(self._post_once(url, req, budget), budget)
+        """The TSA's parsed answer within ``budget`` seconds in all (the transport is given
+        the budget; ``wait_for`` cuts it there whatever the transport does)."""
+        return await asyncio.wait_for(self.post(url, req, budget), budget)
 
-    async def _post_once(self, url: str, req: tsp.TimeStampReq, budget: float) -> tsp.TimeStampResp:
-        timeout = aiohttp.ClientTimeout(total=budget)
-        headers = set_tsp_headers({})
-        async with contextlib.AsyncExitStack() as stack:
-            session = self._kept_session() or await stack.enter_async_context(
-                aiohttp.ClientSession(timeout=timeout))
-            async with session.post(url, data=req.dump(), headers=headers,
-                                    timeout=timeout) as response:
-                if response.status != 200:
-                    raise TimestampRequestError(f"HTTP {response.status}")
-                ctype = response.headers.get("Content-Type", "").split(";")[0].strip()
-                if ctype != "application/timestamp-reply":
-                    raise TimestampRequestError(f"content type {ctype!r}")
-                body = b""
-                # the whole answer, however it is split (read(n) returns what has arrived)
-                while chunk := await response.content.read(64 * 1024):
-                    body += chunk
-                    if len(body) > MAX_RESPONSE_BYTES:
-                        raise TimestampRequestError("response too large")
-        resp = tsp.TimeStampResp.load(body)
-        resp.native  # parse fully now: a malformed answer fails here  # noqa: B018
-        return resp
-
-    def _kept_session(self) -> aiohttp.ClientSession | None:
-        """On this thread's kept event loop (``signsvc.signing.event_loops``, which signing
-        runs on): the thread's session, whose connections are kept alive between requests
-        (idle ones closed after 4 s, sooner than TSAs usually drop them), so a B-T signature
-        costs one round trip when the TSA keeps connections. Elsewhere None: a session per call."""
-        if not event_loops.is_kept(asyncio.get_running_loop()):
-            return None
-        session = getattr(self._kept, "session", None)
-        if session is None or session.closed:
-            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=4))
-            self._kept.session = session
-            event_loops.close_at_exit(session.close)
-        return session
+    @abc.abstractmethod
+    async def post(self, url: str, req: tsp.TimeStampReq, budget: float) -> tsp.TimeStampResp:
+        """The transport: ``req`` sent to the TSA at ``url``, its answer parsed (fully, so a
+        malformed answer fails here), all within ``budget`` seconds. Raises
+        ``TsaUnreachable`` for any failure of the transport (never a client library's
+        exception), ``TimeoutError`` when the budget ran out, ``ValueError`` for an answer
+        that does not parse. The answer is not checked here: ``check_response`` does."""
 
     async def check_response(self, resp: tsp.TimeStampResp, nonce: int, message_digest: bytes,
                        md_algorithm: str) -> cms.ContentInfo:
@@ -215,7 +202,7 @@ class FailoverTimeStamper(TimeStamper):
                 or imprint["hashed_message"].native != message_digest:
             raise TsaResponseRejected("message imprint mismatch")
         gen_time: datetime = tst["gen_time"].native
-        skew = abs(gen_time - datetime.now(timezone.utc))
+        skew = abs(gen_time - datetime.now(UTC))
         if skew > timedelta(seconds=self.options.max_clock_skew_seconds):
             raise TsaResponseRejected(f"genTime {gen_time.isoformat()} is {skew} off the local clock")
         cert = self._check_signature(signed, info)

@@ -130,7 +130,8 @@ def test_b_t_signatures_reuse_the_threads_kept_alive_tsa_connection(dev_pki, res
 
     from signsvc.adapters.software_keys import _certs_from_file
     from signsvc.signing import event_loops
-    from signsvc.signing.tsa import FailoverTimeStamper, TsaOptions
+    from signsvc.adapters.tsa_http import FailoverTimeStamper
+    from signsvc.signing.tsa import TsaOptions
 
     _KeepAliveProxy.seen = []
     _KeepAliveProxy.upstream = f"{responders}/signsvc-dev/tsa/tsa"

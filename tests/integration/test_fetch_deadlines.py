@@ -17,7 +17,8 @@ from pyhanko_certvalidator.authority import AuthorityWithCert
 
 from signsvc import deadline
 from signsvc.adapters.revocation_cache_sqlite import ResilientFetcherBackend
-from signsvc.signing.tsa import FailoverTimeStamper, TsaOptions
+from signsvc.adapters.tsa_http import FailoverTimeStamper
+from signsvc.signing.tsa import TsaOptions
 from tests.support.drip import dripping_server, timed
 from tests.support.validate import load_cert
 

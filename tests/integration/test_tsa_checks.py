@@ -12,7 +12,8 @@ import pytest
 from asn1crypto import tsp
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
-from signsvc.signing.tsa import FailoverTimeStamper, TsaOptions
+from signsvc.adapters.tsa_http import FailoverTimeStamper
+from signsvc.signing.tsa import TsaOptions
 from tests.conftest import build_api
 from tests.support.loopback import serve
 from tests.support.pdfs import make_pdf

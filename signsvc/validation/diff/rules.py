@@ -133,6 +133,8 @@ class AnnotationAdditionRule(QualifiedWhitelistRule):
               sig_widgets: set[generic.Reference],
               ) -> Iterator[tuple[ModificationLevel, ReferenceUpdate]]:
         old_page, new_page = old_page_ref.get_object(), new_page_ref.get_object()
+        if not isinstance(old_page, generic.DictionaryObject) or not isinstance(new_page, generic.DictionaryObject):
+            return  # leaf_pages yields dictionaries only
         old_annots, old_annots_ref = page_annots(old_page)
         new_annots, new_annots_ref = page_annots(new_page)
         if old_annots is None or new_annots is None or old_annots == new_annots:
@@ -142,9 +144,10 @@ class AnnotationAdditionRule(QualifiedWhitelistRule):
         if not compare_dicts(old_page, new_page, frozenset({"/Annots"}), raise_exc=False):
             return
         added = new_annots[len(old_annots):]
-        levels = [_annotation_level(ref, old, sig_widgets) for ref in added]
-        if any(level is None for level in levels):
-            return
+        found = [_annotation_level(ref, old, sig_widgets) for ref in added]
+        levels = [level for level in found if level is not None]
+        if len(levels) != len(found):
+            return  # an added annotation this rule does not approve
         page_level = max(levels)
         # pages are referenced from many places; the dict is unchanged but for /Annots
         yield page_level, ReferenceUpdate(new_page_ref, context_checked=None)
@@ -217,7 +220,8 @@ class SignedValueFieldRule(GenericFieldModificationRule):
                          context: FieldComparisonContext) -> Iterable[tuple[ModificationLevel, FormUpdate]]:
         if spec.field_type != "/Sig" and spec.old_field_ref and spec.new_field_ref:
             old, new = spec.old_field, spec.new_field
-            if _filled(old.raw_get("/V") if "/V" in old else None) and _shown(old) != _shown(new):
+            if old is not None and new is not None \
+                    and _filled(old.raw_get("/V") if "/V" in old else None) and _shown(old) != _shown(new):
                 return  # the signed value was overwritten: not form filling
         yield from super().check_form_field(fq_name, spec, context)
 
@@ -287,6 +291,9 @@ class AnnotationModificationRule(QualifiedWhitelistRule):
         level = ModificationLevel.ANNOTATIONS
         for old_ref, new_ref in leaf_pages(old_pages.reference, new_pages.reference, frozenset()):
             old_page, new_page = old(old_ref).get_object(), new_ref.get_object()
+            if not isinstance(old_page, generic.DictionaryObject) \
+                    or not isinstance(new_page, generic.DictionaryObject):
+                continue  # leaf_pages yields dictionaries only
             if old_page != new_page and compare_dicts(old_page, new_page, frozenset({"/Tabs"}), raise_exc=False):
                 yield level, ReferenceUpdate(new_ref, context_checked=None)
             kept = set(annotation_refs(old_page)) & set(annotation_refs(new_page))

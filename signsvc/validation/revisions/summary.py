@@ -65,7 +65,8 @@ def summarise(number: int, added: RevisionAdded | None, *, signatures: list[str]
     ``"unreadable"``; then ``added`` is ignored."""
     head_vi = "Bản gốc" if number == 1 else f"Phiên bản {number}"
     head_en = "Original document" if number == 1 else f"Revision {number}"
-    signed_vi, signed_en = [], []
+    signed_vi: list[str] = []
+    signed_en: list[str] = []
     if signatures:
         signed_vi.append(f"ký số vào trường {_names(signatures)}")
         signed_en.append(f"signed in field{'s' if len(signatures) > 1 else ''} {_names(signatures)}")
@@ -82,9 +83,9 @@ def summarise(number: int, added: RevisionAdded | None, *, signatures: list[str]
             "unreadable": ("không đọc được các đối tượng của phiên bản này",
                            "the objects of this revision could not be read"),
         }[not_analysed]
-        vi = "; ".join([*signed_vi, f"không phân tích nội dung thay đổi ({why[0]})"])
-        en = "; ".join([*signed_en, f"changes not analysed ({why[1]})"])
-        return Message(f"{head_vi}: {vi}.", f"{head_en}: {en}.")
+        said_vi = "; ".join([*signed_vi, f"không phân tích nội dung thay đổi ({why[0]})"])
+        said_en = "; ".join([*signed_en, f"changes not analysed ({why[1]})"])
+        return Message(f"{head_vi}: {said_vi}.", f"{head_en}: {said_en}.")
     assert added is not None
     if number == 1:
         vi = [f"{added.page_count} trang, {len(added.annotations)} chú thích, {len(added.fields)} trường biểu mẫu"]
