@@ -150,3 +150,37 @@ def test_the_tsa_certificate_path_is_built_once_and_validity_still_checked_at_ge
         with pytest.raises(TimestampRequestError, match="certificate not trusted"):
             asyncio.run(untrusted.async_timestamp(hashlib.sha256(b"x").digest(), "sha256"))
     assert len(built) == 3
+
+
+def test_unreachable_and_erring_tsas_fail_over_without_library_exceptions(responders, dev_pki):
+    """The HTTP transport (adapters/tsa_http.py) turns every failure of the client library
+    into the domain's ``TsaUnreachable``: a TSA refusing connections and one answering
+    HTTP 500 are each tried (with their retries), then the next TSA gives the token; alone,
+    they give ``TimestampRequestError`` naming both reasons, never an aiohttp exception."""
+    import socket
+
+    from signsvc.signing.tsa import TsaUnreachable
+
+    with socket.socket() as probe:          # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/tsa"
+    digest = hashlib.sha256(b"the document").digest()
+    with serve(lambda method, path, body: (500, "text/plain", b"down")) as erring:
+        stamper = _stamper(dev_pki, closed, erring.url, f"{responders}{TSA_PATH}")
+        token = asyncio.run(stamper.async_timestamp(digest, "sha256"))
+        tst = token["content"]["encap_content_info"]["content"].parsed
+        assert tst["message_imprint"]["hashed_message"].native == digest
+        outcomes = [outcome for _, outcome in stamper.last_attempts]
+        assert [url for url, _ in stamper.last_attempts] == [closed] * 3 + [erring.url] * 3 + [
+            f"{responders}{TSA_PATH}"]
+        assert all(o.startswith("failed: ClientConnectorError") for o in outcomes[:3]), outcomes
+        assert outcomes[3:] == ["failed: HTTP 500"] * 3 + ["ok"]
+        assert len(erring.requests) == 3
+
+        alone = _stamper(dev_pki, closed, erring.url)
+        with pytest.raises(TimestampRequestError) as caught:
+            asyncio.run(alone.async_timestamp(digest, "sha256"))
+        assert f"{closed}: ClientConnectorError" in str(caught.value)
+        assert f"{erring.url}: HTTP 500" in str(caught.value)
+        with pytest.raises(TsaUnreachable, match="HTTP 500"):
+            asyncio.run(alone.post(erring.url, alone.request_cms(digest, "sha256")[1], 5.0))
