@@ -8,6 +8,7 @@ from typing import Any
 from signsvc.audit.events import AuditEvent, format_time, parse_time
 from signsvc.audit.export import build_export, dump_export
 from signsvc.errors import BadRequest, CheckpointUnavailable, Message
+from signsvc.names import AuditOutcome
 from signsvc.services.checkpoint_service import EXPORTED_ACTION
 from signsvc.services.context import RequestContext
 
@@ -31,7 +32,7 @@ def export_log(service: Any, ctx: RequestContext, since: str | None = None,
         checkpoint = service.create(ctx)
     except CheckpointUnavailable as exc:
         service._audit.record(AuditEvent(
-            action=EXPORTED_ACTION, outcome="failure", actor=ctx.actor, role=ctx.role,
+            action=EXPORTED_ACTION, outcome=AuditOutcome.FAILURE, actor=ctx.actor, role=ctx.role,
             request_id=ctx.request_id, client_address=ctx.client_address,
             error_code=exc.code, details={"since": bound}))
         raise
@@ -60,7 +61,7 @@ def export_log(service: Any, ctx: RequestContext, since: str | None = None,
     data = dump_export(document)
     sha256 = hashlib.sha256(data).hexdigest()
     service._audit.record(AuditEvent(
-        action=EXPORTED_ACTION, outcome="success", actor=ctx.actor, role=ctx.role,
+        action=EXPORTED_ACTION, outcome=AuditOutcome.SUCCESS, actor=ctx.actor, role=ctx.role,
         request_id=ctx.request_id, client_address=ctx.client_address, output_sha256=sha256,
         details={"since": bound, "first_sequence": document["first_sequence"],
                  "last_sequence": document["last_sequence"], "records": len(records),

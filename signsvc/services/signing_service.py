@@ -219,7 +219,7 @@ def audit_unexpected(audit_service: AuditService, ctx: RequestContext, action: s
     log.error("unexpected error in request %s (%s)", ctx.request_id, action, exc_info=exc)
     details = {**(fields.pop("details", None) or {}), "exception": type(exc).__name__}
     try:
-        audit(audit_service, ctx, action, "error", error_code=UnexpectedError.code,
+        audit(audit_service, ctx, action, AuditOutcome.ERROR, error_code=UnexpectedError.code,
               details=details, **fields)
     except SignsvcError as audit_error:
         return audit_error

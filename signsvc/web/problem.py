@@ -15,7 +15,9 @@ from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from signsvc import errors
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import SignsvcError, problem_from
+from signsvc.names import AuditOutcome
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def _audit_unexpected(error: BaseException) -> SignsvcError:
     try:
         svc = current_app.extensions["signsvc"]
         svc.audit.record(AuditEvent(
-            action="http:request:failed", outcome="error", request_id=request_id,
+            action=AuditTag.HTTP_REQUEST_FAILED, outcome=AuditOutcome.ERROR, request_id=request_id,
             client_address=request.remote_addr, error_code=errors.UnexpectedError.code,
             details={"method": request.method[:16], "endpoint": (request.endpoint or "")[:128],
                      "exception": type(error).__name__[:128]}))
