@@ -21,7 +21,6 @@ from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import page_client, page_context, services
 from signsvc.web.headers import content_disposition
-from signsvc.web.i18n import AUDITOR_TEXTS, TEXTS
 from signsvc.web.pages.common import WEB_ROOT, check_csrf, lang, render
 from signsvc.web.problem import _HTTP_MAP
 from signsvc.web.report_view import report_helpers
@@ -33,13 +32,6 @@ AUDITOR_ROLES = ("auditor", "admin")
 VIETNAM = timezone(timedelta(hours=7))
 PAGE_SIZE = 100
 _FILTERS = ("since", "until", "actor", "action", "key", "document_sha256")
-
-
-def texts(language: str) -> dict[str, str]:
-    return {**TEXTS[language], **AUDITOR_TEXTS[language]}
-
-
-_TEXTS = {language: texts(language) for language in TEXTS}
 
 
 def _ctx() -> RequestContext:
@@ -55,13 +47,14 @@ def auditor_required(view: Callable) -> Callable:
         try:
             services().clients.require_role(_ctx(), AUDITOR_ROLES, f"page:{request.endpoint}")
         except Forbidden as exc:
-            return _render("auditor_forbidden.html", status=403, error=exc)
+            return render("auditor_forbidden.html", status=403, error=exc)  # officials' layout
         return view(*args, **kwargs)
     return wrapper
 
 
 def _render(template: str, status: int = 200, **kw) -> Response:
-    return render(template, status, texts=_TEXTS, **report_helpers(lang()), **kw)
+    """An auditor's page: the auditors' menu (for auditors and admins) and the report helpers."""
+    return render(template, status, auditor_menu=True, **report_helpers(lang()), **kw)
 
 
 @auditor.after_request

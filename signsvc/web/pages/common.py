@@ -17,13 +17,24 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from werkzeug.exceptions import HTTPException
 
 from signsvc.errors import Forbidden, Message, SignsvcError
-from signsvc.services import report_texts
 from signsvc.web.auth import page_client, services
-from signsvc.web.i18n import TEXTS
+from signsvc.web.i18n import LANGUAGES, pick, texts
+from signsvc.web.pages.dates import page_time, when
 
 #: templates and static files live in signsvc/web/ (one folder for every page module)
 WEB_ROOT = str(Path(__file__).resolve().parent.parent)
@@ -37,7 +48,7 @@ def lang() -> str:
     """The page language: ``?lang=``, else the ``lang`` cookie, else Vietnamese; always a
     language the catalogue has."""
     chosen = request.args.get("lang") or request.cookies.get("lang") or "vi"
-    return chosen if chosen in TEXTS else "vi"
+    return chosen if chosen in LANGUAGES else "vi"
 
 
 def csrf_token() -> str:
@@ -76,27 +87,43 @@ def switch_url(current: str) -> str:
     return url_for(request.endpoint, **args)
 
 
-def report_helpers(language: str) -> dict:
-    """What the report templates call: label, value words, colour, messages of a report."""
-    return {"L": lambda key: report_texts.label(key, language),
-            "V": lambda kind, raw: report_texts.value(kind, raw, language),
-            "verdict_class": lambda verdict: report_texts.verdict_colour(verdict)[0],
-            "M": lambda obj: report_texts.messages(obj, language),
-            "added_words": lambda added: report_texts.added_words(added, language)}
-
-
-def render(template: str, status: int = 200, texts: dict[str, dict[str, str]] | None = None,
-           **kw: Any) -> Response:
-    """``template`` rendered in the page language with the texts ``t``, the CSRF token, the
-    logged-in account ``user`` and the other-language link; the language kept in a cookie."""
+def render(template: str, status: int = 200, **kw: Any) -> Response:
+    """``template`` rendered in the page language with the texts ``t`` (``signsvc.web.i18n``),
+    the CSRF token, the logged-in account ``user`` and the other-language link; the language
+    kept in a cookie. ``auditor_menu=True`` (the auditors' pages) shows the auditors' menu to
+    auditors and admins."""
     current = lang()
-    catalogue = (texts or TEXTS)[current]
-    resp = Response(render_template(template, t=catalogue, lang=current, csrf=csrf_token(),
+    resp = Response(render_template(template, t=texts(current), lang=current, csrf=csrf_token(),
                                     user=page_client(), switch_url=switch_url(current), **kw),
                     status=status)
     resp.set_cookie("lang", current, samesite="Strict", httponly=True,
                     secure=services().settings.pages.cookie_secure)
     return resp
+
+
+@pass_context
+def _tr(context: Context, both: Any) -> Any:
+    """Jinja filter ``tr``: the page-language half of a ``Message`` or a ``{vi, en}`` mapping."""
+    return pick(both, context.get("lang") or "vi")
+
+
+@pass_context
+def _tr_other(context: Context, both: Any) -> Any:
+    """Jinja filter ``tr_other``: the other language's half (pages that show both)."""
+    return pick(both, "vi" if context.get("lang") == "en" else "en")
+
+
+pages.add_app_template_filter(_tr, "tr")
+pages.add_app_template_filter(_tr_other, "tr_other")
+pages.add_app_template_filter(when, "when")
+pages.add_app_template_filter(page_time, "when_text")
+
+
+@pages.get("/favicon.ico")
+def favicon() -> Response:
+    """The site icon for browsers that ask /favicon.ico (pages link static/favicon.svg)."""
+    return send_from_directory(str(Path(WEB_ROOT) / "static"), "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @pages.after_request

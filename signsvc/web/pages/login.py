@@ -13,6 +13,7 @@ from flask import Response, g, redirect, request, session, url_for
 from signsvc.errors import SignsvcError, TooManyAttempts
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import page_client, page_context, services
+from signsvc.web.i18n import pick
 from signsvc.web.pages.common import check_csrf, lang, pages, render
 
 
@@ -36,7 +37,8 @@ def _login_refused(template: str, exc: SignsvcError) -> Response:
     wants_json = max(accept.quality("application/json"),
                      accept.quality("application/problem+json")) > accept.quality("text/html")
     resp = problem_response(exc) if wants_json else render(
-        template, status=exc.status, error=exc.message.vi if lang() == "vi" else exc.message.en)
+        template, status=exc.status, error=pick(exc.message, lang()),
+        name=request.form.get("name", "")[:128])   # the user name stays in the form
     if isinstance(exc, TooManyAttempts):
         resp.headers["Retry-After"] = str(exc.extra.get("retry_after", 1))
     return resp
