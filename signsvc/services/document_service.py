@@ -19,9 +19,13 @@ from signsvc.errors import Message, SignsvcError
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
+from signsvc.services.document_history import DocumentHistory
 from signsvc.sessions import layout
 from signsvc.sessions.model import StoredDocument
 from signsvc.signing.pdf_input import open_for_signing
+
+#: resolutions a page preview is rendered at (small screens, fitted width, zoomed in)
+PREVIEW_DPI = (60, 100, 150, 200)
 
 
 def utc_now() -> datetime:
@@ -38,13 +42,20 @@ def iso(moment: datetime) -> str:
 class DocumentService:
     def __init__(self, store: Any, audit_service: AuditService,
                  is_official: Callable[[str], bool], max_bytes: int,
-                 render: Callable[[bytes, int], bytes] | None = None) -> None:
+                 render: Callable[[bytes, int, int], bytes] | None = None) -> None:
         self._store = store
         self._audit = audit_service
         self._is_official = is_official
         self._max = max_bytes
         self._render = render
-        self._previews: dict[tuple[str, int], bytes] = {}
+        self._previews: dict[tuple[str, int, int], bytes] = {}
+        self.history: DocumentHistory | None = None
+
+    def use_history(self, validate: Callable[[bytes], Any]) -> None:
+        """Offer each document's versions, what the caller signed and the verdict of each
+        version now (``signsvc.services.document_history``); ``validate`` maps a PDF to
+        its validation report."""
+        self.history = DocumentHistory(self._store, self.visible, self._audit, validate)
 
     def create(self, ctx: RequestContext, data: bytes, title: str, number: str,
                assignee: str) -> StoredDocument:
@@ -89,22 +100,28 @@ class DocumentService:
               details={"document_id": doc_id, "revision": doc.revision})
         return doc, data
 
-    def preview(self, ctx: RequestContext, doc_id: str, page: int = 1) -> bytes:
-        """PNG of ``page`` (1-based) of the current revision, rendered by pdftoppm (bounded
-        in time by the renderer); cached by (SHA-256, page), at most 64 images kept. A page
-        the document does not have is 404."""
+    def preview(self, ctx: RequestContext, doc_id: str, page: int = 1, dpi: int = 60) -> bytes:
+        """PNG of ``page`` (1-based) of the current revision at ``dpi`` (one of
+        ``PREVIEW_DPI``, else 400), rendered by pdftoppm (bounded in time by the renderer);
+        cached by (SHA-256, page, dpi), at most 64 images kept. A page the document does not
+        have is 404."""
+        if dpi not in PREVIEW_DPI:
+            raise errors.BadRequest(Message(
+                f"Độ phân giải ảnh trang phải là một trong {', '.join(map(str, PREVIEW_DPI))}.",
+                f"The preview resolution must be one of {', '.join(map(str, PREVIEW_DPI))}."),
+                parameter="dpi")
         doc = self.visible(ctx, doc_id)
         if self._render is None:
             raise errors.NotReady()
         if not 1 <= page <= doc.pages:
             raise errors.NotFound(Message(f"Tài liệu không có trang {page} (có {doc.pages} trang).",
                                           f"The document has no page {page} (it has {doc.pages})."))
-        png = self._previews.get((doc.sha256, page))
+        png = self._previews.get((doc.sha256, page, dpi))
         if png is None:
-            png = self._render(self._store.document_content(doc_id) or b"", page)
+            png = self._render(self._store.document_content(doc_id) or b"", page, dpi)
             if len(self._previews) >= 64:
                 self._previews.clear()
-            self._previews[(doc.sha256, page)] = png
+            self._previews[(doc.sha256, page, dpi)] = png
         return png
 
     def page_layout(self, ctx: RequestContext, doc_id: str, page: int) -> dict[str, Any]:

@@ -197,6 +197,15 @@ class PolicyService:
         rule = next((r for r in self.policy.rules if r.id == rule_id), None)
         return rule.params[name] if rule is not None else CATALOGUE[rule_id].params[name]
 
+    def required_level(self, eservice: str | None = None) -> str | None:
+        """The minimum level that the e-service profile ``eservice`` (default: the policy's
+        ``default_eservice``) asks for under the configured ``eservice.minimum-level`` rule;
+        None when the rule is not configured or names no level for that profile."""
+        if not self._configured("eservice.minimum-level"):
+            return None
+        value = self._param("eservice.minimum-level", self.eservice(eservice).replace("-", "_"))
+        return value if isinstance(value, str) else None
+
     def max_pages(self) -> int:
         """Pages read at most from a document: the ``document.pages`` limit when configured
         (a walk stops one page past it), else pdf_input's default bound."""

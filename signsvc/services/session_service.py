@@ -161,7 +161,11 @@ class SessionService:
             if appearance is not None and self._images is not None:
                 from signsvc.signing.appearance.visible import plan_visible
 
-                spec = self._images.resolve(appearance, f"official:{ctx.actor}")
+                from signsvc.signing.appearance.three_step import three_step_spec
+
+                # no time drawn unless it equals the signature's own (VS-8, VS-11)
+                spec = three_step_spec(self._images.resolve(appearance, f"official:{ctx.actor}"),
+                                       level, key.info.certificate.common_name)
                 visible = plan_visible(pdf, spec, self._look, cert, field_name, field is not None,
                                        page_words=self._page_words)
                 look = {"appearance": spec.profile, "image_sha256": visible.image_sha256,
