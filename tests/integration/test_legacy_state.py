@@ -78,6 +78,21 @@ def test_legacy_state_migrates_in_place_and_keeps_its_data(legacy):
                         datetime(2026, 12, 3, 12, 0, tzinfo=UTC)) == \
         {"client:portal-a": (1, 1)}
 
+    from signsvc.adapters.clients_sqlite import SqliteClientStore
+    from signsvc.adapters.logins_sqlite import SqliteLoginStore
+    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+
+    clients = SqliteClientStore(database_for(settings, "state"))
+    assert [(c.name, c.role, c.keys) for c in clients.list()] == [("portal-a", "portal", ("seal",))]
+    assert clients.password_hash("portal-a") == "scrypt$x"
+    session = SqliteLoginStore(database_for(settings, "state"), legacy / "totp-key").session("ref1")
+    assert session is not None and session.client == "portal-a" and session.stage == "full"
+    workflow = SqliteWorkflowStore(database_for(settings, "workflow"))
+    document = workflow.document("d1")
+    assert document is not None and document.title == "Tờ trình"
+    assert workflow.document_content("d1") == b"%PDF-1.7 legacy"
+    assert workflow.certificates_of("official-a") == [("ef" * 32, "CN=Nguyễn Văn A")]
+
     from signsvc.adapters.audit_sqlite import SqliteAuditStore
     from signsvc.audit.events import AuditEvent
     from signsvc.audit.keyed import Anchor, verify_segment

@@ -96,3 +96,107 @@ def test_reports_by_owner_until_they_expire(storage_url, monkeypatch):
 @pytest.mark.parametrize("n", [1])
 def test_pg_fixture_is_postgresql(pg_url, n):
     assert url_engine(pg_url).dialect.name == "postgresql"
+
+
+def test_clients_and_passwords(storage_url):
+    from signsvc.adapters.clients_sqlite import SqliteClientStore
+    from signsvc.errors import BadRequest
+
+    store = SqliteClientStore(url_engine(storage_url))
+    created = store.create("portal-a", "portal", ("seal", "k2"), "ab" * 32)
+    with pytest.raises(BadRequest):
+        store.create("portal-a", "portal", (), "cd" * 32)
+    assert store.by_token_hash("ab" * 32) == created and created.keys == ("seal", "k2")
+    store.set_password_hash("portal-a", "scrypt$1")
+    store.set_password_hash("portal-a", "scrypt$2")
+    assert store.password_hash("portal-a") == "scrypt$2"
+    assert store.set_role("portal-a", "clerk") and store.by_name("portal-a").role == "clerk"
+    assert store.disable("portal-a") and not store.disable("portal-a")
+    assert store.by_token_hash("ab" * 32) is None and store.list() == []
+    store.check()
+
+
+def test_logins_sessions_throttle_and_totp(storage_url, tmp_path):
+    from signsvc.adapters.logins_sqlite import SqliteLoginStore
+    from signsvc.clients.login import PageSession
+
+    store = SqliteLoginStore(url_engine(storage_url), tmp_path / "totp-key")
+    s = PageSession("ref1", "clerk-a", "127.0.0.1", 1.0, 2.0, 100.0, None, "password", None)
+    store.create_session(s)
+    assert store.session("ref1") == s
+    store.touch("ref1", 5.0)
+    assert store.session("ref1").last_seen == 5.0
+    assert store.revoke_client("clerk-a", 6.0) == 1 and store.session("ref1").revoked_at == 6.0
+    store.set_totp("clerk-a", "JBSWY3DPEHPK3PXP")
+    assert store.totp("clerk-a") == ("JBSWY3DPEHPK3PXP", 0)
+    assert store.use_totp_step("clerk-a", 7) and not store.use_totp_step("clerk-a", 7)
+    assert store.totp("clerk-a") == ("JBSWY3DPEHPK3PXP", 7)
+    store.set_totp("clerk-a", None)
+    assert store.totp("clerk-a") is None
+    assert store.purge(6.0 + 86400 + 1) == 1 and store.session("ref1") is None
+
+
+def test_login_throttle_counts_concurrent_failures_exactly(storage_url, tmp_path):
+    from signsvc.adapters.logins_sqlite import SqliteLoginStore
+    from signsvc.clients.login import Counter, ThrottleRule
+
+    stores = [SqliteLoginStore(url_engine(storage_url), tmp_path / "totp-key") for _ in range(2)]
+    counters = (Counter("pair:clerk-a|10.0.0.1", ThrottleRule(5, 60.0, 900.0)),)
+    waits: list[float] = []
+
+    def guess(i: int) -> None:
+        waits.append(stores[i % 2].attempt(counters, 1000.0))
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # 5 attempts run (the 5th failure starts a 60 s back-off); every later one waits
+    assert sorted(waits).count(0.0) == 5 and all(w == 60.0 for w in waits if w)
+    stores[0].succeeded(counters, 1001.0)
+    assert stores[1].attempt(counters, 1001.0) == 0.0
+
+
+def test_workflow_documents_sessions_and_tickets(storage_url):
+    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.sessions.model import StoredDocument, StoredSession
+
+    store = SqliteWorkflowStore(url_engine(storage_url))
+    doc = StoredDocument("d1", "Tờ trình", "01/TTr", "official-a", "clerk-a", 1, "ab" * 32, 2,
+                         "awaiting", "2026-12-03T00:00:00+00:00", "2026-12-03T00:00:00+00:00")
+    store.add_document(doc, b"%PDF-1")
+    assert store.document("d1") == doc and store.document_content("d1") == b"%PDF-1"
+    assert store.documents_for("official-a", "awaiting") == [doc]
+    assert store.advance_document("d1", 1, b"%PDF-2", "cd" * 32, "signed")
+    assert not store.advance_document("d1", 1, b"%PDF-3", "ef" * 32, "signed")   # stale
+    assert store.document("d1").revision == 2 and store.document_content("d1") == b"%PDF-2"
+
+    session = StoredSession("s1", "official-a", "d1", 2, "cd" * 32, b"\x30\x82cert", "B-T",
+                            "Sig1", b"%PDF-prepared", "12" * 32, b"\x01" * 32, 100, 200,
+                            b"\x31attrs", b"\x30mech", "prepared", "2026-12-03T00:00:00+00:00",
+                            "2026-12-03T00:05:00+00:00", None)
+    store.add_session(session)
+    assert store.session("s1") == session
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        store.claim_session("s1", "2026-12-03T00:01:00+00:00"))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 5 + [True]   # used once
+    store.finish_session("s1", "signed", "34" * 32)
+    finished = store.session("s1")
+    assert finished.state == "signed" and finished.prepared_pdf == b"" and \
+        finished.result_sha256 == "34" * 32
+
+    store.add_ticket("t" * 64, "official-a", "d1", 2, "cd" * 32, "2026-12-03T00:05:00+00:00")
+    assert store.use_ticket("t" * 64, "downloaded", "2026-12-03T00:01:00+00:00")
+    assert not store.use_ticket("t" * 64, "downloaded", "2026-12-03T00:01:00+00:00")
+    assert not store.use_ticket("t" * 64, "uploaded", "2026-12-03T00:06:00+00:00")  # expired
+    assert store.ticket("t" * 64)["downloaded"] == 1
+
+    store.register_certificate("official-a", "56" * 32, "CN=Nguyễn Văn A")
+    store.register_certificate("official-a", "56" * 32, "CN=Nguyễn Văn A (2)")
+    assert store.is_registered("official-a", "56" * 32)
+    assert store.certificates_of("official-a") == [("56" * 32, "CN=Nguyễn Văn A (2)")]
