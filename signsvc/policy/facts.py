@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from signsvc.permissions import Permission, roles_for
+
 
 @dataclass(frozen=True)
 class CertificateFacts:
@@ -73,7 +75,7 @@ class SigningFacts:
     clock_skew_seconds: float | None = None
     appearance: str | None = None        # visible-signature profile (official, seal, attachment, copy, ...)
     attachment_mode: str | None = None   # WF-5: separate_file | same_file, as the request said
-    copy_roles: tuple[str, ...] = ("clerk",)  # roles the workflow.copies rule allows (WF-6)
+    copy_roles: tuple[str, ...] = roles_for(Permission.SIGN_COPIES)  # workflow.copies (WF-6)
 
     def as_dict(self) -> dict[str, Any]:
         def plain(v: Any) -> Any:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from signsvc.errors import Message
+from signsvc.names import Severity
 from signsvc.policy.rules import Outcome, RuleSpec
 
 if TYPE_CHECKING:  # the engine imports this module's catalogue
@@ -64,7 +65,7 @@ INTAKE_RULES: dict[str, RuleSpec] = {s.id: s for s in (
              title=Message("Kết quả kiểm tra được tiếp nhận", "Verdicts accepted at intake"),
              status=422, code="document-returned"),
 )}
-DEFAULT_RULES = (("intake.accepted-verdicts", "deny"),)
+DEFAULT_RULES = (("intake.accepted-verdicts", Severity.DENY),)
 
 
 def check_params(rule_id: str, params: dict[str, Any]) -> Message | None:
@@ -92,7 +93,7 @@ def _lower_first(text: str) -> str:
 class IntakeDecision:
     decision: str                      # "accept" | "return"
     reason: Message
-    results: tuple["RuleResult", ...]  # the intake rules evaluated (empty for an unreadable file)
+    results: tuple[RuleResult, ...]  # the intake rules evaluated (empty for an unreadable file)
     returned_by: str | None = None     # the deny rule that returned it
 
     def as_dict(self) -> dict[str, Any]:
@@ -100,7 +101,7 @@ class IntakeDecision:
                 "returned_by": self.returned_by, "rules": [r.as_dict() for r in self.results]}
 
 
-def evaluate_intake(policy: "Policy", facts: IntakeFacts) -> IntakeDecision:
+def evaluate_intake(policy: Policy, facts: IntakeFacts) -> IntakeDecision:
     """The intake decision for one document (see the module docstring)."""
     from signsvc.policy.engine import RuleResult
 
@@ -108,15 +109,15 @@ def evaluate_intake(policy: "Policy", facts: IntakeFacts) -> IntakeDecision:
         problem = facts.problem or Message("Tệp không đọc được.", "The file cannot be read.")
         return IntakeDecision("return", Message(f"Trả lại: {_lower_first(problem.vi)}",
                                                 f"Returned: {_lower_first(problem.en)}"), ())
-    configured = [(r.id, r.level, r.params) for r in policy.rules if r.id in INTAKE_RULES]
+    configured = [(r.id, r.severity, r.params) for r in policy.rules if r.id in INTAKE_RULES]
     if not configured:
-        configured = [(rid, level, dict(INTAKE_RULES[rid].params)) for rid, level in DEFAULT_RULES]
+        configured = [(rid, sev, dict(INTAKE_RULES[rid].params)) for rid, sev in DEFAULT_RULES]
     results = []
-    for rule_id, level, params in configured:
+    for rule_id, severity, params in configured:
         spec = INTAKE_RULES[rule_id]
         outcome, message, evaluated = spec.check(facts, params)  # type: ignore[arg-type]
-        results.append(RuleResult(rule_id, spec.family, level, outcome, message, evaluated))
-    denied = next((r for r in results if r.outcome == "fail" and r.level == "deny"), None)
+        results.append(RuleResult(rule_id, spec.family, severity, outcome, message, evaluated))
+    denied = next((r for r in results if r.outcome == "fail" and r.severity == Severity.DENY), None)
     warned = next((r for r in results if r.outcome == "fail"), None)
     lead = denied or warned or results[0]
     prefix = (("Trả lại", "Returned") if denied else

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from signsvc.errors import ConfigError, Message
-from signsvc.policy.engine import ALL_RULES, LEVELS, ConfiguredRule, Policy
+from signsvc.names import Severity
+from signsvc.policy.engine import ALL_RULES, SEVERITY_NAMES, ConfiguredRule, Policy
 from signsvc.policy.intake import check_params as check_intake_params
 from signsvc.policy.rules import LEVEL_ORDER
 
@@ -89,8 +91,8 @@ def parse_policy(text: str, known_keys: Iterable[str]) -> Policy:
         if not isinstance(body, dict):
             raise _err(header, f"luật '{rule_id}' phải là một bảng", f"rule '{rule_id}' must be a table")
         spec = ALL_RULES[rule_id]
-        level = body.get("level")
-        if level not in LEVELS:
+        severity = body.get("level")
+        if severity not in SEVERITY_NAMES:
             raise _err(_line_of(text, r"^\s*level\s*=", header) or header,
                        f"luật '{rule_id}': level phải là deny, warn hoặc info",
                        f"rule '{rule_id}': level must be deny, warn or info")
@@ -108,7 +110,7 @@ def parse_policy(text: str, known_keys: Iterable[str]) -> Policy:
                            f"rule '{rule_id}': '{name}' has the wrong type")
             params[name] = float(value) if isinstance(spec.params[name], float) else value
         _check_semantics(text, header, rule_id, params, known_keys)
-        rules.append(ConfiguredRule(rule_id, level, params, header))
+        rules.append(ConfiguredRule(rule_id, Severity(severity), params, header))
     return Policy(version=version, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
                   default_eservice=default_eservice, rules=tuple(rules), text=text)
 

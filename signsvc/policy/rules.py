@@ -11,16 +11,20 @@ from datetime import timedelta
 from typing import Any
 
 from signsvc.errors import Message
+from signsvc.names import PADES_LEVELS, KeyKind
+from signsvc.permissions import Permission, roles_for
 from signsvc.policy.facts import SigningFacts
 from signsvc.policy.outcome import Check, Outcome
 from signsvc.policy.outcome import fail as _fail
 from signsvc.policy.outcome import ok as _ok
 from signsvc.policy.outcome import skip as _skip
 from signsvc.policy.rules_workflow import (
-    eservice_seal_after_official, workflow_attachments, workflow_copies,
+    eservice_seal_after_official,
+    workflow_attachments,
+    workflow_copies,
 )
 
-LEVEL_ORDER = {"B-B": 0, "B-T": 1, "B-LT": 2, "B-LTA": 3}
+LEVEL_ORDER: dict[str, int] = {level: rank for rank, level in enumerate(PADES_LEVELS)}  # B-B 0..
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,7 @@ def custody_software_keys(f: SigningFacts, p: dict) -> Outcome:
 
 
 def custody_seal_roles(f: SigningFacts, p: dict) -> Outcome:
-    if f.key_kind != "agency-seal":
+    if f.key_kind != KeyKind.AGENCY_SEAL:
         return _skip("Không phải khóa con dấu cơ quan.", "Not an agency-seal key.")
     if f.role not in p["roles"]:
         return _fail("Chỉ văn thư hoặc cổng dịch vụ công được dùng khóa con dấu cơ quan.",
@@ -302,7 +306,7 @@ CATALOGUE: dict[str, RuleSpec] = {s.id: s for s in (
     _spec("custody.software-keys", custody_software_keys, {"allow_software_keys": False,
                                                              "profiles": ["production"]},
           "Khóa phần mềm", "Software keys"),
-    _spec("custody.seal-roles", custody_seal_roles, {"roles": ["clerk", "portal"]},
+    _spec("custody.seal-roles", custody_seal_roles, {"roles": list(roles_for(Permission.SIGN_AGENCY_SEAL))},
           "Vai trò dùng con dấu", "Agency-seal roles"),
     _spec("document.size", document_size, {"max_bytes": 26214400}, "Kích thước tài liệu", "Document size"),
     _spec("document.pages", document_pages, {"max_pages": 2000}, "Số trang", "Page count"),
@@ -332,7 +336,7 @@ CATALOGUE: dict[str, RuleSpec] = {s.id: s for s in (
           "Tần suất theo khóa", "Rate per key"),
     _spec("clock.tsa-skew", clock_tsa_skew, {"max_skew_seconds": 2.0},
           "Độ lệch đồng hồ so với TSA", "Clock skew against the TSA"),
-    _spec("workflow.copies", workflow_copies, {"roles": ["clerk"]},
+    _spec("workflow.copies", workflow_copies, {"roles": list(roles_for(Permission.SIGN_COPIES))},
           "Bản sao chỉ do văn thư ký", "Copies by the clerk only"),
     _spec("workflow.attachments", workflow_attachments, {"default_mode": "separate_file"},
           "Chữ ký phụ lục (tệp riêng / cùng tệp)", "Attachment signatures (separate / same file)",

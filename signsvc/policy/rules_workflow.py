@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from signsvc.names import KeyKind
 from signsvc.policy.facts import PriorSignature, SigningFacts
 from signsvc.policy.outcome import Outcome
 from signsvc.policy.outcome import fail as _fail
@@ -23,7 +24,7 @@ def eservice_seal_after_official(f: SigningFacts, p: dict) -> Outcome:
     The only exemption: an agency-only stamp (``exempt_appearances``: ``profile=copy``, the
     separate-file ``attachment``) made by a role the ``workflow.copies`` rule allows
     (``f.copy_roles``, the clerk). ``?eservice=copy`` alone exempts nothing."""
-    if f.key_kind != "agency-seal":
+    if f.key_kind != KeyKind.AGENCY_SEAL:
         return _skip("Không phải chữ ký của cơ quan.", "Not an agency signature.")
     if f.appearance in p["exempt_appearances"] and f.role in f.copy_roles:
         return _skip(f"Mẫu {f.appearance} (bản sao, phụ lục tệp riêng) do văn thư ký chỉ mang chữ ký "
@@ -65,7 +66,7 @@ def workflow_copies(f: SigningFacts, p: dict) -> Outcome:
                      f"Copies (SAO Y, SAO LỤC, TRÍCH SAO) are signed by the clerk only "
                      f"({', '.join(p['roles'])}; Decree 30/2020, art. 25, 33.2); role {f.role} may "
                      "not sign copies.", **ev)
-    if f.key_kind != "agency-seal":
+    if f.key_kind != KeyKind.AGENCY_SEAL:
         return _fail("Bản sao được ký bằng chữ ký của cơ quan (khóa con dấu cơ quan), không bằng "
                      f"khóa loại {f.key_kind}.",
                      "A copy is signed with the agency's signature (an agency-seal key), not with a "
@@ -98,7 +99,7 @@ def workflow_attachments(f: SigningFacts, p: dict) -> Outcome:
                      "Attachments inside the main document's file (attachment_mode=same_file): only "
                      "the main document gets the agency signature; no separate attachment stamp "
                      "(Decree 30/2020, App. I).", **ev)
-    if f.key_kind != "agency-seal":
+    if f.key_kind != KeyKind.AGENCY_SEAL:
         return _fail("Phụ lục là tệp riêng được ký bằng chữ ký của cơ quan (khóa con dấu cơ quan), "
                      f"không bằng khóa loại {f.key_kind}.",
                      "A separate-file attachment is signed with the agency's signature (an "
