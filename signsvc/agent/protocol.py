@@ -80,20 +80,31 @@ ERRORS: dict[str, ErrorKind] = {e.slug: e for e in (
 
 
 class ProtocolError(Exception):
-    """A request or response that breaks the protocol; ``slug`` names the error kind."""
+    """A request or response that breaks the protocol; ``slug`` names the error kind;
+    ``hints`` are yes/no facts the page may act on (``PIN_HINTS``)."""
 
-    def __init__(self, slug: str, detail: str = "") -> None:
+    def __init__(self, slug: str, detail: str = "", hints: dict[str, bool] | None = None) -> None:
         super().__init__(detail or slug)
         self.slug = slug
         self.detail = detail
+        self.hints: dict[str, bool] = {k: True for k, v in (hints or {}).items()
+                                       if k in PIN_HINTS and v is True}
 
 
-def error_body(slug: str, detail: str = "") -> dict[str, str]:
+#: what a token says about its user PIN after a wrong one (PKCS#11 token flags
+#: CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY); sent only when the token sets them
+PIN_HINTS = ("pin_count_low", "pin_final_try")
+
+
+def error_body(slug: str, detail: str = "", hints: dict[str, bool] | None = None) -> dict[str, Any]:
     """The JSON body for error ``slug`` (a key of ``ERRORS``); ``detail`` is appended to
-    the English message only and must not carry secrets."""
+    the English message only and must not carry secrets; ``hints`` (``PIN_HINTS`` that are
+    true) are added as fields."""
     kind = ERRORS[slug]
     en = f"{kind.message_en} ({detail})" if detail else kind.message_en
-    return {"error": kind.slug, "message_vi": kind.message_vi, "message_en": en}
+    body: dict[str, Any] = {"error": kind.slug, "message_vi": kind.message_vi, "message_en": en}
+    body.update({k: True for k, v in (hints or {}).items() if k in PIN_HINTS and v is True})
+    return body
 
 
 def b64decode_strict(value: Any, field: str) -> bytes:

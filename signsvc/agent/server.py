@@ -87,8 +87,8 @@ class AgentHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _error(self, slug: str, detail: str = "", origin: str | None = None,
-               status: int | None = None) -> None:
-        self._send(status or ERRORS[slug].status, error_body(slug, detail), origin)
+               status: int | None = None, hints: dict[str, bool] | None = None) -> None:
+        self._send(status or ERRORS[slug].status, error_body(slug, detail, hints), origin)
 
     def handle_expect_100(self) -> bool:
         """No ``100 Continue`` before the Origin and Host checks have run."""
@@ -172,7 +172,8 @@ class AgentHandler(BaseHTTPRequestHandler):
             del pin
         except ProtocolError as exc:
             log.info("sign refused: %s", exc.slug)
-            self._error(exc.slug, exc.detail, origin, 413 if isinstance(exc, TooLarge) else None)
+            self._error(exc.slug, exc.detail, origin, 413 if isinstance(exc, TooLarge) else None,
+                        exc.hints)
             return
         except Exception as exc:  # an answer, never a dropped connection; no locals logged
             log.error("sign failed unexpectedly: %s", type(exc).__name__)

@@ -159,6 +159,13 @@ def _key_object_matches(obj: Any, cert: x509.Certificate) -> bool:
     return False
 
 
+def pin_hints(flags: Any) -> dict[str, bool]:
+    """The PIN hints (``protocol.PIN_HINTS``) that token ``flags`` (a ``TokenFlag``) carry."""
+    return {name: True for name, flag in (("pin_count_low", pkcs11.TokenFlag.USER_PIN_COUNT_LOW),
+                                          ("pin_final_try", pkcs11.TokenFlag.USER_PIN_FINAL_TRY))
+            if flags & flag}
+
+
 class Tokens:
     """The configured tokens; one lock per token serialises every use of it."""
 
@@ -176,6 +183,14 @@ class Tokens:
             return self._libs[tc.module].get_token(token_label=tc.label)
         except p11e.MultipleTokensReturned:
             raise ProtocolError("token-failed", "several tokens carry the same label") from None
+
+    def _pin_hints(self, tc: TokenConfig) -> dict[str, bool]:
+        """What the token says now about its user PIN (fresh C_GetTokenInfo): few tries left,
+        one try left; nothing when it says nothing or cannot be asked."""
+        try:
+            return pin_hints(self._token(tc).flags)
+        except (p11e.PKCS11Error, ProtocolError, AttributeError):
+            return {}
 
     @contextlib.contextmanager
     def _session(self, tc: TokenConfig, pin: str | None = None) -> Iterator[Any]:
@@ -296,7 +311,7 @@ class Tokens:
             except ProtocolError:
                 raise
             except _PIN_WRONG:
-                raise ProtocolError("pin-incorrect") from None
+                raise ProtocolError("pin-incorrect", hints=self._pin_hints(tc)) from None
             except _PIN_BLOCKED:
                 raise ProtocolError("pin-locked") from None
             except _TOKEN_GONE:

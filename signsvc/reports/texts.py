@@ -123,7 +123,7 @@ VERDICT_COLOURS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "valid_modified_after": ("warn", (0xb2, 0x5e, 0x00)),
     "invalid": ("bad", (0xb0, 0x00, 0x20)),
     "indeterminate": ("unknown", (0x6b, 0x4e, 0x00)),
-    "unsigned": ("unknown", (0x55, 0x55, 0x55)),
+    "unsigned": ("unsigned", (0x4a, 0x55, 0x68)),   # slate: not "indeterminate" brown
 }
 
 

@@ -72,13 +72,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "agent_help_h1": "Cài đặt và chạy phần mềm ký số trên máy của bạn",
         "agent_help_intro": "Trang ký số dùng một phần mềm nhỏ chạy trên máy của bạn (signsvc-agent) để "
                             "token ký văn bản; mã PIN chỉ nhập vào phần mềm này, không gửi lên máy chủ.",
-        "agent_help_install": "Cài đặt (một lần, Python 3.11 trở lên): nhận gói signsvc từ quản trị viên rồi chạy "
-                              "lệnh bên dưới; trên Windows cài thêm trình điều khiển (PKCS#11) của token.",
-        "agent_help_config": "Tải tệp cấu hình mẫu, điền đường dẫn thư viện PKCS#11 của token và địa chỉ "
-                             "trang này vào danh sách được phép (allowed_origins):",
-        "agent_help_config_link": "Tải tệp cấu hình mẫu (agent.example.toml)",
+        "agent_help_install": "Cài đặt (một lần, Python 3.11 trở lên): nhận tệp gói signsvc (.whl) từ quản trị viên "
+                              "rồi chạy lệnh bên dưới; cài thêm trình điều khiển (PKCS#11) của token.",
+        "agent_help_config": "Tải tệp cấu hình dành sẵn cho trang này (chỉ trang này được dùng phần mềm), "
+                             "điền đường dẫn thư viện PKCS#11 và nhãn của token, rồi kiểm tra:",
+        "agent_help_config_link": "Tải tệp cấu hình (signsvc-agent.toml)",
         "agent_help_start": "Chạy phần mềm (để cửa sổ mở trong lúc ký):",
-        "agent_help_check": "Kiểm tra: mở địa chỉ dưới đây trên máy của bạn; phần mềm đang chạy sẽ trả lời.",
+        "agent_help_check": "Phần mềm chạy ở địa chỉ này trên máy của bạn (trang ký số kết nối tới đây):",
         "agent_help_back": "← Quay lại văn bản và bấm ký lại",
         "err_agent_next": "Hãy cài đặt và chạy phần mềm ký số theo hướng dẫn, rồi bấm ký lại.",
         "err_pin_count_low": "Token báo chỉ còn ít lần nhập thử mã PIN trước khi bị khóa.",
@@ -174,13 +174,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "agent_help_h1": "Install and start the signing agent on your computer",
         "agent_help_intro": "The signing page uses a small program on your computer (signsvc-agent) to have "
                             "your token sign; the PIN is typed into that program only, never sent to the server.",
-        "agent_help_install": "Install (once, Python 3.11 or later): get the signsvc package from your administrator "
-                              "and run the command below; on Windows also install the token's (PKCS#11) driver.",
-        "agent_help_config": "Download the example configuration, fill in your token's PKCS#11 library and "
-                             "this site's address in the allowed list (allowed_origins):",
-        "agent_help_config_link": "Download the example configuration (agent.example.toml)",
+        "agent_help_install": "Install (once, Python 3.11 or later): get the signsvc package file (.whl) from your "
+                              "administrator and run the command below; also install the token's (PKCS#11) driver.",
+        "agent_help_config": "Download the configuration made for this site (only this site may use the "
+                             "agent), fill in your token's PKCS#11 library and label, then check it:",
+        "agent_help_config_link": "Download the configuration (signsvc-agent.toml)",
         "agent_help_start": "Start it (keep its window open while signing):",
-        "agent_help_check": "Check: open this address on your computer; a running agent answers.",
+        "agent_help_check": "The agent listens at this address on your computer (the signing page connects to it):",
         "agent_help_back": "← Back to the document, then press sign again",
         "err_agent_next": "Install and start the signing agent as shown in the instructions, then press sign again.",
         "err_pin_count_low": "The token reports only a few PIN tries left before it locks.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -18,10 +18,12 @@ from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError
+from signsvc.services import audit_views
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import page_client, page_context, services
 from signsvc.web.headers import content_disposition
 from signsvc.web.pages.common import WEB_ROOT, check_csrf, lang, render
+from signsvc.web.pages.dates import VIETNAM
 from signsvc.web.problem import _HTTP_MAP
 from signsvc.web.report_view import report_helpers
 from signsvc.web.uploads import load_form, read_pdf_upload
@@ -29,7 +31,6 @@ from signsvc.web.uploads import load_form, read_pdf_upload
 auditor = Blueprint("auditor", __name__, root_path=WEB_ROOT, template_folder="templates")
 
 AUDITOR_ROLES = ("auditor", "admin")
-VIETNAM = timezone(timedelta(hours=7))
 PAGE_SIZE = 100
 _FILTERS = ("since", "until", "actor", "action", "key", "document_sha256")
 
@@ -159,8 +160,11 @@ def _attachment(report: dict, ext: str) -> str:
 
 # -- the audit log -----------------------------------------------------------------------
 
-def _vietnam_bound(raw: str) -> str | None:
-    """A filter time from the page: naive ``datetime-local`` values are Vietnam time."""
+def _vietnam_bound(raw: str, *, end_of_day: bool = False) -> str | None:
+    """A filter time from the page, in Vietnam time when it names no zone: a date alone
+    (``yyyy-mm-dd``) is the start of that day, or with ``end_of_day`` the start of the next
+    (so that a range "to 03/12" includes the 3rd); a bad value is passed on unchanged for
+    the audit service to name the parameter."""
     raw = raw.strip()
     if not raw:
         return None
@@ -168,20 +172,32 @@ def _vietnam_bound(raw: str) -> str | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         return raw  # the audit service names the bad parameter
+    if end_of_day and len(raw) == 10:
+        moment += timedelta(days=1)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=VIETNAM)
     return moment.isoformat()
 
 
-def vn_time(stored: str | None) -> str:
-    """A stored UTC time (``…Z``) as ISO-8601 in Vietnam time, to the second."""
-    if not stored:
-        return ""
-    try:
-        moment = datetime.fromisoformat(stored.replace("Z", "+00:00"))
-    except ValueError:
-        return stored
-    return moment.astimezone(VIETNAM).isoformat(timespec="seconds")
+def _audit_filters() -> tuple[dict[str, str], dict[str, Any]]:
+    """The page's filters as typed (``since``, ``until``, ``actor``, ``action``, ``key``,
+    ``document_sha256``) and as ``AuditService.list`` keywords (``None`` when empty)."""
+    args = {name: request.args.get(name, "").strip()[:128] for name in _FILTERS}
+    return args, {"since": _vietnam_bound(args["since"]),
+                  "until": _vietnam_bound(args["until"], end_of_day=True),
+                  "actor": args["actor"] or None, "action": args["action"] or None,
+                  "key_id": args["key"] or None,
+                  "document_sha256": args["document_sha256"] or None}
+
+
+def _sequence_arg(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadRequest(Message(f"'{name}' phải là số nguyên không âm.",
+                                 f"'{name}' must be a non-negative integer."), parameter=name)
+    return int(raw)
 
 
 def _chain_status(records=()) -> dict:
@@ -200,25 +216,70 @@ def _chain_status(records=()) -> dict:
 @auditor.get("/auditor/audit")
 @auditor_required
 def audit_log():
+    """The log newest first, 100 records a page, paged backwards by sequence
+    (``before_sequence``: the store reads its sequence order, never an offset)."""
     svc = services()
-    args = {name: request.args.get(name, "").strip()[:128] for name in _FILTERS}
-    after = request.args.get("after_sequence", "0")
-    if not after.isdigit():
-        raise BadRequest(Message("'after_sequence' phải là số nguyên không âm.",
-                                 "'after_sequence' must be a non-negative integer."),
-                         parameter="after_sequence")
-    records = svc.audit.list(after_sequence=int(after), since=_vietnam_bound(args["since"]),
-                             until=_vietnam_bound(args["until"]), actor=args["actor"] or None,
-                             action=args["action"] or None, key_id=args["key"] or None,
-                             document_sha256=args["document_sha256"] or None, limit=PAGE_SIZE)
-    next_url = None
+    args, filters = _audit_filters()
+    before = _sequence_arg("before_sequence")
+    records = svc.audit.list(after_sequence=_sequence_arg("after_sequence") or 0,
+                             before_sequence=before or None, newest_first=True,
+                             limit=PAGE_SIZE, **filters)
+    values: dict[str, Any] = {k: v for k, v in args.items() if v}
+    next_url = newest_url = None
     if len(records) == PAGE_SIZE:
-        values: dict[str, Any] = {k: v for k, v in args.items() if v}
         next_url = url_for("auditor.audit_log", **values,
-                           after_sequence=records[-1].sequence, lang=lang())
+                           before_sequence=records[-1].sequence, lang=lang())
+    if before:
+        newest_url = url_for("auditor.audit_log", **values, lang=lang())
+    export_urls = {fmt: url_for("auditor.audit_export", **values, format=fmt, lang=lang())
+                   for fmt in audit_views.EXPORT_FORMATS}
     return _render("auditor_audit.html", records=records, filters=args,
-                   chain=_chain_status(records),
-                   next_url=next_url, vn_time=vn_time)
+                   chain=_chain_status(records), next_url=next_url, newest_url=newest_url,
+                   export_urls=export_urls, **_log_words())
+
+
+@auditor.get("/auditor/audit/export")
+@auditor_required
+def audit_export():
+    """Every record of the filtered view (all pages, newest first) as CSV or JSON, with
+    the actions and outcomes in words; audited."""
+    _, filters = _audit_filters()
+    fmt = request.args.get("format", "csv")
+    data, count, truncated = audit_views.export_view(services().audit, _ctx(), filters, fmt,
+                                                     lang())
+    resp = Response(data, mimetype="text/csv" if fmt == "csv" else "application/json")
+    if fmt == "csv":
+        resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    stamp = datetime.now(VIETNAM).strftime("%Y%m%d-%H%M%S")
+    resp.headers["Content-Disposition"] = content_disposition(f"nhat-ky-kiem-toan-{stamp}.{fmt}")
+    resp.headers["X-Audit-Records"] = str(count)
+    resp.headers["X-Audit-Truncated"] = "1" if truncated else "0"
+    return resp
+
+
+#: the audit-log page's own words (the shared ones are ``t``, signsvc.web.i18n)
+_LOG_TEXTS = {
+    "vi": {"order": "Mới nhất ở trên cùng.", "all_actions": "Tất cả thao tác",
+           "from_day": "Từ ngày", "to_day": "Đến hết ngày", "older": "Cũ hơn →",
+           "newest": "← Về bản ghi mới nhất", "export": "Tải danh sách đang lọc:",
+           "export_csv": "CSV (bảng tính)", "export_json": "JSON", "clear": "Bỏ lọc",
+           "code": "Mã"},
+    "en": {"order": "Newest at the top.", "all_actions": "All actions",
+           "from_day": "From day", "to_day": "To the end of day", "older": "Older →",
+           "newest": "← Back to the newest records", "export": "Download the filtered list:",
+           "export_csv": "CSV (spreadsheet)", "export_json": "JSON", "clear": "Clear filters",
+           "code": "Code"},
+}
+
+
+def _log_words() -> dict[str, Any]:
+    """What the audit-log templates call: actions and outcomes in words (``action_label``,
+    ``outcome_label``), the actions to choose from, and the page's own words ``lw``."""
+    current = lang()
+    return {"action_label": lambda tag: audit_views.action_label(tag, current),
+            "outcome_label": lambda outcome: audit_views.outcome_label(outcome, current),
+            "action_choices": audit_views.action_choices(current),
+            "lw": _LOG_TEXTS["en" if current == "en" else "vi"]}
 
 
 @auditor.get("/auditor/audit/documents/<sha256>")
@@ -226,4 +287,4 @@ def audit_log():
 def document_history(sha256: str):
     records = services().audit.list(document_sha256=sha256, limit=1000)
     return _render("auditor_history.html", sha256=sha256.lower(), records=records,
-                   chain=_chain_status(records), vn_time=vn_time)
+                   chain=_chain_status(records), **_log_words())
