@@ -8,6 +8,8 @@ own errors are problem+json, and workers die with their master.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from signsvc.settings import Settings, load_settings
 
 
@@ -70,12 +72,12 @@ def control_socket_settings(settings: Settings) -> dict[str, object]:
     """gunicorn's control socket in this instance's state folder (gunicorn 27 otherwise puts
     every instance's at ~/.gunicorn/gunicorn.ctl, where a second instance replaces and then
     deletes the first one's); off when the path is too long for a Unix socket."""
-    path = settings.service.state_dir.resolve() / "gunicorn.ctl"
+    path = settings.paths.control_socket
     if len(str(path)) > 100:
         return {"control_socket_disable": True}
     return {"control_socket": str(path)}
 
 
-def pidfile_path(settings: Settings):
+def pidfile_path(settings: Settings) -> Path:
     """Where ``signsvc serve`` writes the gunicorn master's pid (for ``policy reload``)."""
-    return settings.service.state_dir / "signsvc.pid"
+    return settings.paths.pidfile

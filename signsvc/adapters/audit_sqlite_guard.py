@@ -25,14 +25,18 @@ import hmac
 import json
 import sqlite3
 import threading
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from signsvc.audit.checkpoints import PROBLEMS
+from signsvc.audit.broken import broken_error
 from signsvc.audit.events import AuditRecord
 from signsvc.audit.keyed import (
-    ACKNOWLEDGED_ACTION, Anchor, SegmentResult, mac_for, verify_segment,
+    ACKNOWLEDGED_ACTION,
+    Anchor,
+    SegmentResult,
+    mac_for,
+    verify_segment,
 )
-from signsvc.errors import AuditUnavailable, Message
 
 SYNC_FULL_LIMIT = 50_000
 """Records a start-up verifies before serving; beyond that, from the marker (see above)."""
@@ -44,26 +48,6 @@ Row = Callable[[sqlite3.Connection, int], "tuple[AuditRecord, str | None] | None
 
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT name, value FROM audit_meta").fetchall())
-
-
-def broken_error(broken: dict[str, Any]) -> AuditUnavailable:
-    """The 503 ``audit-unavailable`` a refused operation answers (no path, no secret)."""
-    seq = broken.get("sequence")
-    where_vi = f" tại bản ghi #{seq}" if seq is not None else ""
-    where_en = f" at record #{seq}" if seq is not None else ""
-    what = PROBLEMS.get(broken.get("problem") or "", None)
-    values = {"s": seq, "e": broken.get("end_sequence"), "c": broken.get("checkpoint"),
-              "r": broken.get("detail") or ""}
-    vi_what = what[0].format(**values) if what else str(broken.get("problem"))
-    en_what = what[1].format(**values) if what else str(broken.get("problem"))
-    return AuditUnavailable(Message(
-        f"Chuỗi nhật ký kiểm toán bị phá vỡ{where_vi}: {vi_what}. Dịch vụ từ chối mọi thao tác "
-        "cần ghi nhật ký cho đến khi người vận hành kiểm tra và xác nhận "
-        "(signsvc audit acknowledge).",
-        f"The audit chain is broken{where_en}: {en_what}. Every operation that must be audited "
-        "is refused until an operator checks the log and acknowledges it "
-        "(signsvc audit acknowledge)."),
-        audit_problem=broken.get("problem"), audit_sequence=seq)
 
 
 class ChainGuard:
@@ -103,12 +87,11 @@ class ChainGuard:
             self._meta = meta
             alarm = _json(meta.get("alarm"))
             ack = int(meta.get("ack_sequence") or 0)
+            # an operator acknowledged what is before ``ack``: resume from there
             if ack and ack != self._ack_used and (
                     self.broken is not None or alarm or
-                    (self.started and ack > self.anchor.sequence)):
-                # an operator acknowledged what is before ``ack``: resume from there
-                if self._rebase(conn, ack):
-                    alarm, found = None, self._marker(meta)
+                    (self.started and ack > self.anchor.sequence)) and self._rebase(conn, ack):
+                alarm, found = None, self._marker(meta)
             if alarm and ack and _stale(alarm, ack):
                 alarm = None  # raised about records an acknowledgement already covers
             if found is None and alarm and self.broken is None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from signsvc.errors import Message
 from signsvc.policy.engine import Policy
@@ -28,11 +28,14 @@ def load_policy_file(path: Path, known_keys: Iterable[str]) -> Policy:
 
 
 class ActivePolicy:
-    def __init__(self, state_dir: Path) -> None:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        self._path = state_dir / "policy.active.toml"
-        self._lock = state_dir / "policy.lock"
-        self._archive = state_dir / "policies"
+    def __init__(self, path: Path, lock: Path, archive: Path) -> None:
+        """``path``: the text of the policy in force; ``lock``: the file workers lock while
+        they update it; ``archive``: the folder of every policy once in force (by SHA-256).
+        Paths from ``Settings.paths``; their folder is created."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._lock = lock
+        self._archive = archive
 
     def archived(self, sha256: str) -> str | None:
         """The text of a policy that was once in force, by its SHA-256 (for auditors)."""

@@ -25,8 +25,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from signsvc.app import console
 from signsvc.cli.context import request_context, write_atomically
 from signsvc.errors import BadRequest, ConfigError, Message
+from signsvc.settings import Settings
+from signsvc.validation.trust import TrustAnchors, load_trust_anchors
 
 
 def _quiet_pyhanko() -> None:
@@ -36,9 +39,7 @@ def _quiet_pyhanko() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def _trust(args: argparse.Namespace, settings):
-    from signsvc.validation.trust import load_trust_anchors
-
+def _trust(args: argparse.Namespace, settings: Settings | None) -> TrustAnchors:
     if args.trust:
         return load_trust_anchors("--trust", [Path(p) for p in args.trust], [], False)
     if settings is None:
@@ -51,8 +52,7 @@ def _trust(args: argparse.Namespace, settings):
                 f"(cấu hình không đọc được: {exc.message.vi})",
                 "No trust anchors to check with: pass --trust ROOT.pem "
                 f"(the configuration cannot be read: {exc.message.en})")) from None
-    t = settings.trust
-    return load_trust_anchors(t.name, t.anchors, t.intermediates, t.allow_sha1_roots)
+    return console.load_trust(settings)
 
 
 def _print_result(body: dict[str, Any], ok_line: str, as_json: bool) -> int:
@@ -66,10 +66,11 @@ def _print_result(body: dict[str, Any], ok_line: str, as_json: bool) -> int:
             print(f"  {finding['message']['en']}")
     last = body.get("last_checkpoint")
     if last:
+        signature = {True: "hợp lệ / valid", False: "KHÔNG hợp lệ / NOT valid",
+                     None: "-"}[last.get("signature_valid")]
         print(f"Điểm kiểm soát cuối / last checkpoint: #{last['index']} tại bản ghi / at record "
               f"#{last['head_sequence']}, {last['time']}; dấu thời gian / time-stamp "
-              f"{last.get('timestamp_time') or '-'}; chữ ký / signature "
-              f"{ {True: 'hợp lệ / valid', False: 'KHÔNG hợp lệ / NOT valid', None: '-'}[last.get('signature_valid')] }")
+              f"{last.get('timestamp_time') or '-'}; chữ ký / signature {signature}")
     if as_json:
         print(json.dumps(body, ensure_ascii=False))
     return 0 if body["ok"] else 1
@@ -79,12 +80,10 @@ def cmd_audit_verify(settings, args: argparse.Namespace) -> int:
     _quiet_pyhanko()
     if args.export_file:
         return _verify_export_file(settings, args)
-    from signsvc.adapters.audit_sqlite import open_audit_store
-
     trust = _trust(args, settings)
-    store = open_audit_store(settings)
+    store = console.open_audit_log(settings)
     try:
-        body = _checking_service(settings, store, trust).verify().as_dict()
+        body = console.checking_checkpoints(settings, store, trust).verify().as_dict()
     finally:
         store.close()
     _print_modes(body)
@@ -93,21 +92,6 @@ def cmd_audit_verify(settings, args: argparse.Namespace) -> int:
               f"{body['checkpoints']} điểm kiểm soát / checkpoints, "
               f"{body['uncovered_records']} bản ghi sau điểm kiểm soát cuối / records after "
               f"the last checkpoint", args.json)
-
-
-def _checking_service(settings, store, trust):
-    """A checkpoint service over ``store`` that checks (never signs) checkpoints."""
-    from signsvc.adapters.checkpoint_files import FileCheckpointStore
-    from signsvc.adapters.checkpoint_signer import CheckpointChecker
-    from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
-    from signsvc.services.audit_service import AuditService
-    from signsvc.services.checkpoint_service import CheckpointService
-
-    folder = settings.audit.checkpoint_dir
-    return CheckpointService(
-        store, SqliteCheckpointStore(settings.audit.path), AuditService(store), None,
-        CheckpointChecker(trust.anchors, trust.intermediates),
-        external=None if folder is None else FileCheckpointStore(folder, store.guard.key))
 
 
 def _print_modes(body: dict[str, Any]) -> None:
@@ -125,7 +109,6 @@ def _print_modes(body: dict[str, Any]) -> None:
 
 def cmd_audit_acknowledge(settings, args: argparse.Namespace) -> int:
     """Verify, then write the acknowledgement record (audited) so the service resumes."""
-    from signsvc.adapters.audit_sqlite import open_audit_store
     from signsvc.audit.events import AuditEvent
     from signsvc.audit.keyed import ACKNOWLEDGED_ACTION
 
@@ -135,9 +118,9 @@ def cmd_audit_acknowledge(settings, args: argparse.Namespace) -> int:
         raise BadRequest(Message("Cần --reason: người vận hành ghi lý do xác nhận.",
                                  "--reason is required: the operator states why."))
     trust = _trust(args, settings)
-    store = open_audit_store(settings)
+    store = console.open_audit_log(settings)
     try:
-        service = _checking_service(settings, store, trust)
+        service = console.checking_checkpoints(settings, store, trust)
         body = service.verify().as_dict()
         _print_result(body, "Nhật ký toàn vẹn / audit log intact", False)
         status = store.integrity()
@@ -162,7 +145,6 @@ def cmd_audit_acknowledge(settings, args: argparse.Namespace) -> int:
 
 
 def _verify_export_file(settings, args: argparse.Namespace) -> int:
-    from signsvc.adapters.checkpoint_signer import CheckpointChecker, certificates_of
     from signsvc.audit.export import ExportFormatError, certificate_ders, load_export, verify_export
 
     try:
@@ -171,8 +153,7 @@ def _verify_export_file(settings, args: argparse.Namespace) -> int:
         raise BadRequest(Message(f"Tệp không phải bản xuất nhật ký signsvc: {exc}",
                                  f"The file is not a signsvc audit export: {exc}")) from None
     trust = _trust(args, settings)
-    checker = CheckpointChecker(trust.anchors, [*trust.intermediates,
-                                                *certificates_of(certificate_ders(document))])
+    checker = console.export_checker(trust, certificate_ders(document))
     result = verify_export(document, checker)
     body = result.as_dict()
     claimed = document.get("trust_anchors_sha256")

@@ -15,7 +15,8 @@ import argparse
 import json
 from pathlib import Path
 
-from signsvc.cli.context import audit_service, policy_or_none, request_context
+from signsvc.app.console import console_batch
+from signsvc.cli.context import request_context
 from signsvc.settings import Settings
 
 DECISIONS = {"accept": "tiếp nhận / accept", "return": "trả lại / return"}
@@ -33,25 +34,6 @@ def collect(paths: list[str]) -> list[Path]:
         else:
             raise FileNotFoundError(2, "Không tìm thấy tệp / no such file", raw)
     return found
-
-
-def _service(settings: Settings):
-    from signsvc.policy.engine import Policy
-    from signsvc.services.batch_service import BatchService
-    from signsvc.validation.trust import load_trust_anchors
-    from signsvc.validation.validator import PdfValidator
-
-    trust = load_trust_anchors(settings.trust.name, settings.trust.anchors,
-                               settings.trust.intermediates, settings.trust.allow_sha1_roots)
-    policy = policy_or_none(settings) or Policy(version="(none)", sha256="", default_eservice="level3",
-                                                 rules=())
-    validator = PdfValidator(trust, policy_sha256=policy.sha256 or None, policy_version=policy.version,
-                             allow_fetching=settings.trust.allow_fetching,
-                             revocation_mode=settings.trust.revocation)
-    return BatchService(validator.validate, audit_service(settings), lambda: policy,
-                        max_files=settings.service.batch_max_files,
-                        max_total_bytes=settings.service.batch_max_bytes,
-                        max_document_bytes=settings.service.max_document_bytes)
 
 
 def format_table(body: dict) -> str:
@@ -74,7 +56,7 @@ def format_table(body: dict) -> str:
 
 def cmd_verify_batch(settings: Settings, args: argparse.Namespace) -> int:
     paths = collect(([args.input] if args.input else []) + list(args.batch))
-    service = _service(settings)
+    service = console_batch(settings)
     service.check_bounds(len(paths), sum(p.stat().st_size for p in paths))
     result = service.verify_batch(request_context(role="clerk"), [(p.name, p.read_bytes()) for p in paths])
     body = result.as_dict()

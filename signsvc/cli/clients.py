@@ -14,9 +14,7 @@ from pathlib import Path
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 
-from signsvc.adapters.clients_sqlite import SqliteClientStore
-from signsvc.adapters.logins_sqlite import SqliteLoginStore
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.app import console
 from signsvc.audit.events import AuditEvent
 from signsvc.cli.context import audit_service, request_context
 from signsvc.errors import BadRequest, Message
@@ -25,15 +23,12 @@ from signsvc.services.login_service import LoginService
 from signsvc.settings import ROLES, Settings
 
 
-def _login_service(settings: Settings):
-    state = settings.service.state_dir
-    return LoginService(SqliteClientStore(state / "signsvc.sqlite3"), audit_service(settings),
-                        SqliteLoginStore(state / "signsvc.sqlite3", state / "totp-key"), settings.pages)
+def _login_service(settings: Settings) -> LoginService:
+    return console.console_login(settings, audit_service(settings))
 
 
-def _client_service(settings: Settings):
-    return ClientService(SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3"),
-                         audit_service(settings), {k.id for k in settings.keys})
+def _client_service(settings: Settings) -> ClientService:
+    return console.console_clients(settings, audit_service(settings))
 
 
 def cmd_totp(settings: Settings, args: argparse.Namespace) -> int:
@@ -67,8 +62,7 @@ def cmd_disable(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> int:
     keys = tuple(k for k in (args.keys or "").split(",") if k)
-    service = ClientService(SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3"),
-                            audit_service(settings), {k.id for k in settings.keys})
+    service = _client_service(settings)
     client, token = service.create(args.name, args.role, keys, request_context())
     print(f"Đã tạo máy khách / client created: {client.name} (role {client.role}, "
           f"keys {','.join(client.keys) or '-'})")
@@ -79,7 +73,8 @@ def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_clients_register_cert(settings: Settings, args: argparse.Namespace) -> int:
     """Register a certificate (PEM or DER file) to an official's account (audited)."""
-    client = next((c for c in SqliteClientStore(settings.service.state_dir / "signsvc.sqlite3").list()
+    audit = audit_service(settings)
+    client = next((c for c in console.console_clients(settings, audit).list()
                    if c.name == args.name), None)
     if client is None:
         raise BadRequest(Message(f"Không có máy khách '{args.name}'.", f"There is no client '{args.name}'."))
@@ -92,10 +87,9 @@ def cmd_clients_register_cert(settings: Settings, args: argparse.Namespace) -> i
         raise BadRequest(Message("Tệp không phải chứng thư số X.509.",
                                  "The file is not an X.509 certificate.")) from None
     sha = hashlib.sha256(cert.dump()).hexdigest()
-    SqliteWorkflowStore(settings.service.state_dir / "workflow.sqlite3").register_certificate(
-        client.name, sha, subject)
+    console.register_certificate(settings, client.name, sha, subject)
     ctx = request_context()
-    audit_service(settings).record(AuditEvent(
+    audit.record(AuditEvent(
         action="clients:certificate:registered", outcome="success", actor=ctx.actor, role=ctx.role,
         request_id=ctx.request_id, client_address="local", certificate_sha256=sha,
         certificate_serial=format(cert.serial_number, "X"), details={"client": client.name}))

@@ -1,7 +1,9 @@
 """What every ``signsvc`` command shares: the request context of the operator at the
 console (actor ``cli:<user>``, address ``local``), the policy in force and the audit log.
 
-Every command module imports this one; none imports another command module.
+Every command module imports this one; none imports another command module. What a
+command runs is assembled by the composition root (``signsvc.app.console`` or
+``signsvc.app.build_services``): no command constructs an adapter.
 """
 
 from __future__ import annotations
@@ -10,12 +12,10 @@ import getpass
 import uuid
 from pathlib import Path
 
-from signsvc.adapters.audit_sqlite import open_audit_store
-from signsvc.adapters.policy_file import ActivePolicy, load_policy_file
-from signsvc.policy.loader import PolicyError, parse_policy
+from signsvc.app import console
+from signsvc.policy.engine import Policy
 from signsvc.services.audit_service import AuditService
 from signsvc.services.context import RequestContext
-from signsvc.services.policy_service import PolicyHolder, PolicyStampedAudit
 from signsvc.settings import Settings
 
 
@@ -25,21 +25,14 @@ def request_context(keys: tuple[str, ...] = (), role: str = "admin") -> RequestC
                           role=role, client_address="local", keys=keys)
 
 
-def policy_or_none(settings: Settings):
+def policy_or_none(settings: Settings) -> Policy | None:
     """The policy file's policy, else the last one in force, else None."""
-    known = {k.id for k in settings.keys}
-    try:
-        return load_policy_file(settings.policy.path, known)
-    except PolicyError:
-        text = ActivePolicy(settings.service.state_dir).last_good()
-        return parse_policy(text, known) if text is not None else None
+    return console.policy_or_none(settings)
 
 
-def audit_service(settings: Settings):
+def audit_service(settings: Settings) -> AuditService:
     """The audit log, stamping each record with the policy hash when a policy is known."""
-    store = open_audit_store(settings)
-    policy = policy_or_none(settings)
-    return PolicyStampedAudit(store, PolicyHolder(policy)) if policy else AuditService(store)
+    return console.console_audit(settings)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

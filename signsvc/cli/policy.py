@@ -6,24 +6,22 @@ import argparse
 import os
 import signal
 
-from signsvc.adapters.policy_file import ActivePolicy, load_policy_file
+from signsvc.app.console import policy_in_force_text, read_policy_file
 from signsvc.audit.events import AuditEvent
 from signsvc.cli.context import audit_service, request_context
 from signsvc.policy.loader import PolicyError
 from signsvc.settings import Settings
-from signsvc.wsgi import pidfile_path
 
 
 def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
     """check: validate the file; show: print the policy in force; reload: validate, then
     ask the running service (SIGHUP to gunicorn) to load it. A bad file is audited."""
-    known = {k.id for k in settings.keys}
     if args.sub == "show":
-        text = ActivePolicy(settings.service.state_dir).last_good()
+        text = policy_in_force_text(settings)
         print(text if text is not None else settings.policy.path.read_text(encoding="utf-8"))
         return 0
     try:
-        policy = load_policy_file(settings.policy.path, known)
+        policy = read_policy_file(settings)
     except PolicyError as exc:
         if args.sub == "reload":
             ctx = request_context()
@@ -36,7 +34,7 @@ def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
           f"{len(policy.rules)} rules")
     if args.sub == "check":
         return 0
-    pidfile = pidfile_path(settings)
+    pidfile = settings.paths.pidfile
     try:
         pid = int(pidfile.read_text().strip())
         os.kill(pid, signal.SIGHUP)

@@ -8,14 +8,12 @@ import json
 from pathlib import Path
 
 from signsvc.app import build_services, open_keys
+from signsvc.app.console import console_verification
 from signsvc.cli.batch import cmd_verify_batch
-from signsvc.cli.context import audit_service, policy_or_none, request_context, write_atomically
+from signsvc.cli.context import request_context, write_atomically
 from signsvc.errors import BadRequest, DocumentTooLarge, Message, SignsvcError
 from signsvc.services.signing_requests import SignatureRequest, parse_appearance
-from signsvc.services.validation_service import ValidationService
 from signsvc.settings import LEVELS, Settings
-from signsvc.validation.trust import load_trust_anchors
-from signsvc.validation.validator import PdfValidator
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -109,14 +107,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     if args.report:
         return _verify_with_report(settings, args)
 
-    trust = load_trust_anchors(settings.trust.name, settings.trust.anchors,
-                               settings.trust.intermediates, settings.trust.allow_sha1_roots)
-    policy = policy_or_none(settings)
-    validator = PdfValidator(trust, policy_sha256=policy.sha256 if policy else None,
-                             policy_version=policy.version if policy else None,
-                             allow_fetching=settings.trust.allow_fetching,
-                             revocation_mode=settings.trust.revocation)
-    service = ValidationService(validator, audit_service(settings))
+    service, trust = console_verification(settings)
     report = service.verify(request_context(), Path(args.input).read_bytes())
     body = report.as_dict()
     if args.json:

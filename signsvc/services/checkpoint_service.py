@@ -25,14 +25,19 @@ import os
 import threading
 import time as _time
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Protocol
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
+from signsvc.audit.broken import broken_error
 from signsvc.audit.checkpoints import (
-    CHECKPOINT_ACTION, CHECKPOINT_FAILED_ACTION, CheckpointSignatureChecker, SignedCheckpoint,
+    CHECKPOINT_ACTION,
+    CHECKPOINT_FAILED_ACTION,
+    CheckpointSignatureChecker,
+    SignedCheckpoint,
     next_checkpoint,
 )
-from signsvc.audit.events import AuditEvent, format_time, parse_time
+from signsvc.audit.events import AuditEvent, format_time
 from signsvc.audit.external import AuditVerification, unacknowledged, verify_full
 from signsvc.audit.ports import AuditStore
 from signsvc.errors import AuditUnavailable, CheckpointUnavailable, Message
@@ -61,7 +66,7 @@ class PayloadSigner(Protocol):
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _system_ctx() -> RequestContext:
@@ -96,6 +101,7 @@ class CheckpointService:
         self._lock = threading.Lock()          # one checkpoint at a time in this process
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pid = 0                          # the process that started the thread
         self._failing = False
         self._last_attempt = _time.monotonic()
 
@@ -125,8 +131,8 @@ class CheckpointService:
             return True
         if last is not None and isinstance(last.checkpoint.time, str):
             try:   # taken by any process less than every_seconds ago: not due by time
-                if (self._clock() - parse_time(last.checkpoint.time)).total_seconds() \
-                        < self.every_seconds:
+                taken = datetime.fromisoformat(last.checkpoint.time)  # stored format, "Z"
+                if (self._clock() - taken).total_seconds() < self.every_seconds:
                     return False
             except ValueError:
                 pass
@@ -211,8 +217,6 @@ class CheckpointService:
 
     def _broken(self, broken: dict[str, Any]) -> AuditUnavailable:
         """Mark the log broken (the service fails closed) and the error to raise."""
-        from signsvc.adapters.audit_sqlite_guard import broken_error
-
         trip = getattr(self._store, "trip", None)
         if trip is not None:
             trip(broken)  # logs it, once
@@ -223,8 +227,6 @@ class CheckpointService:
         intact and after it: a checkpoint never moves backwards nor signs a forged tail."""
         guard = getattr(self._store, "guard", None)
         if guard is not None and guard.broken is not None:
-            from signsvc.adapters.audit_sqlite_guard import broken_error
-
             raise broken_error(guard.broken)  # closed until an operator acknowledges
         if last is not None:
             cp = last.checkpoint
@@ -347,8 +349,9 @@ class CheckpointService:
         raw = meta().get("ack_sequence") if meta is not None else None
         if not raw or not raw.isdigit():
             return None, None
-        item = self._store.record_at(int(raw))
-        if item is None or not self._store.guard.genuine(*item):
+        store: Any = self._store  # record_at and guard: the SQLite store's, not the port's
+        item = store.record_at(int(raw))
+        if item is None or not store.guard.genuine(*item):
             return None, None
         cp = item[0].details.get("checkpoint_index")
         return int(raw), cp if type(cp) is int else None

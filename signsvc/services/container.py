@@ -1,39 +1,52 @@
-"""The use cases the web layer and the command line call, wired by ``signsvc.app``."""
+"""The use cases the web layer and the command line call: one typed container, built
+complete by the composition root (``signsvc.app.build_services``); no field is set later."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from signsvc.services.audit_service import AuditService
+from signsvc.services.batch_service import BatchService
+from signsvc.services.checkpoint_service import CheckpointService
 from signsvc.services.client_service import ClientService
+from signsvc.services.document_service import DocumentService
+from signsvc.services.extend_service import ExtendService
+from signsvc.services.login_service import LoginService
 from signsvc.services.policy_service import PolicyService
 from signsvc.services.readiness import ReadinessService
+from signsvc.services.report_service import ReportService
+from signsvc.services.session_service import SessionService
 from signsvc.services.signing_service import SigningService
 from signsvc.services.validation_service import ValidationService
+from signsvc.services.wholefile_service import WholeFileService
 from signsvc.settings import Settings
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
+    """Every service of one process, and ``close`` to release what they hold (keys, store
+    connections, the checkpoint thread)."""
+
     settings: Settings
     audit: AuditService
     clients: ClientService
-    signing: SigningService
+    signing: SigningService              # with its registered images (``signing.images``)
     validation: ValidationService
     readiness: ReadinessService
     policy: PolicyService
+    checkpoints: CheckpointService       # signed checkpoints of the audit log, export
+    extend: ExtendService                # B-LT / B-LTA upgrades
+    login: LoginService                  # signing pages
+    documents: DocumentService           # browser signing: documents awaiting officials
+    sessions: SessionService             # browser signing: three-step sessions
+    whole_file: WholeFileService         # agents that sign the whole file
+    reports: ReportService               # signed PDF reports, auditor's page
+    batch: BatchService                  # batch verification of incoming documents
     trust_anchors_name: str
     trust_anchors_sha256: str
-    close: object = None
-    checkpoints: object = None   # CheckpointService (signed checkpoints, export)
-    documents: object = None     # DocumentService (browser signing)
-    sessions: object = None      # SessionService (browser signing)
-    extend: object = None        # ExtendService (B-LT / B-LTA upgrades)
-    login: object = None         # LoginService (signing pages)
-    whole_file: object = None    # WholeFileService (agents that sign the whole file)
-    reports: object = None       # ReportService (signed PDF reports, auditor's page)
-    batch: object = None         # BatchService (batch verification of incoming documents)
+    close: Callable[[], None]
 
     def shutdown(self) -> None:
-        if callable(self.close):
-            self.close()
+        """Release everything ``close`` holds (call once, when the process is done)."""
+        self.close()

@@ -1,0 +1,62 @@
+"""Every state store, opened at the path ``settings.paths`` gives it: the only place a
+SQLite store, the policy files or a state key file is opened."""
+
+from __future__ import annotations
+
+from signsvc.adapters.audit_sqlite import SqliteAuditStore, open_audit_store
+from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
+from signsvc.adapters.clients_sqlite import SqliteClientStore
+from signsvc.adapters.images_sqlite import SqliteImageStore
+from signsvc.adapters.logins_sqlite import SqliteLoginStore
+from signsvc.adapters.policy_file import ActivePolicy
+from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
+from signsvc.adapters.reports_sqlite import SqliteReportStore
+from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache
+from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.settings import Settings
+
+
+def audit_store(settings: Settings) -> SqliteAuditStore:
+    """The audit log (``[audit] path``), keyed when ``[audit] hmac_key_file`` is set."""
+    store: SqliteAuditStore = open_audit_store(settings)
+    return store
+
+
+def checkpoint_store(settings: Settings) -> SqliteCheckpointStore:
+    return SqliteCheckpointStore(settings.paths.checkpoint_db)
+
+
+def client_store(settings: Settings) -> SqliteClientStore:
+    return SqliteClientStore(settings.paths.service_db)
+
+
+def login_store(settings: Settings) -> SqliteLoginStore:
+    paths = settings.paths
+    return SqliteLoginStore(paths.service_db, paths.totp_key)
+
+
+def rate_counters(settings: Settings) -> SqliteRateCounters:
+    return SqliteRateCounters(settings.paths.service_db)
+
+
+def revocation_cache(settings: Settings) -> SqliteRevocationCache | None:
+    """The OCSP/CRL cache, or None when ``[revocation] cache`` is off."""
+    return SqliteRevocationCache(settings.paths.service_db) if settings.revocation.cache else None
+
+
+def workflow_store(settings: Settings) -> SqliteWorkflowStore:
+    return SqliteWorkflowStore(settings.paths.workflow_db)
+
+
+def image_store(settings: Settings) -> SqliteImageStore:
+    return SqliteImageStore(settings.paths.images_db)
+
+
+def report_store(settings: Settings) -> SqliteReportStore:
+    return SqliteReportStore(settings.paths.reports_db, settings.reports.keep_minutes * 60)
+
+
+def policy_files(settings: Settings) -> ActivePolicy:
+    """The policy last in force and the archive of every policy once in force."""
+    paths = settings.paths
+    return ActivePolicy(paths.active_policy, paths.policy_lock, paths.policy_archive)
