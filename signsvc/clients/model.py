@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from signsvc.errors import BadRequest, Message
-from signsvc.settings import ROLES
+from signsvc.names import ROLES
 
 TOKEN_PREFIX = "ssv_"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")

@@ -7,6 +7,7 @@ from signsvc.audit_tags import AuditTag
 from signsvc.clients.model import Client, ClientStore, new_token, token_hash, validate_client
 from signsvc.errors import Forbidden, Message, NotFound, SignsvcError, Unauthenticated
 from signsvc.names import AuditOutcome
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -46,6 +47,11 @@ class ClientService:
                   details={"reason": "missing" if not token else "unknown-token"})
             raise Unauthenticated()
         return client
+
+    def require(self, ctx: RequestContext, permission: Permission, action: str) -> None:
+        """``Forbidden`` (audited, ``action`` named as attempted) unless the caller's role has
+        ``permission`` in the permissions table."""
+        self.require_role(ctx, roles_for(permission), action)
 
     def require_role(self, ctx: RequestContext, roles: tuple[str, ...], action: str) -> None:
         """``Forbidden`` (audited) unless the caller has one of ``roles``."""

@@ -26,12 +26,13 @@ from signsvc.clients.login import (
 from signsvc.clients.model import Client, check_password, hash_password
 from signsvc.errors import BadRequest, Message, TooManyAttempts, Unauthenticated
 from signsvc.names import AuditOutcome
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
 from signsvc.settings.model import PagesSettings
 
-PAGE_ROLES = ("official", "clerk", "auditor")   # auditors: signsvc.web.pages_auditor
+PAGE_ROLES = roles_for(Permission.PAGES_LOGIN)   # official, clerk, auditor (auditor pages too)
 MIN_PASSWORD = 12
 TOTP_PENDING_SECONDS = 300      # how long the code may be given after the password
 TOUCH_EVERY_SECONDS = 60        # last_seen is written at most this often

@@ -22,8 +22,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-#: roles that see personal identifiers in full (SEC-5: authorised roles)
-FULL_VIEW_ROLES = frozenset({"auditor", "admin"})
+from signsvc.permissions import Permission, may, roles_for
+
+#: roles that see personal identifiers in full (SEC-5: authorised roles; signsvc.permissions)
+FULL_VIEW_ROLES = frozenset(roles_for(Permission.SEE_IDENTIFIERS))
 #: digits kept at the end of a masked identifier (SEC-5: "the last 4 digits")
 KEEP = 4
 
@@ -61,7 +63,7 @@ def mask(value: Any) -> Any:
 
 def sees_identifiers(role: str | None) -> bool:
     """True for the roles that see personal identifiers in full."""
-    return role in FULL_VIEW_ROLES
+    return may(role, Permission.SEE_IDENTIFIERS)
 
 
 def mask_for(role: str | None, value: Any) -> Any:
