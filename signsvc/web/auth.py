@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 from flask import current_app, g, request
 
@@ -34,6 +34,7 @@ def client_required(*roles: str) -> Callable:
             if roles:
                 svc.clients.require_role(ctx, roles, request.endpoint or "")
             return view(*args, ctx=ctx, **kwargs)
+        wrapper.signsvc_roles = roles  # type: ignore[attr-defined]  # read by signsvc.web.openapi
         return wrapper
     return decorate
 

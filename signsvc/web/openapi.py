@@ -1,557 +1,262 @@
-"""The OpenAPI 3.1 document of the HTTP API (kept next to the routes it describes)."""
+"""The OpenAPI 3.1 document, made from the routes and their schemas.
+
+Each API view states what the routes do not say with :func:`documented` (summary, the
+pydantic model of its query or JSON body, its other bodies, its answers); the document is
+then assembled with apispec by walking the application's URL map:
+
+- every route of the API blueprints (``app.extensions["signsvc.api_blueprints"]``) and each
+  of its methods is an operation; its path parameters come from the route itself;
+- query parameters and JSON bodies are the models' JSON schemas (pydantic), response
+  bodies named schemas of ``signsvc.web.schemas.responses``;
+- the error statuses every operation can answer are added from what the route is: 401 and
+  403 behind the bearer token (``client_required`` marks the view), 400, 413 and 415 with a
+  body, 400 with a query model, each as problem+json.
+
+tests/integration/test_openapi_routes.py walks the URL map against the document.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from apispec import APISpec
+from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from signsvc import __version__
+from signsvc.web.schemas.responses import COMPONENTS, RESPONSE_MODELS
 
-_PROBLEM = {"$ref": "#/components/schemas/Problem"}
-_PDF_BODY = {
-    "required": True,
-    "content": {
-        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-        "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                           "properties": {"file": {"type": "string",
-                                                                   "format": "binary"}}}},
-    },
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: where register_api records the names of the API blueprints
+API_BLUEPRINTS_KEY = "signsvc.api_blueprints"
+#: the attribute of a view holding its :class:`Operation`
+ATTRIBUTE = "openapi_operation"
+#: the attribute ``client_required`` sets on a view: the roles it requires (may be empty)
+ROLES_ATTRIBUTE = "signsvc_roles"
+
+PDF_BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
+PDF_BODY: dict[str, dict[str, Any]] = {"application/pdf": PDF_BINARY,
+            "multipart/form-data": {"type": "object", "required": ["file"],
+                                    "properties": {"file": PDF_BINARY}}}
+PATH_PARAMETER: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
+_PATH_WORDS = {"doc_id": "Document id", "session_id": "Signing session id",
+               "ticket": "One-time ticket (the credential of the whole-file agent)"}
+ERROR_TEXTS = {
+    400: "Bad parameter or body (problem+json names the parameter)",
+    401: "Missing or wrong bearer token",
+    403: "Role or key not allowed (or the policy refused)",
+    404: "Unknown key or not found",
+    406: "not-acceptable: Accept names no format this operation answers",
+    409: "Conflict: agency seal before the official's signature; session used or stale",
+    413: "Document too large (document-too-large names the limit)",
+    415: "Unsupported media type",
+    422: "Not a PDF, malformed or encrypted PDF, or a request the document cannot take",
+    503: "token-unavailable, timestamp-unavailable, revocation-unavailable, signing-timeout, "
+         "report-unavailable or audit-unavailable (nothing returned, audited)",
 }
+_PATH_RE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-def _errors(*codes: int) -> dict[str, Any]:
-    texts = {400: "Bad parameter or body", 401: "Missing or wrong token",
-             403: "Role or key not allowed (or the policy refused)",
-             404: "Unknown key or not found", 409: "Agency seal before the official's signature",
-             413: "Document too large", 415: "Unsupported media type (not a PDF upload)",
-             422: "Not a PDF, malformed or encrypted PDF; extend: not-signed, signature-not-extendable "
-                  "(revoked, untrusted or expired signer)",
-             503: "token-unavailable, timestamp-unavailable (no TSA answered correctly), "
-                  "revocation-unavailable (no OCSP/CRL for B-LT/B-LTA; no document returned), "
-                  "signing-timeout ([service] signing_timeout_seconds passed; no document "
-                  "returned, audited) or audit-unavailable (the audit log cannot be written or "
-                  "its chain is broken: closed until an operator acknowledges)"}
-    return {str(c): {"description": texts[c],
-                     "content": {"application/problem+json": {"schema": _PROBLEM}}} for c in codes}
+@dataclass(frozen=True)
+class Reply:
+    """One documented answer: its description, media types (with a schema name from
+    ``signsvc.web.schemas.responses``, a JSON-schema dict, or None for any) and headers."""
+
+    description: str
+    content: Mapping[str, str | dict[str, Any] | None] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
-_SIGNATURE_WARNINGS = {
-    "description": "Set only when the document was signed at a lower level than asked, as "
-                   "[timestamp]/[revocation] on_unavailable = \"downgrade\" allows (audited): "
-                   "comma-separated timestamp-unavailable (no TSA: B-B), revocation-unavailable "
-                   "(no OCSP/CRL: B-T). X-Signature-Level is the level actually made.",
-    "schema": {"type": "string"}}
+@dataclass(frozen=True)
+class Operation:
+    """What an API view answers, beyond its route: see :func:`documented`."""
+
+    summary: str
+    replies: Mapping[int, Reply]
+    description: str = ""
+    query: type[BaseModel] | None = None
+    json_body: type[BaseModel] | None = None
+    body: Mapping[str, dict[str, Any]] | None = None
+    errors: tuple[int, ...] = ()
+    body_required: bool = True
 
 
-def _level_headers(*extra: str) -> dict[str, Any]:
-    h = {"X-Signature-Level": {"description": "The level the document now carries",
-                               "schema": {"enum": ["B-B", "B-T", "B-LT", "B-LTA"]}},
-         "X-Document-SHA256": {"schema": {"type": "string"}},
-         "X-Audit-Sequence": {"schema": {"type": "string"}}}
-    if "warnings" in extra:
-        h["X-Signature-Warnings"] = _SIGNATURE_WARNINGS
-    return h
+def documented(summary: str, replies: Mapping[int, Reply], *, description: str = "",
+               query: type[BaseModel] | None = None, json_body: type[BaseModel] | None = None,
+               body: Mapping[str, dict[str, Any]] | None = None,
+               errors: Iterable[int] = (), body_required: bool = True) -> Callable[[F], F]:
+    """Attach the operation to the view: ``summary`` (Vietnamese / English), its answers
+    by status, the model its query (``query``) or JSON body (``json_body``) is parsed
+    with, any other body by media type (``body_required=False``: the body may be left out),
+    and the error statuses it can answer besides the ones the route implies (see the module
+    docstring)."""
+    operation = Operation(summary, dict(replies), description, query, json_body,
+                          dict(body) if body is not None else None, tuple(sorted(set(errors))),
+                          body_required)
+
+    def attach(view: F) -> F:
+        setattr(view, ATTRIBUTE, operation)
+        return view
+    return attach
 
 
-def _q(name: str, desc: str, required: bool = False, schema: dict | None = None) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": desc,
-            "schema": schema or {"type": "string"}}
+def operation_of(view: Callable[..., Any]) -> Operation | None:
+    return getattr(view, ATTRIBUTE, None)
 
 
-_APPEARANCE_PARAMS = [
-    _q("page", "Page number (from 1) for rect"),
-    _q("rect", "x1,y1,x2,y2 in PDF points (origin bottom left)"),
-    _q("anchor", "Text on the page; the box is centred on it (official: the name line)"),
-    _q("anchor_position", "above (default) | below the anchor"),
-    _q("size", "width,height in points of the box placed at an anchor"),
-    _q("over_field", "seal: the official's signed field whose image the seal covers"),
-    _q("image", "official, seal: name of an image registered for this key"),
-    _q("doc_number", "attachment: the parent document's number and symbol"),
-    _q("attachment_mode", "WF-5, judged by the policy rule workflow.attachments: separate_file "
-       "(each attachment a file of its own, stamped with profile=attachment) | same_file "
-       "(attachments inside the main document: profile=attachment is refused, 422 "
-       "attachment-mode)", schema={"enum": ["separate_file", "same_file"]}),
-    _q("copy_kind", "copy", schema={"enum": ["sao-y", "sao-luc", "trich-sao"]}),
-    _q("agency", "copy, text, vgca-compat: agency name (default: the certificate's O)"),
-    _q("name", "official: name line under the image; text: signer (default: certificate CN)"),
-    _q("email", "vgca-compat: e-mail line"),
-    _q("lines", "text, vgca-compat: comma list of signer, email, agency, time"),
-]
+def roles_of(view: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The roles ``client_required`` asks of the view (``()``: any client), or None for a
+    view without a bearer token."""
+    return getattr(view, ROLES_ATTRIBUTE, None)
 
 
-_COVERS = {
-    "revision": {"type": ["integer", "null"],
-                 "description": "The revision (1 = original) its signed range ends with: the one whose "
-                                "end_offset is the end of the /ByteRange, else the revision that wrote "
-                                "the signature dictionary."},
-    "byte_range": {"type": ["array", "null"], "items": {"type": "integer"}, "minItems": 4, "maxItems": 4,
-                   "description": "The /ByteRange as written in the file; null when it is not four integers."},
-}
-_CHAIN = {
-    "chain": {"type": "array", "maxItems": 12, "items": {"$ref": "#/components/schemas/ChainCertificate"},
-              "description": "The certification path, its own certificate (signer or TSA) first, up to the "
-                             "trust anchor: the path pyHanko validated (or the one that failed for "
-                             "revocation, expiry or algorithm). When no path to an anchor was found: the "
-                             "certificates that can be linked (each link's signature verified) from those in "
-                             "the CMS, the configured intermediates, the DSS and the anchors, at least the "
-                             "certificate itself. At most 12 certificates."},
-    "chain_ends_at_anchor": {"type": "boolean",
-                             "description": "The last certificate of chain is a trust anchor; false: the path "
-                                            "ends without reaching one (untrusted)."},
-}
-_CHAIN_CERTIFICATE = {
-    "type": "object",
-    "required": ["subject", "common_name", "issuer", "serial", "sha256", "not_before", "not_after",
-                 "is_trust_anchor", "revocation"],
-    "properties": {
-        "subject": {"type": "string", "description": "RFC 4514 (CN=…,O=…,C=VN)"},
-        "common_name": {"type": ["string", "null"]},
-        "issuer": {"type": "string", "description": "RFC 4514"},
-        "serial": {"type": "string", "description": "lower-case hex"},
-        "sha256": {"type": "string", "description": "SHA-256 of the certificate (DER), hex"},
-        "not_before": {"type": ["string", "null"], "description": "ISO-8601, Vietnam time (+07:00)"},
-        "not_after": {"type": ["string", "null"], "description": "ISO-8601, Vietnam time (+07:00)"},
-        "is_trust_anchor": {"type": "boolean"},
-        "revocation": {"enum": ["good", "revoked", "unknown", "not_checked"],
-                       "description": "What the OCSP responses and CRLs used in the check say about this "
-                                      "certificate at the time it was checked; not_checked for a trust anchor "
-                                      "(trusted as such), for a certificate that names no revocation source, "
-                                      "and for every certificate of a path pyHanko could not build."},
-    },
-}
-_REVISION = {
-    "type": "object",
-    "required": ["number", "end_offset", "sha256", "signatures", "document_timestamps", "added", "summary"],
-    "description": "What one incremental update (revision) of the file holds. Bounded: at most 100 "
-                   "revisions are analysed (later ones are listed with analysed=false), page, "
-                   "annotation (5000), field (2000) and DSS walks stop at their caps (added.truncated), "
-                   "10 s in all; the summary says when something was cut. Streams are never decoded.",
-    "properties": {
-        "number": {"type": "integer", "description": "1 = the original document, N = the last"},
-        "end_offset": {"type": "integer", "description": "Bytes of the file up to and including this "
-                                                         "revision's %%EOF and the end of line after it"},
-        "sha256": {"type": "string", "description": "SHA-256 of the first end_offset bytes"},
-        "signatures": {"type": "array", "items": {"type": "string"},
-                       "description": "Signature fields whose signed range ends with this revision"},
-        "document_timestamps": {"type": "array", "items": {"type": "string"}},
-        "analysed": {"type": "boolean", "description": "false: beyond the caps or unreadable; added is empty"},
-        "added": {"type": "object", "description": "What this revision added compared with the previous "
-                                                   "one; revision 1 describes the original document whole.",
-                  "properties": {
-                      "pages": {"type": "integer", "description": "pages new in the page tree"},
-                      "pages_removed": {"type": "integer"}, "page_count": {"type": "integer"},
-                      "annotations": {"type": "array", "items": {"type": "object", "properties": {
-                          "page": {"type": ["integer", "null"]}, "subtype": {"type": ["string", "null"]},
-                          "field": {"type": ["string", "null"], "description": "widgets: the field name"}}}},
-                      "fields": {"type": "array", "items": {"type": "string"},
-                                 "description": "form fields added, filled or changed (value, widget, appearance)"},
-                      "content_streams": {"type": "integer",
-                                          "description": "page content streams new, rewritten or newly attached"},
-                      "dss": {"type": "boolean", "description": "the DSS (validation data) was added or updated"},
-                      "other_objects": {"type": "integer",
-                                        "description": "objects written that are none of the above (nor the "
-                                                       "catalog, page tree, form, signature dictionaries, "
-                                                       "appearance streams of the listed items, /Info, xref "
-                                                       "or object streams)"},
-                      "truncated": {"type": "boolean"}}},
-        "summary": {"type": "object", "properties": {"vi": {"type": "string"}, "en": {"type": "string"}},
-                    "description": "One plain-language sentence of what this revision did"},
-    },
-}
-_BATCH_RESULT = {
-    "type": "object", "required": ["results", "accepted", "returned"],
-    "properties": {
-        "batch_id": {"type": "string"},
-        "results": {"type": "array", "items": {"type": "object", "properties": {
-            "name": {"type": "string", "description": "the part's file name (no path), or file-N"},
-            "sha256": {"type": "string"}, "size": {"type": "integer"},
-            "decision": {"enum": ["accept", "return"]},
-            "verdict": {"type": ["string", "null"], "description": "null: the file could not be read"},
-            "reason": {"type": "object", "properties": {"vi": {"type": "string"}, "en": {"type": "string"}}},
-            "returned_by": {"type": ["string", "null"], "description": "the intake rule that returned it"},
-            "error_code": {"type": ["string", "null"],
-                           "description": "not-a-pdf, malformed-pdf, encrypted-pdf, document-too-large"},
-            "report": {"oneOf": [{"$ref": "#/components/schemas/ValidationReport"}, {"type": "null"}]}}}},
-        "accepted": {"type": "integer"}, "returned": {"type": "integer"},
-        "policy_sha256": {"type": "string"}, "policy_version": {"type": "string"},
-    },
-}
-
-_MESSAGES = {"type": "object", "description": "Plain reasons, Vietnamese and English",
-             "properties": {"vi": {"type": "array", "items": {"type": "string"}},
-                            "en": {"type": "array", "items": {"type": "string"}}}}
-#: ETSI EN 319 102-1 conclusion of one signature or document timestamp (README: verdict table)
-_ETSI = {"indication": {"enum": ["TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE"]},
-         "sub_indication": {"type": ["string", "null"],
-                            "description": "e.g. HASH_FAILURE, SIG_CRYPTO_FAILURE, FORMAT_FAILURE, "
-                                           "NO_CERTIFICATE_CHAIN_FOUND, TRY_LATER, "
-                                           "CRYPTO_CONSTRAINTS_FAILURE_NO_POE, GENERIC"},
-         "messages": _MESSAGES}
+def openapi_path(rule: str) -> str:
+    """``/v1/documents/<doc_id>`` as ``/v1/documents/{doc_id}``."""
+    return _PATH_RE.sub(r"{\1}", rule)
 
 
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 description of /v1 and the operational endpoints, every operation
-    testable from it (see :func:`_complete`)."""
-    return _complete(_document())
+def implied_errors(view: Callable[..., Any], method: str, op: Operation) -> set[int]:
+    """The statuses a route answers whatever its view does: 401/403 behind the bearer token,
+    400/413/415 with a body, 400 with a query model."""
+    wanted: set[int] = set(op.errors)
+    if roles_of(view) is not None:
+        wanted |= {401, 403}
+    if method in ("post", "put", "patch"):
+        wanted |= {400, 413, 415}
+    if op.query is not None or op.json_body is not None:
+        wanted.add(400)
+    return wanted
 
 
-_PATH_PARAM = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}
-_SESSION_STEP1 = {"type": "object", "required": ["document_id", "certificate"], "properties": {
-    "document_id": {"type": "string"}, "certificate": {"type": "string", "description": "base64 DER"},
-    "level": {"enum": ["B-B", "B-T", "B-LT", "B-LTA"]}, "eservice": {"enum": ["level3", "level4", "copy"]},
-    "rsa_padding": {"enum": ["pss", "pkcs1v15"]}, "field": {"type": "string"},
-    "appearance": {"type": "object", "required": ["profile"],
-                   "additionalProperties": {"type": "string"}}}}
-_SESSION_STEP3 = {"type": "object", "required": ["signature"], "properties": {
-    "signature": {"type": "string", "description": "base64 raw signature"},
-    "certificate": {"type": "string", "description": "base64 DER, must be step 1's"}}}
-_JSON_BODIES = {("/v1/signing-sessions", "post"): _SESSION_STEP1,
-                ("/v1/signing-sessions/{id}/signature", "post"): _SESSION_STEP3}
+def api_operations(app: Flask) -> list[tuple[str, str, Callable[..., Any], list[str]]]:
+    """(path, method, view, path parameter names) of every route of the API blueprints,
+    in the order they were registered; HEAD and OPTIONS are Flask's own."""
+    names = set(app.extensions.get(API_BLUEPRINTS_KEY, ()))
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.partition(".")[0] not in names:
+            continue
+        view = app.view_functions[rule.endpoint]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((openapi_path(rule.rule), method.lower(), view, sorted(rule.arguments)))
+    return found
 
 
-def _complete(doc: dict[str, Any]) -> dict[str, Any]:
-    """Declare what every operation can answer, so that a client (or schemathesis) can test
-    it from the document alone: path parameters; 401 and 403 (role or key) on every
-    operation behind the bearer token; 400, 413 and 415 on every operation with a body; the
-    JSON bodies of the signing-session steps."""
-    for path, item in doc["paths"].items():
-        names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
-        for method, op in item.items():
-            if names:  # on each operation (the /docs page lists operations, not path items)
-                op["parameters"] = [{"name": n, "in": "path", "required": True,
-                                     "schema": _PATH_PARAM} for n in names] + op.get("parameters", [])
-            body = _JSON_BODIES.get((path, method))
-            if body is not None:
-                op["requestBody"] = {"required": True,
-                                     "content": {"application/json": {"schema": body}}}
-            wanted = []
-            if op.get("security") != []:
-                wanted += [401, 403]
-            if "requestBody" in op or method in ("post", "put", "patch"):
-                wanted += [400, 413, 415]
-            for code, error in _errors(*wanted).items():
-                op["responses"].setdefault(code, error)
-    return doc
+def build_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``app``'s API routes (see the module docstring).
+    ``ValueError`` names a route whose view is not :func:`documented`."""
+    spec = APISpec(title="signsvc", version=__version__, openapi_version="3.1.0",
+                   info={"description": "Dịch vụ ký số và xác thực tài liệu PDF (PAdES) / "
+                                        "Digital signature and verification service for PDF "
+                                        "(PAdES)."},
+                   security=[{"bearer": []}])
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    request_models: dict[str, type[BaseModel]] = {}
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, view, arguments in api_operations(app):
+        op = operation_of(view)
+        if op is None:
+            raise ValueError(f"{method.upper()} {path}: the view is not documented")
+        if op.json_body is not None:
+            request_models[op.json_body.__name__] = op.json_body
+        paths.setdefault(path, {})[method] = _operation(view, method, op, arguments)
+    for name, schema in _model_components(request_models.values(), "validation").items():
+        spec.components.schema(name, schema)
+    for name, schema in _model_components(RESPONSE_MODELS, "serialization").items():
+        spec.components.schema(name, schema)
+    for name, schema in COMPONENTS.items():
+        spec.components.schema(name, schema)
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
 
 
-def _document() -> dict[str, Any]:
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "signsvc", "version": __version__,
-                 "description": "Dịch vụ ký số và xác thực tài liệu PDF (PAdES) / "
-                                "Digital signature and verification service for PDF (PAdES)."},
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Problem": {"type": "object", "required": ["type", "title", "status", "detail", "code"],
-                            "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                                           "status": {"type": "integer"}, "detail": {"type": "string"},
-                                           "detail_vi": {"type": "string"}, "detail_en": {"type": "string"},
-                                           "code": {"type": "string"},
-                                           "instance": {"type": ["string", "null"],
-                                                        "description": "the request id"},
-                                           "request_id": {"type": "string",
-                                                          "description": "500 internal-error: the "
-                                                                         "request id, audited"}}},
-                "Key": {"type": "object", "properties": {
-                    "id": {"type": "string"}, "backend": {"enum": ["pkcs11", "software"]},
-                    "algorithm": {"type": "string"}, "key_size": {"type": "integer"},
-                    "key_protection": {"enum": ["hardware", "software"]},
-                    "certificate": {"type": "object", "properties": {
-                        k: {"type": "string"} for k in ("subject", "common_name", "issuer", "serial",
-                                                        "not_before", "not_after", "sha256")}}}},
-                "ValidationReport": {"type": "object", "required": ["document", "signatures", "verdict"],
-                                     "properties": {
-                    "document": {"type": "object", "properties": {
-                        "sha256": {"type": "string"}, "size": {"type": "integer"},
-                        "revisions": {"type": "integer"}, "status": {"enum": ["signed", "unsigned"]},
-                        "reading": {"enum": ["strict", "hybrid", "lenient", "repaired"],
-                                    "description": "How the file was read: pyHanko's strict reader; "
-                                                   "table plus XRefStm (Word); non-strict; xref "
-                                                   "rebuilt by object scan (results capped at "
-                                                   "INDETERMINATE)"},
-                        "repair": {"type": ["string", "null"],
-                                   "description": "What was repaired or tolerated when not strict"}}},
-                    "signatures": {"type": "array", "items": {"type": "object", "properties": {
-                        "field": {"type": "string"}, "signer": {"type": "object"},
-                        "signing_time": {"type": ["string", "null"]},
-                        "timestamp": {"type": ["object", "null"],
-                                      "description": "The signature timestamp: time, tsa, valid, intact, "
-                                                     "signature_valid, trusted and the TSA's chain",
-                                      "properties": {"time": {"type": ["string", "null"]},
-                                                     "tsa": {"type": ["string", "null"]},
-                                                     "valid": {"type": "boolean"}, "intact": {"type": "boolean"},
-                                                     "signature_valid": {"type": "boolean"},
-                                                     "trusted": {"type": "boolean"}, **_CHAIN}},
-                        "level": {"enum": ["B-B", "B-T", "B-LT", "B-LTA", "none"]},
-                        "intact": {"type": "boolean"}, "valid": {"type": "boolean"},
-                        "trusted": {"type": "boolean"},
-                        "revocation": {"enum": ["good", "revoked", "unknown", "not_checked"]},
-                        "coverage": {"enum": ["entire_file", "entire_revision", "partial"]},
-                        "modifications": {"enum": ["none", "form_filling", "annotations", "other"]},
-                        **_ETSI,
-                        "modifications_permitted": {"type": "boolean"},
-                        "trailing_data": {"type": "boolean",
-                                          "description": "unsigned bytes after the last revision"},
-                        "algorithm": {"type": ["object", "null"], "properties": {
-                            "digest": {"type": ["string", "null"]},
-                            "signature": {"type": ["string", "null"]},
-                            "padding": {"type": ["string", "null"]}}},
-                        "key_size": {"type": ["integer", "null"]},
-                        "flags": {"type": "array", "items": {"type": "string"}},
-                        "revocation_time": {"type": ["string", "null"]},
-                        "validation_time": {"type": ["string", "null"]},
-                        **_COVERS, **_CHAIN}}},
-                    "document_timestamps": {"type": "array", "items": {"type": "object", "properties": {
-                        "field": {"type": "string"}, "time": {"type": ["string", "null"]},
-                        "tsa": {"type": ["string", "null"]}, "valid": {"type": "boolean"},
-                        "intact": {"type": "boolean"}, "signature_valid": {"type": "boolean"},
-                        "trusted": {"type": "boolean"},
-                        "coverage": {"enum": ["entire_file", "entire_revision", "partial"]},
-                        "modifications": {"enum": ["none", "form_filling", "annotations", "other"]},
-                        "modifications_permitted": {"type": "boolean"},
-                        **_ETSI, **_COVERS, **_CHAIN}}},
-                    "verdict": {"enum": ["valid", "valid_modified_after", "invalid", "indeterminate",
-                                         "unsigned"]},
-                    "policy_sha256": {"type": ["string", "null"]},
-                    "policy_version": {"type": ["string", "null"]},
-                    "trust_anchors_sha256": {"type": "string"},
-                    "trust_anchors": {"type": "object", "properties": {
-                        "name": {"type": "string"}, "sha256": {"type": "string"}}},
-                    "messages": _MESSAGES,
-                    "validated_at": {"type": ["string", "null"]},
-                    "revisions": {"type": "array", "items": {"$ref": "#/components/schemas/Revision"},
-                                  "description": "The revision view: one entry per revision of the "
-                                                 "file, oldest (the original document) first."}}},
-                "Revision": _REVISION,
-                "ChainCertificate": _CHAIN_CERTIFICATE,
-                "BatchResult": _BATCH_RESULT,
-                "AuditRecord": {"type": "object", "properties": {
-                    "sequence": {"type": "integer"}, "time": {"type": "string"},
-                    "action": {"type": "string"}, "outcome": {"type": "string"},
-                    "prev_hash": {"type": "string"}, "record_hash": {"type": "string"}}},
-            },
-        },
-        "security": [{"bearer": []}],
-        "paths": {
-            "/healthz": {"get": {"summary": "Tiến trình đang chạy / Process is up", "security": [],
-                                 "responses": {"200": {"description": '{"status": "ok"}'}}}},
-            "/readyz": {"get": {"summary": "Sẵn sàng phục vụ / Ready (keys, audit log)", "security": [],
-                                "responses": {"200": {"description": "ready"},
-                                              "503": {"description": "not ready, with the reason: "
-                                                      "checks per key and store; audit_chain names "
-                                                      "the first broken record when the audit "
-                                                      "chain is broken"}}}},
-            "/v1/keys": {"get": {"summary": "Các khóa máy khách được dùng / Keys this client may use",
-                                 "responses": {"200": {"description": "keys", "content": {
-                                     "application/json": {"schema": {"type": "object", "properties": {
-                                         "keys": {"type": "array",
-                                                  "items": {"$ref": "#/components/schemas/Key"}}}}}}},
-                                               **_errors(401)}}},
-            "/v1/sign": {"post": {
-                "summary": "Ký PDF (PAdES) / Sign a PDF (PAdES)",
-                "description": "Roles: portal, clerk. The key must be granted to the client.",
-                "parameters": [_q("key", "Key id", True),
-                               _q("level", "Signature level", schema={"enum": ["B-B", "B-T", "B-LT", "B-LTA"]}),
-                               _q("reason", "Reason (≤200 chars)"), _q("location", "Location (≤200 chars)"),
-                               _q("field", "Signature field name (an existing empty field: placement)"),
-                               _q("profile", "Visible signature (Decree 30/2020, App. I)", schema={
-                                   "enum": ["official", "seal", "attachment", "copy", "text",
-                                            "vgca-compat"]}),
-                               *_APPEARANCE_PARAMS,
-                               _q("eservice", "E-service profile for the policy",
-                                  schema={"enum": ["level3", "level4", "copy"]})],
-                "requestBody": _PDF_BODY,
-                "responses": {"200": {"description": "The signed PDF; headers X-Signature-Level, "
-                                                     "X-Document-SHA256, X-Audit-Sequence, "
-                                                     "X-Policy-SHA256, X-Policy-Warnings, "
-                                                     "X-Signature-Warnings",
-                                      "headers": _level_headers("warnings"),
-                                      "content": {"application/pdf": {}}},
-                              **_errors(400, 401, 403, 404, 409, 413, 415, 422, 503)}}},
-            "/v1/images": {
-                "post": {"summary": "Đăng ký ảnh chữ ký/con dấu / Register a signature or seal image "
-                                    "(admin)",
-                         "description": "PNG, 8-bit with alpha and some transparency, within the "
-                                        "[appearance] limits; bound to one key (a seal only to an "
-                                        "agency-seal key); never replaced.",
-                         "parameters": [_q("name", "Image name", True),
-                                        _q("kind", "signature | seal", True,
-                                           schema={"enum": ["signature", "seal"]}),
-                                        _q("key", "Key id", True),
-                                        _q("diameter_mm", "seal: physical diameter in mm")],
-                         "requestBody": {"required": True, "content": {"image/png": {}}},
-                         "responses": {"201": {"description": "name, kind, key, sha256, width, "
-                                                              "height, diameter_mm"},
-                                       **_errors(400, 401, 403, 404, 415, 422)}},
-                "get": {"summary": "Các ảnh đã đăng ký / Registered images (admin, auditor)",
-                        "responses": {"200": {"description": "images (no image bytes)"},
-                                      **_errors(401, 403)}}},
-            "/v1/policy": {"get": {
-                "summary": "Chính sách đang áp dụng / The policy in force (admin, auditor)",
-                "responses": {"200": {"description": "version, sha256, rules, text"},
-                              **_errors(401, 403)}}},
-            "/v1/policy/evaluate": {"post": {
-                "summary": "Thử quyết định của chính sách, không ký / Policy dry run, signs nothing",
-                "description": "Same parameters as /v1/sign; the PDF body is optional. Admins and "
-                               "auditors may add client=NAME to evaluate for another client. "
-                               "With profile=…, the visible signature is checked as /v1/sign "
-                               "checks it (image for this key and profile; with the PDF, the "
-                               "page, box, anchor or field) and reported as the result "
-                               "`appearance.visible-signature` (denying; its `evaluated` holds "
-                               "the status 422, code and parameter /v1/sign would answer; "
-                               "`skip` when no PDF is given).",
-                "parameters": [_q("key", "Key id", True), _q("level", "Signature level"),
-                               _q("eservice", "level3 | level4 | copy"), _q("client", "Client name"),
-                               _q("field", "Signature field name (see /v1/sign)"),
-                               _q("profile", "Visible signature profile (see /v1/sign)"),
-                               *_APPEARANCE_PARAMS],
-                "responses": {"200": {"description": "decision, denied_by, warnings, every rule with "
-                                                     "its outcome and reason, and the facts"},
-                              **_errors(400, 401, 403, 404, 413, 415)}}},
-            "/v1/verify": {"post": {
-                "summary": "Xác thực chữ ký PDF / Verify a PDF's signatures",
-                "description": "Content negotiation with `Accept`: `application/json` (default, also "
-                               "for `*/*` or no header) the report; `text/html` the report page "
-                               "(Vietnamese; `?lang=en` or `Accept-Language: en` for English); "
-                               "`application/pdf` the filed report: Vietnamese then English, naming "
-                               "the tool version, the policy SHA-256 and version, the trust anchors "
-                               "(name, SHA-256 of the set, each anchor's subject and SHA-256) and the "
-                               "validation time, signed by `[reports] key` (B-T when a TSA is "
-                               "configured) and audited as `reports:report:issued` (document SHA-256 "
-                               "in, report SHA-256 out); 503 `report-unavailable` without a report "
-                               "key (audited `reports:report:failed`). Any other `Accept`: 406 "
-                               "`not-acceptable`.",
-                "parameters": [_q("lang", "text/html only: vi (default) or en")],
-                "requestBody": _PDF_BODY,
-                "responses": {"200": {
-                    "description": "Validation report (JSON), report page (HTML) or signed PDF report; "
-                                   "PDF: headers X-Document-SHA256, X-Report-SHA256, X-Signature-Level, "
-                                   "X-Verdict, X-Audit-Sequence",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/ValidationReport"}},
-                        "text/html": {"schema": {"type": "string"}},
-                        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-                    "406": {"description": "not-acceptable: Accept names no report format",
-                            "content": {"application/problem+json": {
-                                "schema": {"$ref": "#/components/schemas/Problem"}}}},
-                    **_errors(401, 413, 415, 422, 503)}}},
-            "/v1/verify/batch": {"post": {
-                "summary": "Kiểm tra lô văn bản đến: tiếp nhận hoặc trả lại từng tệp / Batch intake: "
-                           "accept or return each file (VAL-9)",
-                "description": "Any client. `multipart/form-data` with one `file` part per document. "
-                               "Each file is verified and gets `accept` or `return` with the reason "
-                               "(Vietnamese, English) by the policy's intake rule "
-                               "`intake.accepted-verdicts` (default: only `valid`; `invalid` is never "
-                               "accepted). A file that is not a PDF, damaged, encrypted or over "
-                               "`[service] max_document_bytes` is a `return` with the reason, never a "
-                               "failure of the batch. Bounds `[service] batch_max_files` (20) and "
-                               "`batch_max_bytes` (100 MiB) are checked before any file is verified: "
-                               "over either, 413 `document-too-large` and nothing is checked (audited "
-                               "`validation:batch:rejected`). One audit record per file: "
-                               "`validation:batch:accepted` / `validation:batch:returned` with its SHA-256, "
-                               "verdict, decision and the batch id.",
-                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                    "type": "object", "properties": {"file": {
-                        "type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
-                "responses": {"200": {"description": "one decision per file, in the order sent",
-                                      "content": {"application/json": {
-                                          "schema": {"$ref": "#/components/schemas/BatchResult"}}}},
-                              **_errors(400, 401, 413, 415, 503)}}},
-            "/v1/audit/events": {"get": {
-                "summary": "Nhật ký kiểm toán / Audit records (auditor, admin)",
-                "parameters": [_q("since", "ISO 8601, inclusive"), _q("until", "ISO 8601, exclusive"),
-                               _q("actor", "Client name"), _q("action", "Action tag"),
-                               _q("document_sha256", "Input or output SHA-256"),
-                               _q("key", "Key id used"),
-                               _q("after_sequence", "Page after this sequence", schema={"type": "integer"}),
-                               _q("limit", "At most 1000", schema={"type": "integer"})],
-                "responses": {"200": {"description": "records, oldest first", "content": {
-                    "application/json": {"schema": {"type": "object", "properties": {
-                        "events": {"type": "array", "items": {"$ref": "#/components/schemas/AuditRecord"}},
-                        "next_after_sequence": {"type": ["integer", "null"]}}}}}},
-                    **_errors(400, 401, 403)}}},
-            "/v1/audit/verify": {"get": {
-                "summary": "Kiểm tra chuỗi băm nhật ký / Verify the audit hash chain",
-                "description": "The chain, and the log against its signed checkpoints: a truncated "
-                               "tail or a rewritten and re-chained log is named in findings.",
-                "responses": {"200": {"description": '{"ok", "checked", "first_bad_sequence", '
-                                                     '"last_checkpoint", "findings", "messages", ...}'},
-                              **_errors(401, 403)}}},
-            "/v1/audit/checkpoints": {"get": {
-                "summary": "Điểm kiểm soát đã ký / Signed checkpoints of the chain head",
-                "parameters": [_q("after_index", "Page on", schema={"type": "integer"}),
-                               _q("limit", "At most 1000", schema={"type": "integer"}),
-                               _q("signatures", "1: add the base64 DER CMS signature and RFC 3161 token")],
-                "responses": {"200": {"description": '{"checkpoints": [...], "enabled", "every_records", '
-                                                     '"every_seconds", "next_after_index"}'},
-                              **_errors(400, 401, 403)}}},
-            "/v1/audit/export": {"get": {
-                "summary": "Xuất nhật ký để kiểm tra ngoại tuyến / Export the log for offline verification",
-                "description": "Records from `since` to a fresh signed checkpoint, the checkpoints with "
-                               "signatures and tokens, certificates and the anchors' hashes (JSON); "
-                               "check it with `signsvc audit verify FILE --trust ROOT.pem`. Audited.",
-                "parameters": [_q("since", "ISO-8601 date or date-time")],
-                "responses": {"200": {"description": "the export (signsvc-audit-export/1)",
-                                      "content": {"application/json": {}}},
-                              **_errors(400, 401, 403, 503)}}},
-            "/v1/extend": {"post": {
-                "summary": "Nâng cấp chữ ký lên B-LT/B-LTA / Extend signatures to B-LT or B-LTA",
-                "parameters": [_q("level", "B-LT (default) or B-LTA", schema={"enum": ["B-LT", "B-LTA"]})],
-                "requestBody": _PDF_BODY,
-                "description": "Roles: portal, clerk. Every signature keeps verifying (incremental "
-                               "updates only). A signature without a signature timestamp first gets a "
-                               "document timestamp as its time proof. On a B-LTA document, B-LTA adds "
-                               "a new archive timestamp (renewal). Never downgrades: an outage is 503.",
-                "responses": {"200": {"description": "The extended PDF", "headers": _level_headers(),
-                                      "content": {"application/pdf": {}}},
-                              **_errors(400, 401, 403, 413, 415, 422, 503)}}},
-            "/v1/documents": {
-                "post": {"summary": "Tài liệu chờ cán bộ ký / A document awaiting an official",
-                         "description": "multipart: file, title, number, assignee (an official's account)",
-                         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                             "type": "object", "required": ["file", "title", "number", "assignee"],
-                             "properties": {"file": {"type": "string", "format": "binary"},
-                                            "title": {"type": "string"}, "number": {"type": "string"},
-                                            "assignee": {"type": "string"}}}}}},
-                         "responses": {"201": {"description": "the document"}, **_errors(400, 401, 403, 413, 422)}},
-                "get": {"summary": "Tài liệu chờ tôi ký / Documents awaiting me",
-                        "responses": {"200": {"description": "documents"}, **_errors(401)}}},
-            "/v1/documents/{id}": {"get": {"summary": "Thông tin tài liệu / Document metadata",
-                                           "responses": {"200": {"description": "metadata"}, **_errors(401, 404)}}},
-            "/v1/documents/{id}/content": {"get": {"summary": "Bản hiện hành / Current revision (PDF)",
-                                                   "responses": {"200": {"description": "PDF"}, **_errors(401, 404)}}},
-            "/v1/signing-sessions": {"post": {
-                "summary": "Bước 1: chuẩn bị ký / Step 1: prepare",
-                "description": 'JSON {"document_id", "certificate": base64 DER, "level" (B-B, B-T, '
-                               'B-LT, B-LTA), "eservice", "rsa_padding", "appearance": {"profile", '
-                               '"page", "rect", ...}, "field": an existing empty signature field} '
-                               '-> hash, hash_algorithm, signature_algorithm, '
-                               'pss_salt_length, data_to_sign, document, expires_at',
-                "responses": {"201": {"description": "the session"}, **_errors(400, 401, 403, 404, 422, 503)}}},
-            "/v1/signing-sessions/{id}": {
-                "get": {"summary": "Trạng thái phiên / Session status",
-                        "responses": {"200": {"description": "status"}, **_errors(401, 404)}},
-                "delete": {"summary": "Hủy phiên / Cancel", "responses": {"204": {"description": "cancelled"},
-                                                                         **_errors(401, 404, 409)}}},
-            "/v1/signing-sessions/{id}/signature": {"post": {
-                "summary": "Bước 3: gắn chữ ký / Step 3: embed the signature",
-                "description": 'JSON {"signature": base64 raw signature, "certificate"?}',
-                "responses": {"200": {"description": "the signed PDF", "content": {"application/pdf": {}}},
-                              **_errors(400, 401, 404, 409, 503)}}},
-            "/v1/documents/{id}/whole-file-tickets": {"post": {
-                "summary": "Đường dẫn một lần cho phần mềm ký cả tệp / One-time URLs for whole-file agents",
-                "responses": {"201": {"description": "download_url, upload_url, expires_at"},
-                              **_errors(401, 403, 404)}}},
-            "/v1/whole-file/{ticket}/download": {"get": {
-                "summary": "Tải bản cần ký (một lần) / Download the revision to sign (once)", "security": [],
-                "responses": {"200": {"description": "PDF"}, **_errors(403)}}},
-            "/v1/whole-file/{ticket}/upload": {"post": {
-                "summary": "Tải lên tệp đã ký (một lần) / Upload the signed file (once)", "security": [],
-                "responses": {"200": {"description": "accepted: the new revision"},
-                              **_errors(400, 403, 409, 413, 422)}}},
-            "/openapi.json": {"get": {"summary": "This document", "security": [],
-                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}},
-            "/docs": {"get": {"summary": "Human-readable API page", "security": [],
-                              "responses": {"200": {"description": "HTML"}}}},
-        },
-    }
+def _operation(view: Callable[..., Any], method: str, op: Operation,
+               arguments: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": op.summary, "operationId": view.__name__}
+    if op.description:
+        out["description"] = op.description
+    parameters = [{"name": n, "in": "path", "required": True, "schema": PATH_PARAMETER,
+                   "description": _PATH_WORDS.get(n, n)} for n in arguments]
+    if op.query is not None:
+        parameters += query_parameters(op.query)
+    if parameters:
+        out["parameters"] = parameters
+    if roles_of(view) is None:
+        out["security"] = []
+    content: dict[str, Any] = {}
+    if op.json_body is not None:
+        content["application/json"] = {"schema": _ref(op.json_body.__name__)}
+    for media, schema in (op.body or {}).items():
+        content[media] = {"schema": schema} if schema else {}
+    if content:
+        out["requestBody"] = {"required": op.body_required, "content": content}
+    responses: dict[str, Any] = {}
+    for status, reply in sorted(op.replies.items()):
+        responses[str(status)] = _reply(reply)
+    for status in sorted(implied_errors(view, method, op) - set(op.replies)):
+        responses[str(status)] = {"description": ERROR_TEXTS[status],
+                                  "content": {"application/problem+json": {
+                                      "schema": _ref("Problem")}}}
+    out["responses"] = responses
+    return out
+
+
+def _reply(reply: Reply) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": reply.description}
+    if reply.content:
+        out["content"] = {media: ({"schema": _ref(schema) if isinstance(schema, str) else schema}
+                                  if schema else {})
+                          for media, schema in reply.content.items()}
+    if reply.headers:
+        out["headers"] = {name: {"description": text, "schema": {"type": "string"}}
+                          for name, text in reply.headers.items()}
+    return out
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The query parameters of ``model``: one per field, its JSON schema without the
+    ``null`` a missing value stands for."""
+    schema = model.model_json_schema(mode="validation")
+    required = set(schema.get("required", ()))
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = {k: v for k, v in prop.items() if k not in ("title", "default")}
+        description = prop.pop("description", "")
+        branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
+        if len(branches) == 1:
+            prop = {**branches[0], **prop}
+        elif branches:
+            prop["anyOf"] = branches
+        params.append({"name": name, "in": "query", "required": name in required,
+                       "description": description, "schema": prop})
+    return params
+
+
+def _model_components(models: Iterable[type[BaseModel]], mode: str) -> dict[str, Any]:
+    models = list(models)
+    if not models:
+        return {}
+    _, top = models_json_schema([(m, mode) for m in models],  # type: ignore[misc]
+                                ref_template="#/components/schemas/{model}")
+    return dict(top.get("$defs", {}))
+
+
+def openapi_document(app: Flask | None = None) -> dict[str, Any]:
+    """The document of ``app``'s API; without an app, of a bare application carrying only
+    the API blueprints (what every signsvc instance serves at /openapi.json)."""
+    if app is None:
+        from signsvc.web.api import register_api  # (signsvc.web.api imports this module)
+
+        app = Flask("signsvc-openapi")
+        register_api(app)
+    return build_document(app)

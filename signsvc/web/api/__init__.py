@@ -22,6 +22,7 @@ from signsvc.web.api.sessions import api_sessions
 from signsvc.web.api.sign import api_sign
 from signsvc.web.api.verify import api_verify
 from signsvc.web.api.whole_file import api_whole_file
+from signsvc.web.openapi import API_BLUEPRINTS_KEY
 
 #: the /v1 blueprints, in the order the OpenAPI document lists them
 V1_BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -33,7 +34,9 @@ API_BLUEPRINTS: tuple[Blueprint, ...] = (ops, *V1_BLUEPRINTS)
 
 
 def register_api(app: Flask) -> None:
-    """Mount the operational endpoints at the root and every resource under ``/v1``."""
+    """Mount the operational endpoints at the root and every resource under ``/v1``; the
+    OpenAPI document describes the routes of these blueprints (each of them)."""
     app.register_blueprint(ops)
     for blueprint in V1_BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix="/v1")
+    app.extensions[API_BLUEPRINTS_KEY] = tuple(bp.name for bp in API_BLUEPRINTS)

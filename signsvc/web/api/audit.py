@@ -6,44 +6,44 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from signsvc.errors import BadRequest, Message
+from signsvc.services.audit_views import checkpoint_dict
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
 from signsvc.web.headers import content_disposition
+from signsvc.web.openapi import Reply, documented
+from signsvc.web.schemas.audit import AuditEventsQuery, CheckpointsQuery, ExportQuery
+from signsvc.web.schemas.common import parse_query
 
 api_audit = Blueprint("api_audit", __name__)
 
 AUDIT_ROLES = ("auditor", "admin")
 
 
-def _int_arg(name: str, default: int | None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit():
-        raise BadRequest(Message(f"'{name}' phải là số nguyên không âm.",
-                                 f"'{name}' must be a non-negative integer."), parameter=name)
-    return int(raw)
-
-
 @api_audit.get("/audit/events")
+@documented("Nhật ký kiểm toán / Audit records (auditor, admin)",
+            {200: Reply("records, oldest first", {"application/json": "AuditEvents"})},
+            query=AuditEventsQuery)
 @client_required(*AUDIT_ROLES)
-def audit_events(ctx: RequestContext):
-    svc = services()
-    records = svc.audit.list(
-        after_sequence=_int_arg("after_sequence", 0) or 0,
-        since=request.args.get("since") or None, until=request.args.get("until") or None,
-        actor=request.args.get("actor") or None, action=request.args.get("action") or None,
-        document_sha256=request.args.get("document_sha256") or None,
-        limit=_int_arg("limit", None), key_id=request.args.get("key") or None)
+def audit_events(ctx: RequestContext) -> Response:
+    """Audit records oldest first, filtered, paged by sequence."""
+    query = parse_query(AuditEventsQuery, request.args)
+    records = services().audit.list(
+        after_sequence=query.after_sequence or 0, since=query.since, until=query.until,
+        actor=query.actor, action=query.action, document_sha256=query.document_sha256,
+        limit=query.limit, key_id=query.key)
     body = {"events": [r.as_dict() for r in records],
             "next_after_sequence": records[-1].sequence if records else None}
     return jsonify(body)
 
 
 @api_audit.get("/audit/verify")
+@documented("Kiểm tra chuỗi băm nhật ký / Verify the audit hash chain",
+            {200: Reply('{"ok", "checked", "first_bad_sequence", "last_checkpoint", "findings", '
+                        '"messages", ...}', {"application/json": None})},
+            description="The chain, and the log against its signed checkpoints: a truncated "
+                        "tail or a rewritten and re-chained log is named in findings.")
 @client_required(*AUDIT_ROLES)
-def audit_verify(ctx: RequestContext):
+def audit_verify(ctx: RequestContext) -> Response:
     """The chain, and the log against its signed checkpoints (truncation, rewriting)."""
     svc = services()
     result = svc.checkpoints.verify() if svc.checkpoints is not None else svc.audit.verify()
@@ -53,34 +53,38 @@ def audit_verify(ctx: RequestContext):
 
 
 @api_audit.get("/audit/checkpoints")
+@documented("Điểm kiểm soát đã ký / Signed checkpoints of the chain head",
+            {200: Reply('{"checkpoints": [...], "enabled", "every_records", "every_seconds", '
+                        '"next_after_index"}', {"application/json": None})},
+            query=CheckpointsQuery)
 @client_required(*AUDIT_ROLES)
-def audit_checkpoints(ctx: RequestContext):
+def audit_checkpoints(ctx: RequestContext) -> Response:
     """Signed checkpoints, oldest first, paged by index; ``?signatures=1`` adds the base64
     DER CMS signature and RFC 3161 token of each."""
+    query = parse_query(CheckpointsQuery, request.args)
     svc = services().checkpoints
-    with_signatures = request.args.get("signatures") in ("1", "true")
-    items = svc.list(after_index=_int_arg("after_index", 0) or 0,
-                     limit=_int_arg("limit", 100) or 100)
-    if with_signatures:
-        from signsvc.services.audit_views import checkpoint_dict
-        body = [checkpoint_dict(c) for c in items]
-    else:
-        body = [c.as_dict() for c in items]
+    items = svc.list(after_index=query.after_index or 0, limit=query.limit or 100)
+    body = [checkpoint_dict(c) if query.with_signatures else c.as_dict() for c in items]
     return jsonify({"checkpoints": body, "enabled": svc.enabled,
                     "every_records": svc.every_records, "every_seconds": svc.every_seconds,
                     "next_after_index": items[-1].checkpoint.index if items else None})
 
 
 @api_audit.get("/audit/export")
+@documented("Xuất nhật ký để kiểm tra ngoại tuyến / Export the log for offline verification",
+            {200: Reply("the export (signsvc-audit-export/1)", {"application/json": None},
+                        {"X-Export-SHA256": "SHA-256 of the export",
+                         "X-Audit-Checkpoint": "The checkpoint the export ends with"})},
+            description="Records from `since` to a fresh signed checkpoint, the checkpoints "
+                        "with signatures and tokens, certificates and the anchors' hashes "
+                        "(JSON); check it with `signsvc audit verify FILE --trust ROOT.pem`. "
+                        "Audited.",
+            query=ExportQuery, errors=(503,))
 @client_required(*AUDIT_ROLES)
-def audit_export(ctx: RequestContext):
+def audit_export(ctx: RequestContext) -> Response:
     """The self-contained export (JSON) from ``since`` to a fresh checkpoint; audited."""
-    unknown = sorted(set(request.args) - {"since"})
-    if unknown:
-        raise BadRequest(Message(f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
-                                 f"Unsupported parameter(s): {', '.join(unknown)}."),
-                         parameter=unknown[0])
-    data, summary = services().checkpoints.export(ctx, request.args.get("since") or None)
+    query = parse_query(ExportQuery, request.args)
+    data, summary = services().checkpoints.export(ctx, query.since)
     resp = Response(data, mimetype="application/json")
     resp.headers["Content-Disposition"] = content_disposition(
         f'signsvc-audit-{summary["first_sequence"]}-{summary["last_sequence"]}.json')

@@ -9,12 +9,13 @@ over a bound the answer is 413 problem+json and nothing was checked (audited as
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from signsvc.errors import SignsvcError, UnsupportedMediaType
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
+from signsvc.web.openapi import PDF_BINARY, Reply, documented
 
 api_batch = Blueprint("api_batch", __name__)
 
@@ -51,8 +52,27 @@ def _size(upload) -> int:
 
 
 @api_batch.post("/verify/batch")
+@documented(
+    "Kiểm tra lô văn bản đến: tiếp nhận hoặc trả lại từng tệp / Batch intake: accept or return "
+    "each file (VAL-9)",
+    {200: Reply("one decision per file, in the order sent", {"application/json": "BatchResult"})},
+    description="Any client. `multipart/form-data` with one `file` part per document. Each "
+                "file is verified and gets `accept` or `return` with the reason (Vietnamese, "
+                "English) by the policy's intake rule `intake.accepted-verdicts` (default: only "
+                "`valid`; `invalid` is never accepted). A file that is not a PDF, damaged, "
+                "encrypted or over `[service] max_document_bytes` is a `return` with the "
+                "reason, never a failure of the batch. Bounds `[service] batch_max_files` (20) "
+                "and `batch_max_bytes` (100 MiB) are checked before any file is verified: over "
+                "either, 413 `document-too-large` and nothing is checked (audited "
+                "`validation:batch:rejected`). One audit record per file: "
+                "`validation:batch:accepted` / `validation:batch:returned` with its SHA-256, "
+                "verdict, decision and the batch id.",
+    body={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "array", "items": PDF_BINARY}}}},
+    errors=(503,))
 @client_required()
-def verify_batch(ctx: RequestContext):
+def verify_batch(ctx: RequestContext) -> Response:
+    """One accept/return decision per file; over a bound nothing is checked (audited)."""
     svc = services()
     batch = svc.batch
     try:

@@ -8,47 +8,49 @@ them (no image bytes). Validation and audit are the image service's.
 
 from __future__ import annotations
 
-import math
-
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from signsvc.errors import BadRequest, Message, UnsupportedMediaType
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
+from signsvc.web.openapi import PDF_BINARY, Reply, documented
+from signsvc.web.schemas.common import parse_query
+from signsvc.web.schemas.images import ImageQuery
 
 api_images = Blueprint("api_images", __name__)
 IMAGE_ADMINS = ("admin",)
 
 
 @api_images.post("/images")
+@documented("Đăng ký ảnh chữ ký/con dấu / Register a signature or seal image (admin)",
+            {201: Reply("name, kind, key, sha256, width, height, diameter_mm",
+                        {"application/json": None})},
+            description="PNG, 8-bit with alpha and some transparency, within the [appearance] "
+                        "limits; bound to one key (a seal only to an agency-seal key); never "
+                        "replaced.",
+            query=ImageQuery, body={"image/png": PDF_BINARY}, errors=(404, 422))
 @client_required(*IMAGE_ADMINS)
-def add_image(ctx: RequestContext):
+def add_image(ctx: RequestContext) -> tuple[Response, int]:
+    """Register the PNG body for one key; the image service judges and audits it."""
     svc = services()
     if request.mimetype != "image/png":
         raise UnsupportedMediaType(Message("Ảnh gửi lên phải là image/png.",
                                            "The body must be an image/png."))
     limit = svc.settings.appearance.image_max_bytes
     data = request.stream.read(limit + 1)     # one byte more: the service names the limit
-    diameter = None
-    raw = request.args.get("diameter_mm")
-    if raw:
-        try:
-            diameter = float(raw)
-        except ValueError:
-            diameter = math.nan
-        if not math.isfinite(diameter):
-            raise BadRequest(Message("'diameter_mm' phải là một số (mm).",
-                                     "'diameter_mm' must be a number (mm)."), parameter="diameter_mm")
-    key = request.args.get("key", "")
-    if key.startswith("official:") and svc.clients.find(key[len("official:"):]).role != "official":
+    query = parse_query(ImageQuery, request.args)
+    official = query.official
+    if official is not None and svc.clients.find(official).role != "official":
         raise BadRequest(Message("Tài khoản này không phải của người ký (official).",
                                  "This account is not an official's."), parameter="key")
-    stored = svc.signing.images.add(ctx, request.args.get("name", ""),
-                                    request.args.get("kind", ""), key, data, diameter)
+    stored = svc.signing.images.add(ctx, query.name, query.kind, query.key, data,
+                                    query.diameter_mm)
     return jsonify(stored.as_dict()), 201
 
 
 @api_images.get("/images")
+@documented("Các ảnh đã đăng ký / Registered images (admin, auditor)",
+            {200: Reply("images (no image bytes)", {"application/json": None})})
 @client_required(*IMAGE_ADMINS, "auditor")
-def list_images(ctx: RequestContext):
+def list_images(ctx: RequestContext) -> Response:
     return jsonify({"images": [i.as_dict() for i in services().signing.images.list()]})

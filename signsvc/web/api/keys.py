@@ -7,11 +7,14 @@ from flask import Blueprint, Response, jsonify
 from signsvc.services.context import RequestContext
 from signsvc.services.pii import mask_for
 from signsvc.web.auth import client_required, services
+from signsvc.web.openapi import Reply, documented
 
 api_keys = Blueprint("api_keys", __name__)
 
 
 @api_keys.get("/keys")
+@documented("Các khóa máy khách được dùng / Keys this client may use",
+            {200: Reply("keys", {"application/json": "KeyList"})})
 @client_required()
 def list_keys(ctx: RequestContext) -> Response:
     """The keys granted to the caller; certificate subjects with personal identifiers masked

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, jsonify, request
 
-from signsvc.errors import BadRequest, Message, SignsvcError
+from signsvc.errors import SignsvcError
 from signsvc.services.context import RequestContext
-from signsvc.settings import LEVELS
 from signsvc.web.auth import client_required, services
 from signsvc.web.headers import content_disposition
 from signsvc.web.jsonbody import json_object
-from signsvc.web.schemas.appearance import parse_appearance
+from signsvc.web.openapi import PDF_BINARY, Reply, documented
+from signsvc.web.schemas.common import parse_object
+from signsvc.web.schemas.sessions import SessionComplete, SessionCreate
 
 api_sessions = Blueprint("api_sessions", __name__)
 
@@ -18,77 +21,66 @@ SIGNERS = ("official", "clerk")
 MAX_JSON = 64 * 1024
 
 
-def _json() -> dict:
+def _json() -> dict[str, Any]:
     """The request's JSON object, at most ``MAX_JSON`` bytes read (signsvc.web.jsonbody)."""
     return json_object(request, MAX_JSON)
 
 
 @api_sessions.post("/signing-sessions")
+@documented(
+    "Bước 1: chuẩn bị ký / Step 1: prepare",
+    {201: Reply("the session: id, hash, hash_algorithm, signature_algorithm, pss_salt_length, "
+                "data_to_sign, document, expires_at", {"application/json": None})},
+    description="The official's certificate in; the hash to sign and what is being signed "
+                "out. `field`: an existing empty signature field; `appearance`: the visible "
+                "signature, as the query of /v1/sign.",
+    json_body=SessionCreate, errors=(404, 409, 422, 503))
 @client_required(*SIGNERS)
-def create_session(ctx: RequestContext):
-    """Step 1: certificate in; the hash to sign and what is being signed out."""
+def create_session(ctx: RequestContext) -> tuple[Response, int]:
+    """Step 1: certificate in; the hash to sign and what is being signed out. A refused
+    request is audited (``prepare``)."""
+    svc = services()
     try:
-        args = _session_args()
+        args = parse_object(SessionCreate, _json()).arguments(svc.settings.service.default_level)
     except SignsvcError as exc:
-        services().sessions.reject(ctx, exc, "prepare")
+        svc.sessions.reject(ctx, exc, "prepare")
         raise
-    return jsonify(services().sessions.create(ctx, **args)), 201
-
-
-def _session_args() -> dict:
-    """The arguments of step 1 from its JSON body; ``BadRequest`` when one is wrong."""
-    body = _json()
-    level = body.get("level") or services().settings.service.default_level
-    if level not in LEVELS:
-        raise BadRequest(Message(f"Mức chữ ký phải là một trong: {', '.join(LEVELS)}.",
-                                 f"level must be one of: {', '.join(LEVELS)}."), parameter="level")
-    doc_id = body.get("document_id")
-    if not isinstance(doc_id, str) or not doc_id:
-        raise BadRequest(Message("Thiếu document_id.", "document_id is missing."), parameter="document_id")
-    look = body.get("appearance")
-    if look is not None and (not isinstance(look, dict) or "profile" not in look or
-                             not all(isinstance(v, str) for v in look.values())):
-        raise BadRequest(Message("'appearance' là một đối tượng có 'profile', mọi giá trị là chuỗi.",
-                                 "'appearance' is an object with 'profile', every value a string."),
-                         parameter="appearance")
-    field = body.get("field")
-    if field is not None and not isinstance(field, str):
-        raise BadRequest(Message("'field' là tên một trường chữ ký.", "'field' is a signature field name."),
-                         parameter="field")
-    for name in ("eservice", "rsa_padding"):
-        if body.get(name) is not None and not isinstance(body.get(name), str):
-            raise BadRequest(Message(f"'{name}' phải là một chuỗi.", f"'{name}' must be a string."),
-                             parameter=name)
-    return {"document_id": doc_id, "certificate_b64": body.get("certificate"), "level": level,
-            "eservice": body.get("eservice"), "rsa_padding": body.get("rsa_padding") or "pss",
-            "appearance": parse_appearance(look) if look is not None else None,
-            "field": field or None}
+    return jsonify(svc.sessions.create(ctx, **args)), 201
 
 
 @api_sessions.get("/signing-sessions/<session_id>")
+@documented("Trạng thái phiên / Session status",
+            {200: Reply("status", {"application/json": None})}, errors=(404,))
 @client_required()
-def session_status(ctx: RequestContext, session_id: str):
+def session_status(ctx: RequestContext, session_id: str) -> Response:
     return jsonify(services().sessions.status(ctx, session_id))
 
 
 @api_sessions.delete("/signing-sessions/<session_id>")
+@documented("Hủy phiên / Cancel", {204: Reply("cancelled")}, errors=(404, 409))
 @client_required()
-def session_cancel(ctx: RequestContext, session_id: str):
+def session_cancel(ctx: RequestContext, session_id: str) -> tuple[str, int]:
     services().sessions.cancel(ctx, session_id)
     return "", 204
 
 
 @api_sessions.post("/signing-sessions/<session_id>/signature")
+@documented(
+    "Bước 3: gắn chữ ký / Step 3: embed the signature",
+    {200: Reply("the signed PDF", {"application/pdf": PDF_BINARY},
+                {"X-Document-SHA256": "SHA-256 of the signed revision",
+                 "X-Document-Revision": "Its revision number"})},
+    json_body=SessionComplete, errors=(404, 409, 422, 503))
 @client_required(*SIGNERS)
-def session_signature(ctx: RequestContext, session_id: str):
-    """Step 3: the raw signature in; the signed revision out (only after all checks)."""
+def session_signature(ctx: RequestContext, session_id: str) -> Response:
+    """Step 3: the raw signature in; the signed revision out (only after all checks). A
+    body that cannot be read is audited (``complete``)."""
     try:
-        body = _json()
+        body = parse_object(SessionComplete, _json())
     except SignsvcError as exc:
         services().sessions.reject(ctx, exc, "complete")
         raise
-    doc, signed = services().sessions.complete(ctx, session_id, body.get("signature"),
-                                               body.get("certificate"))
+    doc, signed = services().sessions.complete(ctx, session_id, body.signature, body.certificate)
     resp = Response(signed, mimetype="application/pdf")
     resp.headers["X-Document-SHA256"] = doc.sha256
     resp.headers["X-Document-Revision"] = str(doc.revision)

@@ -2,64 +2,51 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 
 from flask import Blueprint, Response, request
 
-from signsvc.errors import BadRequest, Message, SignsvcError
+from signsvc.errors import SignsvcError
 from signsvc.services.context import RequestContext
-from signsvc.services.signing_requests import PROFILES, SignatureRequest
-from signsvc.settings import LEVELS
+from signsvc.services.signing_requests import SignatureRequest
 from signsvc.web.auth import client_required, services
 from signsvc.web.headers import content_disposition, header_text
-from signsvc.web.schemas.appearance import APPEARANCE_PARAMS, parse_appearance
+from signsvc.web.openapi import PDF_BINARY, PDF_BODY, Reply, documented
+from signsvc.web.schemas.common import parse_query
+from signsvc.web.schemas.sign import SignQuery
 from signsvc.web.uploads import read_pdf_upload
 
 api_sign = Blueprint("api_sign", __name__)
 
 SIGN_ROLES = ("portal", "clerk")
-_FIELD_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_TEXT_MAX = 200
-#: visible-signature profiles (Decree 30/2020, App. I); see signsvc.web.schemas.appearance
-KNOWN_PROFILES: tuple[str, ...] = PROFILES
 
 
-def _bad(param: str, vi: str, en: str) -> BadRequest:
-    return BadRequest(Message(vi, en), parameter=param)
-
-
-def _sign_request(args) -> tuple[str, SignatureRequest]:
-    key_id = args.get("key", "")
-    if not key_id:
-        raise _bad("key", "Thiếu tham số 'key' (mã khóa ký).", "The 'key' parameter is missing.")
-    level = args.get("level") or services().settings.service.default_level
-    if level not in LEVELS:
-        raise _bad("level", f"Mức chữ ký phải là một trong: {', '.join(LEVELS)}.",
-                   f"level must be one of: {', '.join(LEVELS)}.")
-    for name in ("reason", "location"):
-        if len(args.get(name, "")) > _TEXT_MAX:
-            raise _bad(name, f"Tham số '{name}' dài quá {_TEXT_MAX} ký tự.",
-                       f"'{name}' is longer than {_TEXT_MAX} characters.")
-    field = args.get("field") or None
-    if field is not None and not _FIELD_RE.match(field):
-        raise _bad("field", "Tên trường chữ ký chỉ gồm chữ, số, '_', '.', '-' (tối đa 64).",
-                   "A field name uses letters, digits, '_', '.', '-' (64 at most).")
-    known = {"key", "level", "reason", "location", "field", "profile", "eservice"} | APPEARANCE_PARAMS
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise _bad(unknown[0], f"Tham số không được hỗ trợ: {', '.join(unknown)}.",
-                   f"Unsupported parameter(s): {', '.join(unknown)}.")
-    # the visible signature (profile and its parameters): parsed by the code that
-    # ``signsvc sign --profile`` shares, so both refuse the same values the same way
-    return key_id, SignatureRequest(level=level, reason=args.get("reason") or None,
-                                    location=args.get("location") or None, field_name=field,
-                                    eservice=args.get("eservice") or None,
-                                    appearance=parse_appearance(args))
+def _sign_request(args: Mapping[str, str]) -> tuple[str, SignatureRequest]:
+    """The key and the signature request of the query (:class:`SignQuery`)."""
+    return parse_query(SignQuery, args).signature_request(
+        services().settings.service.default_level)
 
 
 @api_sign.post("/sign")
+@documented(
+    "Ký PDF (PAdES) / Sign a PDF (PAdES)",
+    {200: Reply("The signed PDF", {"application/pdf": PDF_BINARY}, {
+        "X-Signature-Level": "The level the document now carries (B-B, B-T, B-LT, B-LTA)",
+        "X-Document-SHA256": "SHA-256 of the signed PDF",
+        "X-Audit-Sequence": "The audit record of the signature",
+        "X-Key-Protection": "hardware or software",
+        "X-Policy-SHA256": "SHA-256 of the policy in force",
+        "X-Policy-Version": "The policy's version (percent-encoded when not ASCII)",
+        "X-Policy-Warnings": "Rules that warned, comma-separated",
+        "X-Signature-Warnings": "Set only when the document was signed at a lower level than "
+                                "asked, as [timestamp]/[revocation] on_unavailable = \"downgrade\" "
+                                "allows (audited): timestamp-unavailable (no TSA: B-B), "
+                                "revocation-unavailable (no OCSP/CRL: B-T)"})},
+    description="Roles: portal, clerk. The key must be granted to the client.",
+    query=SignQuery, body=PDF_BODY, errors=(404, 409, 422, 503))
 @client_required(*SIGN_ROLES)
-def sign(ctx: RequestContext):
+def sign(ctx: RequestContext) -> Response:
+    """The signed PDF and what it carries in headers; a refused request is audited."""
     svc = services()
     try:
         key_id, sig_request = _sign_request(request.args)

@@ -8,7 +8,10 @@ from signsvc.errors import NotAcceptable, SignsvcError
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
 from signsvc.web.headers import content_disposition
+from signsvc.web.openapi import PDF_BINARY, PDF_BODY, Reply, documented
 from signsvc.web.report_view import report_helpers
+from signsvc.web.schemas.common import parse_query
+from signsvc.web.schemas.documents import VerifyQuery
 from signsvc.web.uploads import read_pdf_upload
 
 api_verify = Blueprint("api_verify", __name__)
@@ -27,19 +30,38 @@ def _report_format() -> str:
     return best
 
 
-def _report_lang() -> str:
-    lang = request.args.get("lang") or request.accept_languages.best_match(("vi", "en")) or "vi"
+def _report_lang(query: VerifyQuery) -> str:
+    lang = query.lang or request.accept_languages.best_match(("vi", "en")) or "vi"
     return lang if lang in ("vi", "en") else "vi"
 
 
 @api_verify.post("/verify")
+@documented(
+    "Xác thực chữ ký PDF / Verify a PDF's signatures",
+    {200: Reply("Validation report (JSON), report page (HTML) or signed PDF report; PDF: headers "
+                "X-Document-SHA256, X-Report-SHA256, X-Signature-Level, X-Verdict, "
+                "X-Audit-Sequence",
+                {"application/json": "ValidationReport", "text/html": {"type": "string"},
+                 "application/pdf": PDF_BINARY})},
+    description="Content negotiation with `Accept`: `application/json` (default, also for "
+                "`*/*` or no header) the report; `text/html` the report page (Vietnamese; "
+                "`?lang=en` or `Accept-Language: en` for English); `application/pdf` the filed "
+                "report: Vietnamese then English, naming the tool version, the policy SHA-256 "
+                "and version, the trust anchors (name, SHA-256 of the set, each anchor's "
+                "subject and SHA-256) and the validation time, signed by `[reports] key` (B-T "
+                "when a TSA is configured) and audited as `reports:report:issued` (document "
+                "SHA-256 in, report SHA-256 out); 503 `report-unavailable` without a report "
+                "key (audited `reports:report:failed`). Any other `Accept`: 406 "
+                "`not-acceptable`.",
+    query=VerifyQuery, body=PDF_BODY, errors=(406, 422, 503))
 @client_required()
-def verify(ctx: RequestContext):
+def verify(ctx: RequestContext) -> Response:
     """The validation report: JSON (default), the HTML page (``Accept: text/html``) or the
     signed PDF report (``Accept: application/pdf``, audited as ``reports:report:issued``)."""
     svc = services()
     try:
         wanted = _report_format()
+        query = parse_query(VerifyQuery, request.args)
         data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
     except SignsvcError as exc:
         svc.validation.reject(ctx, exc)
@@ -57,7 +79,7 @@ def verify(ctx: RequestContext):
     else:
         report = svc.reports.verify(ctx, data)
         if wanted == "text/html":
-            lang = _report_lang()
+            lang = _report_lang(query)
             resp = Response(render_template("auditor_report_page.html", report=report, lang=lang,
                                             issuer=svc.reports.issuer, **report_helpers(lang)),
                             mimetype="text/html")

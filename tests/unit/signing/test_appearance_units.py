@@ -11,12 +11,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from signsvc.errors import BadRequest
+from signsvc.services.signing_requests import parse_appearance
 from signsvc.signing.appearance import layout as lay
 from signsvc.signing.appearance import png
 from signsvc.signing.appearance.errors import AppearanceError, ImageInvalid
 from signsvc.signing.appearance.fonts import Measurer
 from signsvc.signing.appearance.spec import iso_vn, vgca_time
-from signsvc.web.schemas.appearance import parse_appearance
 from tests.support.appearance import FONT, png_bytes, seal_png
 
 
