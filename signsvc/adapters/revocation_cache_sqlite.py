@@ -27,27 +27,37 @@ import http.client
 import logging
 import os
 import socket
-import sqlite3
 import threading
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Iterable
+from datetime import UTC, datetime
 
 from asn1crypto import cms, crl, ocsp, pem, x509
 from pyhanko_certvalidator import errors
 from pyhanko_certvalidator.authority import Authority
 from pyhanko_certvalidator.fetchers.api import (
-    CertificateFetcher, CRLFetcher, FetcherBackend, Fetchers, OCSPFetcher,
+    CertificateFetcher,
+    CRLFetcher,
+    FetcherBackend,
+    Fetchers,
+    OCSPFetcher,
 )
 from pyhanko_certvalidator.fetchers.common_utils import (
-    enumerate_delivery_point_urls, format_ocsp_request, gather_aia_issuer_urls,
-    process_ocsp_response_data, unpack_cert_content,
+    enumerate_delivery_point_urls,
+    format_ocsp_request,
+    gather_aia_issuer_urls,
+    process_ocsp_response_data,
+    unpack_cert_content,
 )
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
+from sqlalchemy import Engine, delete, func, select
 
 from signsvc import deadline
+from signsvc.adapters.db.databases import open_engine
+from signsvc.adapters.db.engine import write_transaction
+from signsvc.adapters.db.sql import replace
+from signsvc.adapters.db.tables import revocation_cache as _cache
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +79,7 @@ def decode_crl(data: bytes) -> crl.CertificateList:
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def ocsp_window(resp: ocsp.OCSPResponse) -> tuple[datetime | None, datetime | None]:
@@ -84,29 +94,23 @@ def crl_window(c: crl.CertificateList) -> tuple[datetime | None, datetime | None
 
 
 class SqliteRevocationCache:
-    """Rows ``(kind, key) -> der, this_update, next_update`` in the service database."""
+    """Rows ``(kind, key) -> der, this_update, next_update`` in the service database (SQLite
+    ``signsvc.sqlite3`` by default, or the shared ``[database] url``: one cache for every
+    instance)."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS revocation_cache (kind TEXT NOT NULL, key TEXT NOT NULL, "
-                "url TEXT NOT NULL, der BLOB NOT NULL, this_update TEXT NOT NULL, "
-                "next_update TEXT NOT NULL, fetched_at TEXT NOT NULL, PRIMARY KEY (kind, key))")
+    def __init__(self, db: Engine | str | os.PathLike[str]) -> None:
+        self._engine = open_engine(db, "state")
         self.hits = 0
         self.misses = 0
 
     def get(self, kind: str, key: str, now: datetime | None = None) -> bytes | None:
         """The cached DER while it is current at ``now``, else None."""
-        now = now or datetime.now(timezone.utc)
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT der, this_update, next_update FROM revocation_cache WHERE kind=? AND key=?",
-                (kind, key)).fetchone()
-        if row is None or not (datetime.fromisoformat(row[1]) <= now < datetime.fromisoformat(row[2])):
+        now = now or datetime.now(UTC)
+        with self._engine.connect() as conn:
+            row = conn.execute(select(_cache.c.der, _cache.c.this_update, _cache.c.next_update)
+                               .where(_cache.c.kind == kind, _cache.c.key == key)).first()
+        if row is None or not (datetime.fromisoformat(row[1]) <= now
+                               < datetime.fromisoformat(row[2])):
             self.misses += 1
             return None
         self.hits += 1
@@ -117,22 +121,21 @@ class SqliteRevocationCache:
         """Store ``der`` until ``next_update``; False (not stored) without one."""
         if this_update is None or next_update is None or next_update <= this_update:
             return False
-        now = datetime.now(timezone.utc)
-        with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO revocation_cache VALUES (?,?,?,?,?,?,?)",
-                (kind, key, url[:2000], der, this_update.isoformat(), next_update.isoformat(),
-                 now.isoformat()))
-            self._conn.execute("DELETE FROM revocation_cache WHERE next_update < ?", (now.isoformat(),))
+        now = datetime.now(UTC)
+        with write_transaction(self._engine) as conn:
+            replace(conn, _cache, {"kind": kind, "key": key, "url": url[:2000], "der": der,
+                                   "this_update": this_update.isoformat(),
+                                   "next_update": next_update.isoformat(),
+                                   "fetched_at": now.isoformat()})
+            conn.execute(delete(_cache).where(_cache.c.next_update < now.isoformat()))
         return True
 
     def count(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM revocation_cache").fetchone()[0]
+        with self._engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(_cache)).scalar_one())
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        """Nothing held between calls (the engine's pool is shared with other stores)."""
 
 
 class _Watchdog:
@@ -163,7 +166,7 @@ class _Watchdog:
                 with contextlib.suppress(OSError):
                     dup.shutdown(socket.SHUT_RDWR)
 
-    def __enter__(self) -> "_Watchdog":
+    def __enter__(self) -> _Watchdog:
         self._timer.start()
         return self
 
@@ -227,7 +230,7 @@ class _Http:
             # a fresh opener reads the proxy settings (http_proxy/no_proxy) of the moment
             opener = urllib.request.build_opener(_WatchedHttp(dog), _WatchedHttps(dog))
             try:
-                with opener.open(req, timeout=budget) as resp:  # noqa: S310
+                with opener.open(req, timeout=budget) as resp:
                     data = resp.read(limit + 1)
                     ctype = resp.headers.get("Content-Type")
             except Exception:

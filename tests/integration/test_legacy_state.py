@@ -93,6 +93,11 @@ def test_legacy_state_migrates_in_place_and_keeps_its_data(legacy):
     assert workflow.document_content("d1") == b"%PDF-1.7 legacy"
     assert workflow.certificates_of("official-a") == [("ef" * 32, "CN=Nguyễn Văn A")]
 
+    from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache
+
+    cached = SqliteRevocationCache(database_for(settings, "state"))
+    assert cached.get("crl", "http://x/crl") == b"\x30\x00"
+
     from signsvc.adapters.audit_sqlite import SqliteAuditStore
     from signsvc.audit.events import AuditEvent
     from signsvc.audit.keyed import Anchor, verify_segment

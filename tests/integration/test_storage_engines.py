@@ -200,3 +200,21 @@ def test_workflow_documents_sessions_and_tickets(storage_url):
     store.register_certificate("official-a", "56" * 32, "CN=Nguyễn Văn A (2)")
     assert store.is_registered("official-a", "56" * 32)
     assert store.certificates_of("official-a") == [("56" * 32, "CN=Nguyễn Văn A (2)")]
+
+
+def test_revocation_cache_serves_until_next_update(storage_url):
+    from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache
+
+    engine = url_engine(storage_url)
+    t0 = datetime.now(UTC).replace(microsecond=0)   # put() purges what ended
+    writer, reader = SqliteRevocationCache(engine), SqliteRevocationCache(engine)
+    assert writer.put("crl", "http://x/crl", "http://x/crl", b"\x30\x03der", t0,
+                      t0 + timedelta(hours=1))
+    assert not writer.put("ocsp", "k", "http://x/ocsp", b"\x30", t0, None)   # no nextUpdate
+    assert reader.get("crl", "http://x/crl", t0 + timedelta(minutes=59)) == b"\x30\x03der"
+    assert reader.get("crl", "http://x/crl", t0 + timedelta(hours=1)) is None
+    assert reader.get("crl", "http://x/crl", t0 - timedelta(seconds=1)) is None
+    assert (reader.hits, reader.misses) == (1, 2)
+    writer.put("crl", "http://x/crl", "http://x/crl", b"\x30\x03new", t0,
+               t0 + timedelta(days=3650))   # replaces the row
+    assert reader.get("crl", "http://x/crl", t0) == b"\x30\x03new" and reader.count() == 1
