@@ -30,6 +30,12 @@ _HTTP_MAP: dict[int, type[SignsvcError]] = {
 _KEPT_HEADERS = ("Allow", "Retry-After", "Content-Range")
 
 
+def error_for_status(status: int | None) -> SignsvcError:
+    """The signsvc error for an HTTP status werkzeug answered (400, 401, 403, 404, 405, 413,
+    415), or the generic 500 one for any other; what the pages show for it."""
+    return _HTTP_MAP.get(status or 500, SignsvcError)()
+
+
 def problem_response(error: SignsvcError) -> Response:
     problem = problem_from(error, getattr(g, "request_id", None))
     resp = Response(json.dumps(problem.as_dict(), ensure_ascii=False), status=problem.status,
