@@ -16,8 +16,10 @@ from asn1crypto import x509 as asn1_x509
 
 from signsvc.app import console
 from signsvc.audit.events import AuditEvent
+from signsvc.audit_tags import AuditTag
 from signsvc.cli.context import audit_service, request_context
 from signsvc.errors import BadRequest, Message
+from signsvc.names import AuditOutcome
 from signsvc.services.client_service import ClientService
 from signsvc.services.login_service import LoginService
 from signsvc.settings import ROLES, Settings
@@ -90,7 +92,8 @@ def cmd_clients_register_cert(settings: Settings, args: argparse.Namespace) -> i
     console.register_certificate(settings, client.name, sha, subject)
     ctx = request_context()
     audit.record(AuditEvent(
-        action="clients:certificate:registered", outcome="success", actor=ctx.actor, role=ctx.role,
+        action=AuditTag.CLIENTS_CERTIFICATE_REGISTERED, outcome=AuditOutcome.SUCCESS,
+        actor=ctx.actor, role=ctx.role,
         request_id=ctx.request_id, client_address="local", certificate_sha256=sha,
         certificate_serial=format(cert.serial_number, "X"), details={"client": client.name}))
     print(f"Đã đăng ký chứng thư / certificate registered for {client.name}: {subject} (sha256 {sha})")

@@ -8,7 +8,9 @@ import signal
 
 from signsvc.app.console import policy_in_force_text, read_policy_file
 from signsvc.audit.events import AuditEvent
+from signsvc.audit_tags import AuditTag
 from signsvc.cli.context import audit_service, request_context
+from signsvc.names import AuditOutcome
 from signsvc.policy.loader import PolicyError
 from signsvc.settings import Settings
 
@@ -26,7 +28,8 @@ def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
         if args.sub == "reload":
             ctx = request_context()
             audit_service(settings).record(AuditEvent(
-                action="policy:policy:reload_failed", outcome="failure", actor=ctx.actor,
+                action=AuditTag.POLICY_POLICY_RELOAD_FAILED, outcome=AuditOutcome.FAILURE,
+                actor=ctx.actor,
                 role=ctx.role, request_id=ctx.request_id, client_address="local",
                 error_code=exc.code, details={"error": exc.message.en[:500]}))
         raise

@@ -40,7 +40,9 @@ from signsvc.audit.checkpoints import (
 from signsvc.audit.events import AuditEvent, format_time
 from signsvc.audit.external import AuditVerification, unacknowledged, verify_full
 from signsvc.audit.ports import AuditStore
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import AuditUnavailable, CheckpointUnavailable, Message
+from signsvc.names import AuditOutcome, Role
 from signsvc.services.audit_service import AuditService
 from signsvc.services.context import RequestContext
 
@@ -48,7 +50,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 """How often the background thread looks at the head (one indexed query)."""
-EXPORTED_ACTION = "audit:log:exported"
+EXPORTED_ACTION = AuditTag.AUDIT_LOG_EXPORTED
 
 
 class CheckpointStore(Protocol):
@@ -70,7 +72,7 @@ def _utc_now() -> datetime:
 
 
 def _system_ctx() -> RequestContext:
-    return RequestContext(request_id=uuid.uuid4().hex, actor="system", role="admin",
+    return RequestContext(request_id=uuid.uuid4().hex, actor="system", role=Role.ADMIN,
                           client_address="local")
 
 
@@ -189,7 +191,7 @@ class CheckpointService:
             if self._checkpoints.add(signed):
                 self._failing = False
                 self._audit.record(AuditEvent(
-                    action=CHECKPOINT_ACTION, outcome="success", actor=ctx.actor,
+                    action=CHECKPOINT_ACTION, outcome=AuditOutcome.SUCCESS, actor=ctx.actor,
                     role=ctx.role, request_id=ctx.request_id,
                     client_address=ctx.client_address, key_id=self._signer.key_id,
                     certificate_sha256=self._signer.certificate_sha256,
@@ -252,7 +254,7 @@ class CheckpointService:
         self._failing = True
         try:
             self._audit.record(AuditEvent(
-                action=CHECKPOINT_FAILED_ACTION, outcome="failure", actor=ctx.actor,
+                action=CHECKPOINT_FAILED_ACTION, outcome=AuditOutcome.FAILURE, actor=ctx.actor,
                 role=ctx.role, request_id=ctx.request_id, client_address=ctx.client_address,
                 key_id=self._signer.key_id if self._signer else None,
                 error_code=getattr(exc, "code", None) or "checkpoint-unavailable",

@@ -24,13 +24,15 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from signsvc import errors
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message, SignsvcError
+from signsvc.names import AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
 from signsvc.sessions.model import StoredDocument
 
-SIGNED_ACTION = "signing:document:signed"
+SIGNED_ACTION = AuditTag.SIGNING_DOCUMENT_SIGNED
 VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 _EOF = re.compile(rb"%%EOF")
 _WHITESPACE = b" \t\r\n\x00\x0c"
@@ -206,6 +208,7 @@ class DocumentHistory:
         if data is None:
             raise errors.NotFound(Message(f"Không có bản lưu của phiên bản {revision}.",
                                           f"Version {revision} is not available."))
-        audit(self._audit, ctx, "documents:document:downloaded", "success", output_sha256=sha,
+        audit(self._audit, ctx, AuditTag.DOCUMENTS_DOCUMENT_DOWNLOADED, AuditOutcome.SUCCESS,
+              output_sha256=sha,
               details={"document_id": doc.id, "revision": revision})
         return doc, data

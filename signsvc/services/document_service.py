@@ -15,7 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from signsvc import errors
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message, SignsvcError
+from signsvc.names import AuditOutcome
+from signsvc.permissions import Permission, may
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -73,7 +76,8 @@ class DocumentService:
                                         parameter="assignee")
             pdf = open_for_signing(data)
         except SignsvcError as exc:
-            audit(self._audit, ctx, "documents:document:rejected", "failure", error_code=exc.code,
+            audit(self._audit, ctx, AuditTag.DOCUMENTS_DOCUMENT_REJECTED, AuditOutcome.FAILURE,
+                  error_code=exc.code,
                   input_sha256=sha)
             raise
         now = iso(utc_now())
@@ -81,7 +85,8 @@ class DocumentService:
                              assignee=assignee, created_by=ctx.actor or "", revision=1, sha256=sha,
                              pages=pdf.pages, state="awaiting", created_at=now, updated_at=now)
         self._store.add_document(doc, data)
-        audit(self._audit, ctx, "documents:document:created", "success", input_sha256=sha,
+        audit(self._audit, ctx, AuditTag.DOCUMENTS_DOCUMENT_CREATED, AuditOutcome.SUCCESS,
+              input_sha256=sha,
               details={"document_id": doc.id, "assignee": assignee})
         return doc
 
@@ -89,14 +94,15 @@ class DocumentService:
         """The document if ``ctx`` may see it (its official, its creator, auditors)."""
         doc = self._store.document(doc_id)
         if doc is None or not (ctx.actor in (doc.assignee, doc.created_by)
-                               or ctx.role in ("auditor", "admin")):
+                               or may(ctx.role, Permission.READ_ANY_DOCUMENT)):
             raise errors.NotFound(Message("Không tìm thấy tài liệu.", "Document not found."))
         return doc
 
     def content(self, ctx: RequestContext, doc_id: str) -> tuple[StoredDocument, bytes]:
         doc = self.visible(ctx, doc_id)
         data = self._store.document_content(doc_id) or b""
-        audit(self._audit, ctx, "documents:document:downloaded", "success", output_sha256=doc.sha256,
+        audit(self._audit, ctx, AuditTag.DOCUMENTS_DOCUMENT_DOWNLOADED, AuditOutcome.SUCCESS,
+              output_sha256=doc.sha256,
               details={"document_id": doc_id, "revision": doc.revision})
         return doc, data
 
