@@ -24,7 +24,7 @@ from signsvc.web.auth import page_client, page_context, services
 from signsvc.web.headers import content_disposition
 from signsvc.web.pages.common import WEB_ROOT, check_csrf, lang, render
 from signsvc.web.pages.dates import VIETNAM
-from signsvc.web.problem import _HTTP_MAP
+from signsvc.web.problem import error_for_status
 from signsvc.web.report_view import report_helpers
 from signsvc.web.uploads import load_form, read_pdf_upload
 
@@ -82,7 +82,7 @@ def _unexpected_page(error: Exception) -> Response:
 
 @auditor.errorhandler(HTTPException)
 def _http_problem_page(error: HTTPException) -> Response:
-    return _problem_page(_HTTP_MAP.get(error.code or 500, SignsvcError)())
+    return _problem_page(error_for_status(error.code))
 
 
 # -- verification ------------------------------------------------------------------------

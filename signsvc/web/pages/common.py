@@ -170,6 +170,6 @@ def _page_unexpected(error: Exception) -> Response:
 
 @pages.errorhandler(HTTPException)
 def _page_http_error(error: HTTPException) -> Response:
-    from signsvc.web.problem import _HTTP_MAP
+    from signsvc.web.problem import error_for_status
 
-    return _page_error(_HTTP_MAP.get(error.code or 500, SignsvcError)())
+    return _page_error(error_for_status(error.code))
