@@ -33,25 +33,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from signsvc.errors import Message
+from signsvc.names import Indication
+from signsvc.names import SubIndication as Sub
 
 from . import messages
 from .report import Messages, TimestampInfo, vn_time
 
-FAILURE_SUBINDICATIONS = frozenset({"FORMAT_FAILURE", "HASH_FAILURE", "SIG_CRYPTO_FAILURE",
-                                    "REVOKED", "NOT_YET_VALID"})
-_PROBLEM_MESSAGES = {
-    "NO_CERTIFICATE_CHAIN_FOUND": "untrusted",
-    "CHAIN_CONSTRAINTS_FAILURE": "chain_constraints",
-    "CERTIFICATE_CHAIN_GENERAL_FAILURE": "chain_failure",
-    "OUT_OF_BOUNDS_NO_POE": "expired",
-    "OUT_OF_BOUNDS_NOT_REVOKED": "expired",
-    "EXPIRED": "expired",
-    "NOT_YET_VALID": "not_yet_valid",
-    "CRYPTO_CONSTRAINTS_FAILURE": "crypto_constraints",
-    "CRYPTO_CONSTRAINTS_FAILURE_NO_POE": "crypto_constraints",
-    "NO_POE": "no_poe",
-    "NO_SIGNING_CERTIFICATE_FOUND": "no_signing_certificate",
-    "SIG_CRYPTO_FAILURE": "crypto_failure",
+PASSED, FAILED = Indication.TOTAL_PASSED, Indication.TOTAL_FAILED
+INDETERMINATE = Indication.INDETERMINATE
+
+FAILURE_SUBINDICATIONS = frozenset({Sub.FORMAT_FAILURE, Sub.HASH_FAILURE, Sub.SIG_CRYPTO_FAILURE,
+                                    Sub.REVOKED, Sub.NOT_YET_VALID})
+_PROBLEM_MESSAGES: dict[str, str] = {
+    Sub.NO_CERTIFICATE_CHAIN_FOUND: "untrusted",
+    Sub.CHAIN_CONSTRAINTS_FAILURE: "chain_constraints",
+    Sub.CERTIFICATE_CHAIN_GENERAL_FAILURE: "chain_failure",
+    Sub.OUT_OF_BOUNDS_NO_POE: "expired",
+    Sub.OUT_OF_BOUNDS_NOT_REVOKED: "expired",
+    Sub.EXPIRED: "expired",
+    Sub.NOT_YET_VALID: "not_yet_valid",
+    Sub.CRYPTO_CONSTRAINTS_FAILURE: "crypto_constraints",
+    Sub.CRYPTO_CONSTRAINTS_FAILURE_NO_POE: "crypto_constraints",
+    Sub.NO_POE: "no_poe",
+    Sub.NO_SIGNING_CERTIFICATE_FOUND: "no_signing_certificate",
+    Sub.SIG_CRYPTO_FAILURE: "crypto_failure",
 }
 _MODIFICATION_MESSAGES = {"form_filling": "modified_form_filling",
                           "annotations": "modified_annotations", "other": "modified_other"}
@@ -105,60 +110,61 @@ def _best_time(facts: Facts) -> datetime | None:
 def _revoked(facts: Facts) -> tuple[str, str | None, Message]:
     date = vn_time(facts.revoked_at) or "?"
     if facts.ca_revoked:
-        return "INDETERMINATE", "REVOKED_CA_NO_POE", messages.revocation_text(
+        return INDETERMINATE, Sub.REVOKED_CA_NO_POE, messages.revocation_text(
             "ca_revoked", date=date, reason=facts.revocation_reason)
     best = _best_time(facts)
     if best is not None and facts.revoked_at is not None and best >= facts.revoked_at:
-        return "TOTAL-FAILED", "REVOKED", messages.revocation_text(
+        return FAILED, Sub.REVOKED, messages.revocation_text(
             "revoked", date=date, reason=facts.revocation_reason)
-    return "INDETERMINATE", "REVOKED_NO_POE", messages.revocation_text(
+    return INDETERMINATE, Sub.REVOKED_NO_POE, messages.revocation_text(
         "revoked_no_poe", date=date, reason=facts.revocation_reason)
 
 
 def _conclusion(facts: Facts) -> tuple[str, str | None, Message | None]:
     if facts.parse_failure is not None:
-        return "TOTAL-FAILED", "FORMAT_FAILURE", messages.text("format_failure", reason=facts.parse_failure)
+        return FAILED, Sub.FORMAT_FAILURE, messages.text("format_failure",
+                                                          reason=facts.parse_failure)
     if facts.unsupported is not None:
-        return "INDETERMINATE", facts.sub_indication_hint or "GENERIC", facts.unsupported
+        return INDETERMINATE, facts.sub_indication_hint or Sub.GENERIC, facts.unsupported
     if facts.processing_error is not None:
-        hint = facts.sub_indication_hint or "GENERIC"
-        status = "TOTAL-FAILED" if hint in FAILURE_SUBINDICATIONS else "INDETERMINATE"
-        if hint == "FORMAT_FAILURE" and facts.intact:
-            status = "INDETERMINATE"  # a structure pyHanko refuses, over content shown unchanged
+        hint = facts.sub_indication_hint or Sub.GENERIC
+        status = FAILED if hint in FAILURE_SUBINDICATIONS else INDETERMINATE
+        if hint == Sub.FORMAT_FAILURE and facts.intact:
+            status = INDETERMINATE  # a structure pyHanko refuses, over content shown unchanged
         key = _PROBLEM_MESSAGES.get(hint)
         msg = messages.text(key) if key else messages.text("processing_error", reason=facts.processing_error)
         return status, hint, msg
     if not facts.intact:
-        return "TOTAL-FAILED", "HASH_FAILURE", messages.text("hash_failure")
+        return FAILED, Sub.HASH_FAILURE, messages.text("hash_failure")
     if not facts.valid:
-        return "TOTAL-FAILED", "SIG_CRYPTO_FAILURE", messages.text("crypto_failure")
+        return FAILED, Sub.SIG_CRYPTO_FAILURE, messages.text("crypto_failure")
     forbidden = _forbidden_change(facts)
     if forbidden is not None:
         if facts.cap is not None:
-            return "INDETERMINATE", facts.cap[0], facts.cap[1]
-        return "TOTAL-FAILED", "FORMAT_FAILURE", forbidden
+            return INDETERMINATE, facts.cap[0], facts.cap[1]
+        return FAILED, Sub.FORMAT_FAILURE, forbidden
     if facts.revocation == "revoked":
         return _revoked(facts)
     if facts.cap is not None:
-        return "INDETERMINATE", facts.cap[0], facts.cap[1]
+        return INDETERMINATE, facts.cap[0], facts.cap[1]
     if facts.problem is not None:
-        status = "TOTAL-FAILED" if facts.problem in FAILURE_SUBINDICATIONS else "INDETERMINATE"
-        if facts.problem == "TRY_LATER":
+        status = FAILED if facts.problem in FAILURE_SUBINDICATIONS else INDETERMINATE
+        if facts.problem == Sub.TRY_LATER:
             key = "revocation_not_checked" if facts.revocation == "not_checked" else "revocation_unknown"
             return status, facts.problem, messages.text(key)
         key = _PROBLEM_MESSAGES.get(facts.problem)
         msg = messages.text(key) if key else messages.text("generic_indeterminate", reason=facts.problem)
         return status, facts.problem, msg
     if facts.revocation == "unknown":
-        return "INDETERMINATE", "TRY_LATER", messages.text("revocation_unknown")
+        return INDETERMINATE, Sub.TRY_LATER, messages.text("revocation_unknown")
     ts = facts.timestamp
     if ts is not None and not (ts.intact and ts.signature_valid):
-        return "INDETERMINATE", "SIG_CONSTRAINTS_FAILURE", messages.text("timestamp_invalid")
+        return INDETERMINATE, Sub.SIG_CONSTRAINTS_FAILURE, messages.text("timestamp_invalid")
     if ts is not None and not ts.trusted:
-        return "INDETERMINATE", "SIG_CONSTRAINTS_FAILURE", messages.text("timestamp_untrusted")
+        return INDETERMINATE, Sub.SIG_CONSTRAINTS_FAILURE, messages.text("timestamp_untrusted")
     if facts.modifications == "other":  # not classified, and not shown to be forbidden
-        return "INDETERMINATE", "FORMAT_FAILURE", messages.text("modified_other")
-    return "TOTAL-PASSED", None, None
+        return INDETERMINATE, Sub.FORMAT_FAILURE, messages.text("modified_other")
+    return PASSED, None, None
 
 
 _WHAT = {"form_filling": ("điền biểu mẫu", "form filling"), "annotations": ("thêm chú thích", "annotations"),
@@ -196,7 +202,7 @@ def decide(facts: Facts) -> Decision:
     """The indication, sub-indication, messages and flags for one signature."""
     indication, sub, main = _conclusion(facts)
     found: list[Message] = []
-    if indication == "TOTAL-PASSED":
+    if indication == PASSED:
         untouched = facts.modifications in ("none", "form_filling") and not facts.trailing_data
         found.append(messages.text("passed" if untouched else "signature_ok"))
     elif main is not None:
@@ -212,7 +218,7 @@ def decide(facts: Facts) -> Decision:
         flags.append("RevokedAfterSigning")
         found.append(messages.revocation_text("revoked_after_signing", date=vn_time(facts.revoked_later_at) or "?",
                                               reason=facts.revoked_later_reason))
-    if facts.revocation == "not_checked" and indication == "TOTAL-PASSED":
+    if facts.revocation == "not_checked" and indication == PASSED:
         found.append(messages.text("revocation_not_checked"))
     if facts.weaknesses:
         flags.append("WeakAlgorithm")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from signsvc.names import Indication, Verdict
+
 from .report import DocumentTimestampReport, SignatureReport
 
 
@@ -24,12 +26,12 @@ def document_verdict(signatures: Sequence[SignatureReport],
     """The document verdict (see the module table); ``invalid`` only with a TOTAL-FAILED,
     ``valid`` only when every signature and document timestamp is TOTAL-PASSED."""
     if not signatures:
-        return "unsigned"
+        return Verdict.UNSIGNED
     indications = [s.indication for s in signatures] + [t.indication for t in document_timestamps]
-    if "TOTAL-FAILED" in indications:
-        return "invalid"
-    if any(i != "TOTAL-PASSED" for i in indications):
-        return "indeterminate"
+    if Indication.TOTAL_FAILED in indications:
+        return Verdict.INVALID
+    if any(i != Indication.TOTAL_PASSED for i in indications):
+        return Verdict.INDETERMINATE
     if any(s.modifications == "annotations" or s.trailing_data for s in signatures):
-        return "valid_modified_after"
-    return "valid"
+        return Verdict.VALID_MODIFIED_AFTER
+    return Verdict.VALID
