@@ -20,8 +20,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Iterator
 
 _DEADLINE: ContextVar[float | None] = ContextVar("signsvc_deadline", default=None)
 

@@ -9,12 +9,17 @@ import json
 import logging
 import sqlite3
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from signsvc.adapters.audit_sqlite_guard import broken_error, read_meta
+from signsvc.adapters.audit_sqlite_guard import read_meta
 from signsvc.audit.events import AuditEvent, AuditRecord
 from signsvc.audit.keyed import (
-    ACKNOWLEDGED_ACTION, Anchor, SegmentResult, verify_record, verify_segment,
+    ACKNOWLEDGED_ACTION,
+    Anchor,
+    SegmentResult,
+    verify_record,
+    verify_segment,
 )
 from signsvc.errors import AuditUnavailable, Message
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from asn1crypto import x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext

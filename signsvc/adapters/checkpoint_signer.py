@@ -19,17 +19,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from datetime import timezone
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC
+from typing import Any
 
 from asn1crypto import cms, x509
+from cryptography.hazmat.primitives import hashes
 from pyhanko.sign.validation.generic_cms import (
-    async_validate_detached_cms, validate_tst_signed_data,
+    async_validate_detached_cms,
+    validate_tst_signed_data,
 )
 from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
-from cryptography.hazmat.primitives import hashes
 
 from signsvc.audit.checkpoints import SignatureCheck
 from signsvc.audit.events import format_time
@@ -74,7 +76,7 @@ def _signed_data(der: bytes, what: str) -> cms.SignedData:
     if info["content_type"].native != "signed_data":
         raise ValueError(f"the {what} is not a CMS SignedData")
     content = info["content"]
-    content.native  # parse everything now: damage is reported here, not half-way
+    _ = content.native  # parse everything now: damage is reported here, not half-way
     return content
 
 
@@ -117,7 +119,7 @@ class CheckpointChecker:
                                                    lambda algo: _digest(payload, algo))
         ts = TimestampSignatureStatus(**ts_kwargs)
         tsa = ts.signing_cert.subject.human_friendly if ts.signing_cert else None
-        ts_time = format_time(ts.timestamp.astimezone(timezone.utc))
+        ts_time = format_time(ts.timestamp.astimezone(UTC))
         if not ts.intact:
             return SignatureCheck(False, "the time-stamp token does not cover this checkpoint",
                                   timestamp_time=ts_time, tsa_subject=tsa)
@@ -153,7 +155,7 @@ def certificates_of(ders: Sequence[bytes]) -> list[x509.Certificate]:
     for der in ders:
         try:
             cert = x509.Certificate.load(der)
-            cert.native
+            _ = cert.native
         except ValueError:
             continue
         out.append(cert)

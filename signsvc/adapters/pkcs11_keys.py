@@ -25,7 +25,8 @@ import logging
 import queue
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pkcs11
 from asn1crypto import x509
@@ -35,11 +36,11 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.pkcs11 import select_pkcs11_signing_params
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signsvc.signing.cms_attributes import FastPadesAttributes
 from signsvc.adapters.software_keys import _certs_from_file
 from signsvc.errors import ConfigError, Message, SigningFailed, TokenUnavailable
 from signsvc.keys.model import CertificateInfo, KeyInfo, describe_public_key
 from signsvc.settings import KeySpec
+from signsvc.signing.cms_attributes import FastPadesAttributes
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +307,7 @@ class Pkcs11Key:
 
     # -- SigningKey -------------------------------------------------------------------
     @property
-    def signer(self) -> "PooledPkcs11Signer":
+    def signer(self) -> PooledPkcs11Signer:
         return self._signer
 
     @property

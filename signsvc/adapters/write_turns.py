@@ -14,7 +14,7 @@ import functools
 import os
 import threading
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 
 class WriteTurn:

@@ -133,7 +133,7 @@ class DocumentInfo:
     sha256: str
 
     @classmethod
-    def from_json(cls, value: Any) -> "DocumentInfo":
+    def from_json(cls, value: Any) -> DocumentInfo:
         if not isinstance(value, dict):
             raise ProtocolError("bad-request", "document must be an object")
         unknown = set(value) - {"title", "number", "sha256"}
@@ -163,7 +163,7 @@ class SignRequest:
     pss_salt_length: int | None = None
 
     @classmethod
-    def from_json(cls, value: Any) -> "SignRequest":
+    def from_json(cls, value: Any) -> SignRequest:
         """Validate a decoded JSON body; raises ``ProtocolError('bad-request')``."""
         if not isinstance(value, dict):
             raise ProtocolError("bad-request", "the body must be a JSON object")
@@ -225,7 +225,7 @@ class CertificateEntry:
                 "token_label": self.token_label}
 
     @classmethod
-    def from_json(cls, value: Any) -> "CertificateEntry":
+    def from_json(cls, value: Any) -> CertificateEntry:
         if not isinstance(value, dict) or value.get("key_algorithm") not in KEY_ALGORITHMS:
             raise ProtocolError("bad-request", "not a certificate entry")
         for field in ("subject", "serial", "token_label"):

@@ -25,8 +25,16 @@ from typing import Any
 from signsvc.agent.config import LOOPBACK, AgentConfig
 from signsvc.agent.pin import PinPrompter, SigningContext
 from signsvc.agent.protocol import (
-    ERRORS, MAX_REQUEST_BYTES, PATH_CERTIFICATES, PATH_SIGN, ProtocolError, SignRequest,
-    certificates_body, error_body, sign_response_body)
+    ERRORS,
+    MAX_REQUEST_BYTES,
+    PATH_CERTIFICATES,
+    PATH_SIGN,
+    ProtocolError,
+    SignRequest,
+    certificates_body,
+    error_body,
+    sign_response_body,
+)
 from signsvc.agent.token import Tokens, check_request
 
 log = logging.getLogger("signsvc.agent")
@@ -65,7 +73,7 @@ class AgentHandler(BaseHTTPRequestHandler):
     timeout = SOCKET_TIMEOUT
 
     # -- plumbing --------------------------------------------------------------------
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
 
     def _send(self, status: int, body: dict[str, Any] | None, origin: str | None = None,
@@ -121,7 +129,7 @@ class AgentHandler(BaseHTTPRequestHandler):
         return self.path.split("?", 1)[0]
 
     # -- methods ---------------------------------------------------------------------
-    def do_OPTIONS(self) -> None:  # noqa: N802 - stdlib naming
+    def do_OPTIONS(self) -> None:
         ok, origin = self._gate()
         if not ok:
             return
@@ -136,7 +144,7 @@ class AgentHandler(BaseHTTPRequestHandler):
             extra["Access-Control-Allow-Private-Network"] = "true"
         self._send(204, None, origin, extra)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         ok, origin = self._gate()
         if not ok:
             return
@@ -154,7 +162,7 @@ class AgentHandler(BaseHTTPRequestHandler):
             return
         self._send(200, certificates_body(entries), origin)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         ok, origin = self._gate()
         if not ok:
             return
@@ -183,10 +191,10 @@ class AgentHandler(BaseHTTPRequestHandler):
                  request.document.number, found.token.label)
         self._send(200, sign_response_body(signature), origin)
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._not_allowed()
 
-    do_DELETE = do_PATCH = do_HEAD = do_PUT  # noqa: N815
+    do_DELETE = do_PATCH = do_HEAD = do_PUT
 
     def _not_allowed(self) -> None:
         ok, origin = self._gate()

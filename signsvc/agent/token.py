@@ -20,8 +20,9 @@ import ctypes
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pkcs11
 from asn1crypto import algos, core
@@ -33,7 +34,13 @@ from pkcs11 import MGF, Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11e
 
 from signsvc.agent.config import TokenConfig
-from signsvc.agent.protocol import HASH_SIZES, KEY_ALGORITHM_FOR, CertificateEntry, ProtocolError, SignRequest
+from signsvc.agent.protocol import (
+    HASH_SIZES,
+    KEY_ALGORITHM_FOR,
+    CertificateEntry,
+    ProtocolError,
+    SignRequest,
+)
 
 log = logging.getLogger(__name__)
 

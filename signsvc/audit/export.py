@@ -25,12 +25,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from signsvc.audit.chain import GENESIS_HASH
 from signsvc.audit.checkpoints import (
-    Checkpoint, CheckpointSignatureChecker, Finding, LogVerification, SignedCheckpoint,
+    Checkpoint,
+    CheckpointSignatureChecker,
+    Finding,
+    LogVerification,
+    SignedCheckpoint,
     verify_log,
 )
 from signsvc.audit.events import AuditRecord
@@ -210,9 +215,9 @@ def verify_export(document: Mapping[str, Any],
                              detail="last_sequence in the export does not match its records"))
     if extra:
         log = _with(log, extra, ok=False)
-    anchored = since is None or any(
+    anchored = since is None or (any(
         cp.checkpoint.head_sequence == start_sequence - 1 for cp in checkpoints) and not any(
-        f.problem == "rewritten" and f.end_sequence == start_sequence - 1 for f in log.findings)
+        f.problem == "rewritten" and f.end_sequence == start_sequence - 1 for f in log.findings))
     return ExportVerification(log, anchored, log_first(raw_records), document.get("last_sequence"),
                               since, document.get("created"))
 

@@ -11,11 +11,16 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from signsvc.audit.checkpoints import (
-    CheckpointSignatureChecker, Finding, LogVerification, SignedCheckpoint, verify_log,
+    CheckpointSignatureChecker,
+    Finding,
+    LogVerification,
+    SignedCheckpoint,
+    verify_log,
 )
 from signsvc.audit.events import AuditRecord
 from signsvc.audit.keyed import MacCheck

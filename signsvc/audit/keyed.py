@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from signsvc.audit.chain import GENESIS_HASH, record_body
 from signsvc.audit.events import AuditRecord

@@ -5,8 +5,9 @@ Pure: no I/O. Works the same on records read from the store or from an export.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from signsvc.audit.chain import GENESIS_HASH, chain_hash, record_body
 from signsvc.audit.events import AuditRecord

@@ -23,7 +23,7 @@ class CertificateInfo:
     sha256: str
 
     @classmethod
-    def of(cls, cert: x509.Certificate) -> "CertificateInfo":
+    def of(cls, cert: x509.Certificate) -> CertificateInfo:
         subj = cert.subject.native
         return cls(
             subject=cert.subject.human_friendly,

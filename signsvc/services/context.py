@@ -14,5 +14,5 @@ class RequestContext:
     keys: tuple[str, ...] = ()
     session: str | None = None     # a page session's reference (never the id), audited
 
-    def with_client(self, name: str, role: str, keys: tuple[str, ...]) -> "RequestContext":
+    def with_client(self, name: str, role: str, keys: tuple[str, ...]) -> RequestContext:
         return RequestContext(self.request_id, name, role, self.client_address, keys)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from signsvc import errors
 from signsvc.audit.events import AuditEvent, AuditRecord
@@ -22,7 +23,11 @@ from signsvc.errors import Message
 from signsvc.keys.model import SigningKey
 from signsvc.policy.engine import Decision, Policy, evaluate
 from signsvc.policy.facts import (
-    CertificateFacts, DocumentSummary, PriorSignature, SigningFacts, Usage,
+    CertificateFacts,
+    DocumentSummary,
+    PriorSignature,
+    SigningFacts,
+    Usage,
 )
 from signsvc.policy.rules import CATALOGUE
 from signsvc.services.audit_service import AuditService
@@ -85,7 +90,7 @@ class PolicyStampedAudit(AuditService):
             return
         try:
             self.rates.observe(event, written)
-        except Exception:  # noqa: BLE001 - the record stands; a lost count is logged
+        except Exception:
             log.exception("rate counters not updated for request %s", event.request_id)
 
 
@@ -144,7 +149,7 @@ class PolicyService:
                  cert_status: Callable[[Any, Sequence[Any]], tuple[str, str]],
                  prior_signatures: Callable[[bytes], tuple[PriorSignature, ...]],
                  clock: ClockMonitor, digest: str = "sha256",
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
                  rates: RateLedger | None = None) -> None:
         self._holder = holder
         self._rates = rates   # exact counters; None: counted from the audit log (slow, racy)

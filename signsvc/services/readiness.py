@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from signsvc.errors import SignsvcError
 from signsvc.keys.registry import KeyRegistry
@@ -41,7 +41,7 @@ class ReadinessService:
         for name, fn in self._details.items():
             try:
                 details[name] = fn()
-            except Exception:  # noqa: BLE001 - the checks above say what failed
+            except Exception:
                 details[name] = None
         return Readiness(ready=all(v == "ok" for v in checks.values()), checks=checks,
                          details=details)

@@ -159,9 +159,8 @@ class SessionService:
                 appearance = appearance or AppearanceSpec(profile="text")
             visible = None
             if appearance is not None and self._images is not None:
-                from signsvc.signing.appearance.visible import plan_visible
-
                 from signsvc.signing.appearance.three_step import three_step_spec
+                from signsvc.signing.appearance.visible import plan_visible
 
                 # no time drawn unless it equals the signature's own (VS-8, VS-11)
                 spec = three_step_spec(self._images.resolve(appearance, f"official:{ctx.actor}"),
@@ -190,7 +189,7 @@ class SessionService:
                       else "failure", error_code=exc.code, **facts,
                       details={"document_id": document_id[:64], "step": "prepare"})
             raise
-        except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+        except Exception as exc:
             if isinstance(exc, TimeoutError) and deadline.expired():
                 raise self._timed_out(ctx, facts, {"document_id": str(document_id)[:64],
                                                    "step": "prepare"}) from None
@@ -331,7 +330,7 @@ class SessionService:
                   else "failure", error_code=exc.code, **facts,
                   details={"session": s.id[:16], "document_id": s.document_id, "step": "complete"})
             raise
-        except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+        except Exception as exc:
             if isinstance(exc, TimeoutError) and deadline.expired():
                 raise self._timed_out(ctx, facts, {"session": s.id[:16], "document_id": s.document_id,
                                                    "step": "complete"}) from None

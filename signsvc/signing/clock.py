@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class ClockMonitor:
@@ -18,7 +18,7 @@ class ClockMonitor:
         self._seen_at: datetime | None = None
 
     def observe(self, gen_time: datetime, local_time: datetime | None = None) -> float:
-        local_time = local_time or datetime.now(timezone.utc)
+        local_time = local_time or datetime.now(UTC)
         skew = (local_time - gen_time).total_seconds()
         with self._lock:
             self._skew, self._seen_at = skew, local_time

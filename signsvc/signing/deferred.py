@@ -34,11 +34,15 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signsvc.signing.cms_attributes import FastPadesAttributes
 from signsvc.errors import (
-    BadRequest, Message, SignatureInvalid, SigningFailed, TimestampUnavailable,
+    BadRequest,
+    Message,
+    SignatureInvalid,
+    SigningFailed,
+    TimestampUnavailable,
 )
 from signsvc.keys.model import describe_public_key
+from signsvc.signing.cms_attributes import FastPadesAttributes
 from signsvc.signing.pades import CMS_OVERHEAD, TIMESTAMP_ALLOWANCE
 from signsvc.signing.pdf_input import OpenedPdf
 

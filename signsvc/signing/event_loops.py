@@ -14,7 +14,8 @@ import atexit
 import contextlib
 import threading
 import weakref
-from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 _local = threading.local()

@@ -32,8 +32,9 @@ names) are cut to :data:`MAX_NAME` characters with non-printable characters repl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any, Iterator
+from typing import Any
 
 from pyhanko.pdf_utils import generic
 
@@ -85,7 +86,7 @@ def inspect_pdf(reader, *, size: int, strict: bool, max_pages: int = 100_000) ->
         for step in (w.catalog_actions, w.names, w.pages, w.acroform, w.outlines):
             try:
                 step(root)
-            except Exception:  # noqa: BLE001 - a malformed part is skipped, the rest inspected
+            except Exception:
                 pass
         pages = max(w.page_count, w.declared_pages(root))
         xfa = w.xfa
@@ -146,7 +147,7 @@ class _Walk:
                 raw = raw.get_pdf_handler().get_object(raw.reference)
                 hops += 1
             return raw
-        except Exception:  # noqa: BLE001 - unreadable objects are skipped
+        except Exception:
             return None
 
     @staticmethod
@@ -157,7 +158,7 @@ class _Walk:
                 if not isinstance(raw, generic.IndirectObject):
                     return raw
                 raw = raw.get_pdf_handler().get_object(raw.reference)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         return None
 
@@ -166,7 +167,7 @@ class _Walk:
         """The raw (undereferenced) entry ``key`` of a dict or array, or None."""
         try:
             value = container.raw_get(key)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return None
         return None if isinstance(value, generic.NullObject) else value
 
@@ -194,7 +195,7 @@ class _Walk:
     def root(self, reader: Any) -> generic.DictionaryObject | None:
         try:
             root = self.node(reader.trailer_view.raw_get("/Root"), "catalog")
-        except Exception:  # noqa: BLE001
+        except Exception:
             return None
         return root if isinstance(root, generic.DictionaryObject) else None
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from asn1crypto import x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -41,7 +41,12 @@ from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.path import ValidationPath
 
 from signsvc.errors import (
-    EncryptedPdf, MalformedPdf, Message, NotSigned, RevocationUnavailable, SignatureNotExtendable,
+    EncryptedPdf,
+    MalformedPdf,
+    Message,
+    NotSigned,
+    RevocationUnavailable,
+    SignatureNotExtendable,
     TimestampUnavailable,
 )
 
@@ -68,8 +73,8 @@ def _fail_from(exc: Exception, who: tuple[str, str]) -> Exception:
         return SignatureNotExtendable(Message(
             f"Chứng thư số của {who[0]} đã bị thu hồi.", f"The certificate of {who[1]} was revoked."),
             reason="revoked")
-    if isinstance(exc, cv_errors.InsufficientRevinfoError) \
-            or isinstance(exc, (cv_errors.OCSPFetchError, cv_errors.CRLFetchError)):
+    if isinstance(exc, (cv_errors.InsufficientRevinfoError, cv_errors.OCSPFetchError,
+                        cv_errors.CRLFetchError)):
         return RevocationUnavailable(Message(
             f"Không lấy được thông tin thu hồi (OCSP/CRL) cho {who[0]}; không có tài liệu nào được trả về.",
             f"No revocation information (OCSP/CRL) could be obtained for {who[1]}; "

@@ -23,16 +23,21 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from signsvc.errors import (
-    BadRequest, MalformedPdf, Message, SignsvcError, SigningFailed, TimestampUnavailable,
+    BadRequest,
+    MalformedPdf,
+    Message,
+    SigningFailed,
+    SignsvcError,
+    TimestampUnavailable,
 )
 from signsvc.keys.model import CertificateInfo, SigningKey
 from signsvc.settings import LEVELS
 from signsvc.settings.model import AppearanceSettings
+from signsvc.signing import event_loops
 from signsvc.signing.appearance.spec import AppearanceSpec
 from signsvc.signing.appearance.visible import plan_visible
 from signsvc.signing.appearance.words import PageWords
 from signsvc.signing.clock import ClockMonitor
-from signsvc.signing import event_loops
 from signsvc.signing.ltv import LONG_TERM, Fallback, LtvBuilder, complete_levels, plan_levels
 from signsvc.signing.pdf_input import OpenedPdf, fully_readable
 

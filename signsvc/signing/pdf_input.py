@@ -94,7 +94,7 @@ def read_pdf(data: bytes, *, lenient: bool = True) -> ReadPdf:
             check_catalog(reader)
     except SignsvcError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the boundary: any parser failure is "cannot read"
+    except Exception as exc:
         raise _malformed(exc, "read") from None
     return ReadPdf(reader=reader, strict=strict, encrypted=encrypted)
 
@@ -109,7 +109,7 @@ def check_catalog(reader: PdfFileReader) -> None:
             _ = reader.root  # pyHanko asserts the same; make sure it agrees
     except SignsvcError:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _malformed(exc, "catalog") from None
     if not ok:
         raise MalformedPdf()
@@ -156,7 +156,7 @@ def count_pages(reader: PdfFileReader, max_pages: int = DEFAULT_MAX_PAGES) -> in
         return count
     except SignsvcError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the boundary
+    except Exception as exc:
         raise _malformed(exc, "page tree") from None
 
 
@@ -179,7 +179,7 @@ def open_for_signing(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> OpenedP
         writer = IncrementalPdfFileWriter.from_reader(read.reader)
     except SignsvcError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the boundary
+    except Exception as exc:
         raise _malformed(exc, "writer") from None
     pages = count_pages(read.reader, max_pages)
     if pages < 1:
@@ -200,7 +200,7 @@ def fully_readable(reader: PdfFileReader, max_objects: int = 100_000) -> bool:
                 return False
         for ref in refs:
             reader.get_object(ref)
-    except Exception:  # noqa: BLE001 - any parser error: not readable
+    except Exception:
         return False
     return True
 
@@ -213,7 +213,7 @@ def revisions_and_signatures(data: bytes) -> tuple[int, int]:
         return reader.xrefs.total_revisions, len(reader.embedded_signatures)
     except SignsvcError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the boundary
+    except Exception as exc:
         raise _malformed(exc, "signatures") from None
 
 
@@ -224,7 +224,7 @@ def signer_certificate_policies(data: bytes) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     try:
         signatures = read_pdf(data).reader.embedded_signatures
-    except Exception:  # noqa: BLE001 - nothing to say about an unreadable file
+    except Exception:
         return out
     for sig in signatures:
         try:
@@ -232,7 +232,7 @@ def signer_certificate_policies(data: bytes) -> dict[str, frozenset[str]]:
             policies = cert.certificate_policies_value
             out[cert.sha256.hex()] = frozenset(
                 p["policy_identifier"].dotted for p in policies) if policies else frozenset()
-        except Exception:  # noqa: BLE001 - a garbled CMS: not a personal signature
+        except Exception:
             continue
     return out
 
@@ -289,6 +289,6 @@ def update_only_adds_signatures(data: bytes, base_revisions: int) -> bool:
                     if new_obj.get("/Subtype") not in (None, "/Widget", "/Form", "/Type0", "/CIDFontType2",
                                                        "/TrueType", "/Type1"):
                         return False
-    except Exception:  # noqa: BLE001 - any surprise in an untrusted file means "no"
+    except Exception:
         return False
     return True

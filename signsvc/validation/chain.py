@@ -109,7 +109,8 @@ def certificate_revocation(cert: x509.Certificate, data: RevocationData) -> str:
     return "not_checked"
 
 
-def from_path(path: ValidationPath, data: RevocationData, *, leaf_revoked: bool = False) -> tuple[ChainCertificate, ...]:
+def from_path(path: ValidationPath, data: RevocationData, *,
+              leaf_revoked: bool = False) -> tuple[ChainCertificate, ...]:
     """The path pyHanko built, signer first, its anchor marked (when the anchor is a
     certificate). ``leaf_revoked``: pyHanko found the signer's certificate revoked."""
     anchor = getattr(path.trust_anchor.authority, "certificate", None)

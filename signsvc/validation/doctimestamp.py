@@ -18,9 +18,9 @@ from . import messages
 from .chain import cms_certificates
 from .context import TrustSetup
 from .diff.policy import DIFF_POLICY
+from .integrity import DocumentFacts, integrity_of, range_past_end
 from .pdfread import SignatureEntry
 from .report import DocumentTimestampReport, Messages, TimestampInfo
-from .integrity import DocumentFacts, integrity_of, range_past_end
 from .signature import status_chain, timestamp_info
 
 logger = logging.getLogger(__name__)

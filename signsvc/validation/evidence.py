@@ -16,7 +16,11 @@ from asn1crypto import cms, crl, ocsp, x509
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.general import MultivaluedAttributeError, NonexistentAttributeError, find_unique_cms_attribute
+from pyhanko.sign.general import (
+    MultivaluedAttributeError,
+    NonexistentAttributeError,
+    find_unique_cms_attribute,
+)
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
@@ -44,7 +48,7 @@ def _load_all(refs, loader, purpose: DecodePurpose) -> tuple[tuple, int]:
     for ref in refs:
         try:
             item = loader(ref.get_object().read_data(purpose))
-            item.native  # parse now: a broken entry is skipped here, not at validation time
+            _ = item.native  # parse now: a broken entry is skipped here, not at validation time
             loaded.append(item)
         except PdfDecodeLimitError as exc:
             logger.warning("skipping DSS entry %r beyond the decoding limits: %s", ref, exc)

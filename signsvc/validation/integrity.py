@@ -64,7 +64,7 @@ def range_end(entry: SignatureEntry) -> int | None:
         return None
 
 
-def range_past_end(entry: SignatureEntry, doc: "DocumentFacts") -> bool:
+def range_past_end(entry: SignatureEntry, doc: DocumentFacts) -> bool:
     """The /ByteRange reaches past the end of the upload: signed bytes are missing."""
     end = range_end(entry)
     return end is not None and end > len(doc.data)

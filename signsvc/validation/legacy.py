@@ -73,7 +73,8 @@ def _x509(sig: generic.DictionaryObject, digest: bytes) -> LegacyResult:
     algorithm = AlgorithmInfo(digest="sha1", signature="rsassa_pkcs1v15", padding="PKCS#1 v1.5")
     public_key = load_der_public_key(cert.public_key.dump())
     if not isinstance(public_key, rsa.RSAPublicKey):
-        return LegacyResult(cert=cert, algorithm=algorithm, unsupported=f"adbe.x509.rsa_sha1 / {cert.public_key.algorithm}")
+        return LegacyResult(cert=cert, algorithm=algorithm,
+                            unsupported=f"adbe.x509.rsa_sha1 / {cert.public_key.algorithm}")
     signed_digest = _pkcs1_digest(public_key, value)
     if signed_digest is None:
         return LegacyResult(intact=False, valid=False, cert=cert, algorithm=algorithm, value_broken=True)

@@ -16,7 +16,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
-from signsvc.errors import EncryptedPdf, MalformedPdf, Message, NotAPdf, SignsvcError
+from signsvc.errors import EncryptedPdf, MalformedPdf, Message, SignsvcError
 
 logger = logging.getLogger(__name__)
 

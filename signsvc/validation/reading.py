@@ -97,7 +97,7 @@ def hidden_objects(reader: PdfFileReader, data: bytes, entries: list[SignatureEn
     ends = []
     for e in entries:
         try:
-            a, b, c, d = (int(x) for x in e.sig_object["/ByteRange"])
+            _a, _b, c, d = (int(x) for x in e.sig_object["/ByteRange"])
             ends.append(c + d)
         except (KeyError, ValueError, TypeError):
             continue

@@ -8,7 +8,7 @@ ISO-8601 in Vietnam time (``+07:00``), serial numbers are lower-case hex strings
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
@@ -29,7 +29,7 @@ def vn_time(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VIETNAM_TIME).isoformat(timespec="seconds")
 
 

@@ -18,10 +18,10 @@ from datetime import datetime
 from asn1crypto import cms, x509
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pyhanko.pdf_utils import generic
-from pyhanko.sign.general import find_unique_cms_attribute
-from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.sign.diff_analysis.policy_api import SuspiciousModification
+from pyhanko.sign.general import find_unique_cms_attribute
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus
@@ -29,13 +29,19 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
 from . import algorithms, certinfo, legacy, messages, revocation
-from .cmsform import signed_attributes_not_der
 from .chain import RevocationData, chain_of, cms_certificates, timestamp_token_certificates
+from .cmsform import signed_attributes_not_der
 from .context import SIGNER_KEY_USAGE, TrustSetup
 from .decision import Facts, decide
 from .diff.policy import policy_for
 from .evidence import Evidence, signature_evidence
-from .integrity import DocumentFacts, Integrity, integrity_of, integrity_without_status, range_past_end
+from .integrity import (
+    DocumentFacts,
+    Integrity,
+    integrity_of,
+    integrity_without_status,
+    range_past_end,
+)
 from .pdfread import SignatureEntry
 from .report import AlgorithmInfo, ChainCertificate, SignatureReport, TimestampInfo
 

@@ -108,7 +108,7 @@ def _read_file(file: Path) -> list[x509.Certificate]:
             ders = [raw]
         certs = [x509.Certificate.load(der) for der in ders]
         for cert in certs:
-            cert.native  # force a full parse so that garbage fails here, not later
+            _ = cert.native  # force a full parse so that garbage fails here, not later
             _ = cert.sha256
     except (ValueError, TypeError, KeyError) as exc:
         raise _bad_file(file, "không phải chứng thư X.509 hợp lệ (PEM hoặc DER).",

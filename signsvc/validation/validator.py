@@ -15,25 +15,24 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pyhanko_certvalidator.fetchers import FetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
 from signsvc import deadline
-from signsvc.signing import event_loops
-
 from signsvc.errors import MalformedPdf
+from signsvc.signing import event_loops
 
 from . import messages, speedups
 from .context import TrustSetup
 from .doctimestamp import check_document_timestamp
 from .evidence import document_evidence
+from .integrity import DocumentFacts
 from .reading import open_for_validation
 from .report import DocumentInfo, Messages, SignatureReport, ValidationReport
 from .revisions.ranges import byte_range, covered_revision, revision_ends
 from .revisions.view import revision_view
-from .integrity import DocumentFacts
 from .signature import check_signature
 from .trust import TrustAnchors
 from .verdict import document_verdict
@@ -84,7 +83,7 @@ class PdfValidator:
 
     async def avalidate(self, data: bytes) -> ValidationReport:
         """``validate`` for callers that already run an event loop."""
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         opened = open_for_validation(data)
         reader, entries = opened.reader, opened.entries
         evidence = document_evidence(reader)

@@ -74,7 +74,7 @@ def _audit_unexpected(error: BaseException) -> SignsvcError:
                      "exception": type(error).__name__[:128]}))
     except SignsvcError as audit_error:  # AuditUnavailable: the answer says so
         return audit_error
-    except Exception:  # noqa: BLE001 - the audit log itself failed unexpectedly
+    except Exception:
         log.exception("could not audit the failure of request %s", request_id)
         return errors.AuditUnavailable()
     return errors.UnexpectedError(request_id=request_id)

@@ -28,7 +28,7 @@ class BoundedSpool:
     ``bound`` bytes raises ``RequestEntityTooLarge`` (413) and nothing more is stored."""
 
     def __init__(self, bound: int | None) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile("w+b")
+        self._file: IO[bytes] = tempfile.TemporaryFile("w+b")  # noqa: SIM115 -- closed by close()
         self._bound = bound
         self._written = 0
 
@@ -44,7 +44,7 @@ class BoundedSpool:
     def __iter__(self):
         return iter(self._file)
 
-    def __enter__(self) -> "BoundedSpool":
+    def __enter__(self) -> BoundedSpool:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -7,8 +7,8 @@ check against the rules (VS-2 … VS-7, VS-11).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from signsvc.errors import Message
 from signsvc.signing.appearance.errors import AppearanceError

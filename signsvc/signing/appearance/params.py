@@ -20,7 +20,12 @@ import math
 
 from signsvc.errors import BadRequest, Message
 from signsvc.signing.appearance.spec import (
-    COPY_KINDS, PROFILES, TEXT_LINES, AppearanceSpec, Placement, nfc,
+    COPY_KINDS,
+    PROFILES,
+    TEXT_LINES,
+    AppearanceSpec,
+    Placement,
+    nfc,
 )
 
 APPEARANCE_PARAMS = frozenset({

@@ -194,7 +194,7 @@ def _find_image_cm(stream, data: bytes):
     if m:
         return tuple(float(v) for v in m.groups())
     # pyHanko wraps the stamp in a form XObject: look one level down
-    for name, xobj in stream.get("/Resources", {}).get("/XObject", {}).items():
+    for xobj in stream.get("/Resources", {}).get("/XObject", {}).values():
         obj = xobj.get_object()
         if obj.get("/Subtype") == "/Form":
             found = _find_image_cm(obj, obj.data)

@@ -59,7 +59,7 @@ class AppearanceSpec:
     #: taken from an HTTP request. None: now.
     signing_time: datetime | None = None
 
-    def with_image(self, ref: ImageRef) -> "AppearanceSpec":
+    def with_image(self, ref: ImageRef) -> AppearanceSpec:
         return replace(self, resolved_image=ref)
 
 

@@ -7,12 +7,12 @@ import re
 import zlib
 from dataclasses import dataclass
 
-from pyhanko.pdf_utils import content, generic, layout as pdf_layout
+from pyhanko.pdf_utils import content, generic
+from pyhanko.pdf_utils import layout as pdf_layout
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.stamp.base import BaseStamp, BaseStampStyle
 
 from signsvc.errors import Message
-from signsvc.settings.model import AppearanceSettings
 from signsvc.signing.appearance.errors import AppearanceError
 from signsvc.signing.appearance.fonts import font_engine
 from signsvc.signing.appearance.layout import Layout
@@ -40,7 +40,7 @@ class DecreeStampStyle(BaseStampStyle):
     image: PngImage | None = None
     border_width: int = 0
 
-    def create_stamp(self, writer, box, text_params) -> "DecreeStamp":
+    def create_stamp(self, writer, box, text_params) -> DecreeStamp:
         return DecreeStamp(writer, self, box)
 
 

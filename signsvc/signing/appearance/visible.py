@@ -17,7 +17,13 @@ from signsvc.signing.appearance import png
 from signsvc.signing.appearance.errors import AppearanceError, placement_error
 from signsvc.signing.appearance.fonts import Measurer
 from signsvc.signing.appearance.spec import (
-    COPY_KINDS, CORNER_PROFILES, AppearanceSpec, iso_vn, nfc, signing_time_now, vgca_time,
+    COPY_KINDS,
+    CORNER_PROFILES,
+    AppearanceSpec,
+    iso_vn,
+    nfc,
+    signing_time_now,
+    vgca_time,
 )
 from signsvc.signing.appearance.stamp import DecreeStampStyle, rgb
 from signsvc.signing.appearance.words import PageWords

@@ -6,8 +6,8 @@ The domain never runs a text extractor itself; the composition root hands a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
