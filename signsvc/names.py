@@ -24,8 +24,11 @@ class PadesLevel(StrEnum):
 
 #: every PAdES level, lowest first (settings, request parameters, ``--level``)
 PADES_LEVELS: tuple[PadesLevel, ...] = tuple(PadesLevel)
-#: the levels an existing signature can be extended to (``/v1/extend``, ``signsvc extend``)
-EXTEND_LEVELS: tuple[PadesLevel, ...] = (PadesLevel.B_LT, PadesLevel.B_LTA)
+#: the levels with a trusted timestamp over the signature (B-T and up)
+TIMESTAMPED_LEVELS: tuple[PadesLevel, ...] = (PadesLevel.B_T, PadesLevel.B_LT, PadesLevel.B_LTA)
+#: the long-term levels (validation data embedded): those an existing signature can be
+#: extended to (``/v1/extend``, ``signsvc extend``)
+LONG_TERM_LEVELS: tuple[PadesLevel, ...] = (PadesLevel.B_LT, PadesLevel.B_LTA)
 
 
 class Role(StrEnum):
