@@ -19,8 +19,10 @@ from typing import Any
 from signsvc import errors
 from signsvc.audit.events import AuditEvent, AuditRecord
 from signsvc.audit.ports import AuditStore
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message
 from signsvc.keys.model import SigningKey
+from signsvc.names import AuditOutcome
 from signsvc.policy.engine import Decision, Policy, evaluate
 from signsvc.policy.facts import (
     CertificateFacts,
@@ -37,7 +39,7 @@ from signsvc.services.rate_limits import RateLedger
 from signsvc.signing.clock import ClockMonitor
 from signsvc.signing.pdf_input import OpenedPdf
 
-SIGNED_ACTION = "signing:document:signed"
+SIGNED_ACTION = AuditTag.SIGNING_DOCUMENT_SIGNED
 #: the error a denying rule raises, by the rule's code (403 policy-denied otherwise)
 _RULE_ERRORS = {"seal-before-official": errors.SealBeforeOfficial,
                 "key-not-permitted": errors.KeyNotPermitted,
@@ -278,7 +280,8 @@ class PolicyService:
         for name, value in list(denied.evaluated.items())[:10]:
             detail[f"fact_{name}"] = value if isinstance(value, (str, int, bool)) or value is None \
                 else str(value)[:500]
-        audit(self._audit, ctx, "policy:rule:denied", "denied", error_code=spec.code,
+        audit(self._audit, ctx, AuditTag.POLICY_RULE_DENIED, AuditOutcome.DENIED,
+              error_code=spec.code,
               key_id=facts.key_id, level=facts.level,
               input_sha256=None, certificate_sha256=facts.certificate.sha256,
               certificate_serial=None, details=detail)

@@ -25,8 +25,11 @@ from typing import Any
 from asn1crypto import x509
 
 from signsvc import deadline, errors
+from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message, SignsvcError
 from signsvc.keys.model import CertificateInfo, KeyInfo, describe_public_key
+from signsvc.names import LONG_TERM_LEVELS, AuditOutcome
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -38,9 +41,9 @@ from signsvc.sessions.model import StoredDocument, StoredSession
 from signsvc.signing import deferred
 from signsvc.signing.pdf_input import open_for_signing
 
-ASSIGNERS = ("portal", "clerk", "admin")
-SIGNERS = ("official", "clerk")
-LONG_TERM = ("B-LT", "B-LTA")
+ASSIGNERS = roles_for(Permission.ASSIGN_DOCUMENT)
+SIGNERS = roles_for(Permission.SIGN_IN_SESSION)
+LONG_TERM = LONG_TERM_LEVELS
 #: what the official's agent may report when step 2 failed (signsvc.agent.protocol.ERRORS)
 AGENT_FAILURES = ("pin-incorrect", "pin-cancelled", "pin-locked", "token-not-present",
                   "certificate-not-found", "token-failed")
@@ -185,8 +188,9 @@ class SessionService:
                 raise self._timed_out(ctx, facts, {"document_id": str(document_id)[:64],
                                                    "step": "prepare"}) from None
             if "rule" not in exc.extra:
-                audit(self._audit, ctx, "signing:session:rejected", "denied" if exc.status < 500
-                      else "failure", error_code=exc.code, **facts,
+                audit(self._audit, ctx, AuditTag.SIGNING_SESSION_REJECTED,
+                      AuditOutcome.DENIED if exc.status < 500
+                      else AuditOutcome.FAILURE, error_code=exc.code, **facts,
                       details={"document_id": document_id[:64], "step": "prepare"})
             raise
         except Exception as exc:
@@ -194,11 +198,12 @@ class SessionService:
                 raise self._timed_out(ctx, facts, {"document_id": str(document_id)[:64],
                                                    "step": "prepare"}) from None
             if unreadable(pdf):  # the library tripped over the document: 422, as any bad input
-                audit(self._audit, ctx, "signing:session:rejected", "denied",
+                audit(self._audit, ctx, AuditTag.SIGNING_SESSION_REJECTED, AuditOutcome.DENIED,
                       error_code=errors.MalformedPdf.code, **facts,
                       details={"document_id": str(document_id)[:64], "step": "prepare"})
                 raise errors.MalformedPdf() from None
-            raise audit_unexpected(self._audit, ctx, "signing:session:rejected", exc, **facts,
+            raise audit_unexpected(self._audit, ctx, AuditTag.SIGNING_SESSION_REJECTED,
+                                   exc, **facts,
                                    details={"document_id": str(document_id)[:64],
                                             "step": "prepare"}) from None
         now = self._now()
@@ -213,7 +218,7 @@ class SessionService:
             mechanism=prepared.mechanism, state="prepared", created_at=iso(now),
             expires_at=iso(now + timedelta(seconds=self._ttl)), result_sha256=None)
         self._store.add_session(session)
-        audit(self._audit, ctx, "signing:session:prepared", "success", **facts,
+        audit(self._audit, ctx, AuditTag.SIGNING_SESSION_PREPARED, AuditOutcome.SUCCESS, **facts,
               details={"session": session.id[:16], "document_id": doc.id,
                        "hash_to_sign": prepared.hash_to_sign.hex(), **look,
                        **decision_audit_details(decision)})
@@ -232,7 +237,7 @@ class SessionService:
         session = self._store.session(session_id) if isinstance(session_id, str) else None
         if session is None or session.owner != ctx.actor:
             if session is not None:
-                audit(self._audit, ctx, "signing:session:rejected", "denied",
+                audit(self._audit, ctx, AuditTag.SIGNING_SESSION_REJECTED, AuditOutcome.DENIED,
                       error_code="session-not-found", details={"reason": "not the owner",
                                                                 "session": session_id[:16]})
             raise errors.SessionNotFound()
@@ -257,10 +262,11 @@ class SessionService:
         if not self._store.cancel_session(s.id):
             raise errors.SessionUsed()
         if reason is None:
-            audit(self._audit, ctx, "signing:session:cancelled", "success",
+            audit(self._audit, ctx, AuditTag.SIGNING_SESSION_CANCELLED, AuditOutcome.SUCCESS,
                   details={"session": s.id[:16], "document_id": s.document_id})
         else:
-            audit(self._audit, ctx, "signing:session:rejected", "denied", error_code=reason,
+            audit(self._audit, ctx, AuditTag.SIGNING_SESSION_REJECTED, AuditOutcome.DENIED,
+                  error_code=reason,
                   certificate_sha256=hashlib.sha256(s.certificate).hexdigest(),
                   input_sha256=s.base_sha256, level=s.level,
                   details={"session": s.id[:16], "document_id": s.document_id, "step": "sign",
@@ -326,19 +332,22 @@ class SessionService:
             if deadline.expired():
                 raise self._timed_out(ctx, facts, {"session": s.id[:16], "document_id": s.document_id,
                                                    "step": "complete"}) from None
-            audit(self._audit, ctx, "signing:session:rejected", "denied" if exc.status < 500
-                  else "failure", error_code=exc.code, **facts,
+            audit(self._audit, ctx, AuditTag.SIGNING_SESSION_REJECTED,
+                  AuditOutcome.DENIED if exc.status < 500
+                  else AuditOutcome.FAILURE, error_code=exc.code, **facts,
                   details={"session": s.id[:16], "document_id": s.document_id, "step": "complete"})
             raise
         except Exception as exc:
             if isinstance(exc, TimeoutError) and deadline.expired():
                 raise self._timed_out(ctx, facts, {"session": s.id[:16], "document_id": s.document_id,
                                                    "step": "complete"}) from None
-            raise audit_unexpected(self._audit, ctx, "signing:session:rejected", exc, **facts,
+            raise audit_unexpected(self._audit, ctx, AuditTag.SIGNING_SESSION_REJECTED,
+                                   exc, **facts,
                                    details={"session": s.id[:16], "document_id": s.document_id,
                                             "step": "complete"}) from None
         self._store.finish_session(s.id, "completed", sha)
-        audit(self._audit, ctx, "signing:document:signed", "success", output_sha256=sha, **facts,
+        audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_SIGNED, AuditOutcome.SUCCESS,
+              output_sha256=sha, **facts,
               details={"session": s.id[:16], "document_id": s.document_id,
                        "hash_signed": prepared.hash_to_sign.hex(), "path": "browser-session",
                        "key_protection": "hardware"})
@@ -349,15 +358,16 @@ class SessionService:
     def _timed_out(self, ctx: RequestContext, facts: dict[str, Any],
                    details: dict[str, Any]) -> errors.SigningTimeout:
         """Audit a step that ran past its deadline; the error to raise (503 signing-timeout)."""
-        audit(self._audit, ctx, "signing:session:rejected", "failure",
+        audit(self._audit, ctx, AuditTag.SIGNING_SESSION_REJECTED, AuditOutcome.FAILURE,
               error_code=errors.SigningTimeout.code, **facts, details=details)
         return errors.SigningTimeout()
 
     def reject(self, ctx: RequestContext, error: SignsvcError, step: str) -> None:
         """Audit a session request refused before it reached ``create``/``complete`` (its JSON
         body or a parameter): every signing request leaves one record."""
-        audit(self._audit, ctx, "signing:session:rejected", "denied" if error.status < 500
-              else "failure", error_code=error.code, details={"step": step})
+        audit(self._audit, ctx, AuditTag.SIGNING_SESSION_REJECTED,
+              AuditOutcome.DENIED if error.status < 500
+              else AuditOutcome.FAILURE, error_code=error.code, details={"step": step})
 
     def registered_certificates(self, ctx: RequestContext) -> list[str]:
         """SHA-256 fingerprints of the certificates registered to the caller."""
