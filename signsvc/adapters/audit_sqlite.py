@@ -177,22 +177,23 @@ class SqliteAuditStore(KeyedChainMixin):
     def records(self, after_sequence: int = 0, *, since: str | None = None,
                 until: str | None = None, actor: str | None = None,
                 action: str | None = None, document_sha256: str | None = None,
-                limit: int | None = None, key_id: str | None = None) -> list[AuditRecord]:
-        """Matching records after ``after_sequence``, oldest first (see the port)."""
-        if type(after_sequence) is not int or (limit is not None and
-                                               (type(limit) is not int or limit < 0)):
-            raise ValueError("after_sequence and limit must be ints, limit not negative")
+                limit: int | None = None, key_id: str | None = None,
+                before_sequence: int | None = None, newest_first: bool = False) -> list[AuditRecord]:
+        """Matching records in ``(after_sequence, before_sequence)``, oldest or newest first (the port)."""
+        if type(after_sequence) is not int or (limit is not None and (type(limit) is not int or limit < 0)) \
+                or not (before_sequence is None or type(before_sequence) is int):
+            raise ValueError("after_sequence, before_sequence and limit must be ints, limit not negative")
         where, params = ["sequence > ?"], [after_sequence]
-        for clause, value in (("time >= ?", since), ("time < ?", until),
-                              ("actor = ?", actor), ("action = ?", action),
-                              ("key_id = ?", key_id)):
+        for clause, value in (("sequence < ?", before_sequence), ("time >= ?", since), ("time < ?", until),
+                              ("actor = ?", actor), ("action = ?", action), ("key_id = ?", key_id)):
             if value is not None:
                 where.append(clause)
                 params.append(value)
         if document_sha256 is not None:
             where.append("(input_sha256 = ? OR output_sha256 = ?)")
             params += [document_sha256.lower()] * 2
-        sql = f"SELECT {_COLUMNS} FROM audit_events WHERE {' AND '.join(where)} ORDER BY sequence"
+        order = "sequence DESC" if newest_first else "sequence"
+        sql = f"SELECT {_COLUMNS} FROM audit_events WHERE {' AND '.join(where)} ORDER BY {order}"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)

@@ -5,7 +5,8 @@ Pure: no I/O here, only the contract.
 
 from __future__ import annotations
 
-from typing import Iterator, Protocol, runtime_checkable
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
 
 from signsvc.audit.events import AuditEvent, AuditRecord
 
@@ -44,8 +45,12 @@ class AuditStore(Protocol):
         document_sha256: str | None = None,
         limit: int | None = None,
         key_id: str | None = None,
+        before_sequence: int | None = None,
+        newest_first: bool = False,
     ) -> list[AuditRecord]:
-        """Records with ``sequence > after_sequence`` matching every filter given, oldest first.
+        """Records with ``sequence > after_sequence`` (and ``< before_sequence`` when given)
+        matching every filter given, oldest first, or newest first with ``newest_first``
+        (keyset paging: the next page is ``before_sequence`` = the last sequence returned).
 
         ``since`` (inclusive) and ``until`` (exclusive) are times in the stored
         format (``audit.events.parse_time`` normalises others); ``document_sha256``

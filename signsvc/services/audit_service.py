@@ -42,8 +42,12 @@ class AuditService:
     def list(self, *, after_sequence: int = 0, since: str | datetime | None = None,
              until: str | datetime | None = None, actor: str | None = None,
              action: str | None = None, document_sha256: str | None = None,
-             limit: int | None = None, key_id: str | None = None) -> builtins.list[AuditRecord]:
-        """Records after ``after_sequence`` matching every filter given, oldest first.
+             limit: int | None = None, key_id: str | None = None,
+             before_sequence: int | None = None,
+             newest_first: bool = False) -> builtins.list[AuditRecord]:
+        """Records after ``after_sequence`` matching every filter given, oldest first; with
+        ``newest_first`` newest first, paged on with ``before_sequence`` (the last sequence
+        returned), which the store answers from its sequence order (no offset scan).
 
         ``since`` is inclusive and ``until`` exclusive; both may be ISO-8601 dates or
         date-times (naive ones are UTC). ``document_sha256`` matches the input or the
@@ -54,6 +58,9 @@ class AuditService:
         if type(after_sequence) is not int or after_sequence < 0:
             raise _bad("after_sequence", "after_sequence phải là số nguyên không âm.",
                        "after_sequence must be a non-negative integer.")
+        if before_sequence is not None and (type(before_sequence) is not int or before_sequence < 1):
+            raise _bad("before_sequence", "before_sequence phải là số nguyên dương.",
+                       "before_sequence must be a positive integer.")
         if limit is None:
             limit = DEFAULT_LIMIT
         if type(limit) is not int or limit < 1:
@@ -75,7 +82,10 @@ class AuditService:
         return self._store.records(after_sequence, since=bounds["since"], until=bounds["until"],
                                    actor=actor, action=action, document_sha256=document_sha256,
                                    limit=min(limit, MAX_LIMIT),
-                                   **({"key_id": key_id} if key_id is not None else {}))
+                                   **({"key_id": key_id} if key_id is not None else {}),
+                                   **({"before_sequence": before_sequence}
+                                      if before_sequence is not None else {}),
+                                   **({"newest_first": True} if newest_first else {}))
 
     def verify(self) -> ChainVerification:
         """Stream every stored record through ``verify_chain`` (constant memory).
