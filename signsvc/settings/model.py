@@ -56,6 +56,9 @@ class PagesSettings:
     login_max_backoff_seconds: float = 900.0   # back-off cap (an attacker cannot lock longer)
     login_address_free_failures: int = 20      # failures from one address over all accounts
     totp_roles: tuple[str, ...] = ("clerk",)   # roles that must give a TOTP code (SEC-4)
+    # roles that may choose the signature level on the signing page; everyone else signs
+    # at the level the e-service profile asks (policy eservice.minimum-level) and is told so
+    level_choice_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

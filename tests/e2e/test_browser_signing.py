@@ -10,6 +10,7 @@ test_browser_signing_errors.py.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -152,7 +153,7 @@ def test_official_signs_in_the_browser(site, page, dev_pki, tmp_path):
     page.fill("#page", "2")
     page.dispatch_event("#page", "change")
     wait_preview(page, 2)
-    assert page.get_attribute("#preview", "src").endswith("/pages/2.png")
+    assert "/pages/2.png?dpi=" in page.get_attribute("#preview", "src")
     page.fill("#page", "1")
     page.dispatch_event("#page", "change")
     wait_preview(page, 1)
@@ -162,7 +163,7 @@ def test_official_signs_in_the_browser(site, page, dev_pki, tmp_path):
     assert "Chưa chọn vị trí chữ ký" in page.inner_text("#status")
     # click on the preview at 60 % across, 80 % down: a 170 x 85 pt box centred there
     shown = page.locator("#preview").bounding_box()
-    page.mouse.click(shown["x"] + 0.6 * shown["width"], shown["y"] + 0.8 * shown["height"])
+    page.mouse.click(*on_preview(page, 0.6, 0.8))
     chosen = tuple(float(page.input_value(f"#rect-{c}")) for c in ("x1", "y1", "x2", "y2"))
     centre = (0.6 * 595, 842 - 0.8 * 842)
     pt_per_px = 595 / shown["width"]
@@ -170,13 +171,16 @@ def test_official_signs_in_the_browser(site, page, dev_pki, tmp_path):
     assert abs((chosen[1] + chosen[3]) / 2 - centre[1]) < 2 * pt_per_px
     assert (chosen[2] - chosen[0], chosen[3] - chosen[1]) == pytest.approx((170, 85), abs=0.11)
     assert page.is_visible("#box")
-    page.select_option("#level", "B-T")
+    # the level is the e-service profile's (B-T), said in words; officials do not choose it
+    assert "Chữ ký số có dấu thời gian" in page.inner_text("#level-text")
+    assert page.locator("select#level").count() == 0
     page.click("#sign")
     page.wait_for_selector("#download", timeout=60000)
     summary = page.inner_text("#summary")
     assert "Nguyễn Văn An (TEST ONLY)" in summary
     assert "Hợp lệ, văn bản còn nguyên vẹn" in summary
-    assert "+07:00" in summary
+    assert "Có dấu thời gian (B-T)" in summary
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}", summary)
     page.screenshot(path=str(tmp_path / "signed-page.png"), full_page=True)
     with page.expect_download() as info:
         page.click("#download")
@@ -199,7 +203,20 @@ def test_official_signs_in_the_browser(site, page, dev_pki, tmp_path):
     assert ps.signature_valid and ps.certificate_trusted
     # the English switch
     page.goto(f"{origin}/documents?lang=en")
-    assert "Documents awaiting my signature" in page.inner_text("h1")
+    assert "My documents" in page.inner_text("h1")
+    assert "45/GPXD-UBND" in page.inner_text("#signed")
+
+
+def on_preview(page, fx: float, fy: float) -> tuple[float, float]:
+    """The screen point at ``fx`` across and ``fy`` down the page preview, scrolled into
+    view first (the preview is larger than the screen)."""
+    page.evaluate(
+        "([fx, fy]) => { const s = document.getElementById('viewer-scroll'), i = document.getElementById('preview');"
+        " s.scrollTop = Math.max(0, fy * i.clientHeight - s.clientHeight / 2);"
+        " s.scrollLeft = Math.max(0, fx * i.clientWidth - s.clientWidth / 2);"
+        " i.scrollIntoView({block: 'nearest'}); s.scrollIntoView({block: 'nearest'}); }", [fx, fy])
+    shown = page.locator("#preview").bounding_box()
+    return shown["x"] + fx * shown["width"], shown["y"] + fy * shown["height"]
 
 
 def wait_preview(page, number: int) -> None:
@@ -234,7 +251,6 @@ def test_official_signs_into_an_existing_field(site, page, dev_pki, tmp_path):
     scale = shown["width"] / 595.28
     assert abs(overlay["x"] - shown["x"] - 350 * scale) < 3          # drawn where the field is
     assert abs(overlay["width"] - 210 * scale) < 3
-    page.select_option("#level", "B-B")
     page.click("#sign")
     page.wait_for_selector("#download", timeout=60000)
     with page.expect_download() as info:

@@ -26,7 +26,6 @@ def open_and_sign(page, site, place: str = "none") -> None:
     page.goto(f"{site['origin']}/documents/{site['doc']['id']}")
     wait_preview(page, 1)
     page.check(f"#place-{place}")
-    page.select_option("#level", "B-B")
     page.click("#sign")
     page.wait_for_function("() => document.getElementById('status').className === 'error'", timeout=60000)
 

@@ -20,7 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.test_browser_signing import CHROMIUM_ARGS, free_port, start_agent, wait_preview
+from tests.e2e.test_browser_signing import (
+    CHROMIUM_ARGS, free_port, on_preview, start_agent, wait_preview,
+)
 from tests.integration.test_content_disposition import multipart, start_served, stop_served
 from tests.support.pdfs import make_pdf
 from tests.support.tools import require_tool
@@ -126,13 +128,11 @@ def test_official_signs_and_downloads_a_document_numbered_QD(fresh, browser, dev
     page.wait_for_function("() => document.getElementById('status').dataset.code === 'placement-missing'")
     assert "Chưa chọn vị trí chữ ký" in page.inner_text("#status")
     # ... and the message goes as soon as one is chosen
-    shown = page.locator("#preview").bounding_box()
-    page.mouse.click(shown["x"] + 0.5 * shown["width"], shown["y"] + 0.85 * shown["height"])
+    page.mouse.click(*on_preview(page, 0.5, 0.85))   # (the large preview scrolls inside)
     assert page.is_visible("#box")
     assert "Chưa chọn vị trí chữ ký" not in page.inner_text("#status")
     assert page.get_attribute("#status", "data-code") is None
-    page.select_option("#level", "B-T")
-    page.click("#sign")
+    page.click("#sign")      # at the level the e-service profile asks (B-T), not chosen
     page.wait_for_selector("#download", timeout=90000)
     assert "Hợp lệ, văn bản còn nguyên vẹn" in page.inner_text("#summary")
     # "Tải văn bản đã ký": the file arrives under its number, with the signed bytes
@@ -174,7 +174,7 @@ def test_error_pages_are_pages_with_a_way_back(fresh, browser):
     assert page.evaluate("document.documentElement.lang") == "en"
     page.click("#back")
     page.wait_for_url(f"{base}/documents**")
-    assert page.inner_text("h1") == "Documents awaiting my signature"   # English kept
+    assert page.inner_text("h1") == "My documents"   # English kept
     # an official on an auditor's page: 403 page, no auditors' menu, a way back
     page.goto(f"{base}/auditor/verify?lang=vi")
     assert page.inner_text("#forbidden") == "Không được phép"
