@@ -28,6 +28,7 @@ from typing import Any
 from signsvc.app import console
 from signsvc.cli.context import request_context, write_atomically
 from signsvc.errors import BadRequest, ConfigError, Message
+from signsvc.names import AuditOutcome
 from signsvc.settings import Settings
 from signsvc.validation.trust import TrustAnchors, load_trust_anchors
 
@@ -130,7 +131,8 @@ def cmd_audit_acknowledge(settings, args: argparse.Namespace) -> int:
         last = service._previous()
         ctx = request_context(role="admin")
         record = store.acknowledge(AuditEvent(
-            action=ACKNOWLEDGED_ACTION, outcome="success", actor=ctx.actor, role=ctx.role,
+            action=ACKNOWLEDGED_ACTION, outcome=AuditOutcome.SUCCESS, actor=ctx.actor,
+            role=ctx.role,
             request_id=ctx.request_id, client_address=ctx.client_address,
             details={"reason": reason[:500], "first_bad_sequence": body["first_bad_sequence"],
                      "problems": ",".join(sorted({f["problem"] for f in body["findings"]})),

@@ -131,7 +131,7 @@ class DocumentHistory:
         for revision in range(doc.revision, 1, -1):
             records = [r for r in self._audit.list(document_sha256=sha, action=SIGNED_ACTION,
                                                    limit=1000)
-                       if r.output_sha256 == sha and r.outcome == "success"
+                       if r.output_sha256 == sha and r.outcome == AuditOutcome.SUCCESS
                        and r.details.get("document_id") == doc.id and r.input_sha256]
             if not records:
                 chain.append((revision, sha, None))

@@ -44,6 +44,12 @@ def test_every_tag_written_in_the_package_is_catalogued() -> None:
     assert not unknown, f"audit tags missing from signsvc/audit_tags.py: {unknown}"
 
 
+def test_emitters_name_the_catalogue_instead_of_typing_tags() -> None:
+    typed = [f"{p.relative_to(PACKAGE)}: {tag}" for p in _sources()
+             for tag in TAG_LITERAL.findall(p.read_text(encoding="utf-8")) if tag not in NOT_TAGS]
+    assert not typed, f"write AuditTag.<NAME> (signsvc/audit_tags.py) instead of: {typed}"
+
+
 def test_no_tag_is_assembled_at_run_time() -> None:
     built = [f"{p.relative_to(PACKAGE)}: {m.group(0)}" for p in _sources()
              for m in TAG_FSTRING.finditer(p.read_text(encoding="utf-8")) if "{" in m.group(0)]
