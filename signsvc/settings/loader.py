@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from signsvc.errors import ConfigError, Message
+from signsvc.names import KEY_KINDS
+from signsvc.permissions import Permission, roles_for
 from signsvc.settings.model import (
     LEVELS,
     AppearanceSettings,
@@ -178,7 +180,7 @@ def _key(key_id: str, raw: Any, base_dir: Path, environ: Mapping[str, str]) -> K
             raise _fail(where, "a PKCS#12 key needs passphrase_env or passphrase_file")
     else:
         raise _fail(where, f"backend must be 'pkcs11' or 'software', not {backend!r}")
-    if values.get("kind", "agency-seal") not in ("agency-seal", "official", "report"):
+    if values.get("kind", "agency-seal") not in KEY_KINDS:
         raise _fail(where, "kind must be agency-seal, official or report")
     if values.get("rsa_padding", "pss") not in ("pss", "pkcs1v15"):
         raise _fail(where, "rsa_padding must be 'pss' or 'pkcs1v15'")
@@ -244,7 +246,7 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
     if not 0 < pages.login_backoff_seconds <= pages.login_max_backoff_seconds <= 86400:
         raise _fail("pages.login_backoff_seconds", "0 < login_backoff_seconds <= "
                                                    "login_max_backoff_seconds <= 86400")
-    if set(pages.totp_roles) - {"official", "clerk", "auditor"}:
+    if set(pages.totp_roles) - set(roles_for(Permission.PAGES_LOGIN)):
         raise _fail("pages.totp_roles", "only page roles: official, clerk, auditor")
     if sections["archive"].renew_within_days < 0:
         raise _fail("archive.renew_within_days", "must not be negative")

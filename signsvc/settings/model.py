@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
-ROLES = ("portal", "official", "clerk", "auditor", "admin")
+from signsvc import names
+
+#: PAdES levels and roles as plain strings (defined once in ``signsvc.names``; plain, so a
+#: command-line choice or a message shows ``B-LT``, not the member's repr)
+LEVELS: tuple[str, ...] = tuple(map(str, names.PADES_LEVELS))
+ROLES: tuple[str, ...] = tuple(map(str, names.ROLES))
 
 
 class Secret:
