@@ -10,7 +10,7 @@ PDF report uses them too); problem+json bodies keep their Vietnamese and English
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 LANGUAGES = ("vi", "en")
@@ -220,17 +220,33 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-class Texts(dict):
+class Texts(Mapping[str, str]):
     """One language's texts. Templates read ``t.key`` (or ``t['key']``) or call
     ``t('key', n=3)``: the text with its ``{placeholders}`` filled; an unknown key reads as the
-    key itself, so a missing text shows up on the page instead of an empty space."""
+    key itself, so a missing text shows up on the page instead of an empty space. Not a
+    ``dict``: a text named like a dict method (``clear``, ``copy``, ``pop``…) reads as the
+    text, never as the method."""
 
     def __init__(self, language: str, texts: Mapping[str, str]) -> None:
-        super().__init__(texts)
         self.language = language
+        self._texts = dict(texts)
+
+    def __getitem__(self, key: str) -> str:
+        return self._texts[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getattr__(self, key: str) -> str:
+        if key.startswith("_") or key not in self._texts:
+            raise AttributeError(key)
+        return self._texts[key]
 
     def __call__(self, key: str, **values: Any) -> str:
-        text = self.get(key, key)
+        text = self._texts.get(key, key)
         return text.format(**values) if values else text
 
 
