@@ -5,10 +5,16 @@ and the document agree with what the routes accept."""
 
 from __future__ import annotations
 
+import io
+
+import jsonschema_rs
 import pytest
 
+from signsvc.services.context import RequestContext
 from signsvc.web.openapi import api_operations, openapi_document, openapi_path, roles_of
 from signsvc.web.schemas.sign import EvaluateQuery, SignQuery
+from tests.conftest import build_api
+from tests.support.appearance import seal_png
 from tests.support.pdfs import make_pdf
 
 PAGE_BLUEPRINTS = {"pages", "auditor"}
@@ -118,3 +124,50 @@ def test_served_document_is_the_generated_one(doc):
     assert {"Problem", "ValidationReport", "SessionCreate", "SessionComplete", "KeyList"} <= set(schemas)
     body = doc["paths"]["/v1/signing-sessions"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"] == {"$ref": "#/components/schemas/SessionCreate"}
+
+
+def _conforms(doc, name: str, body) -> None:
+    """``body`` is valid against components/schemas/``name`` of the document."""
+    schema = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+    errors = [e.message for e in jsonschema_rs.validator_for(schema).iter_errors(body)]
+    assert not errors, (name, errors[:3])
+
+
+def test_answers_conform_to_their_documented_schemas(tmp_path, dev_pki, responders):
+    """Real answers (not generated cases) against the response schemas of the document:
+    keys, readiness, documents, images, audit records, a problem."""
+    a = build_api(tmp_path / "state")
+    try:
+        doc = a.client.get("/openapi.json").get_json()
+        _conforms(doc, "Health", a.client.get("/healthz").get_json())
+        _conforms(doc, "Readiness", a.client.get("/readyz").get_json())
+        keys = a.client.get("/v1/keys", headers=a.headers("portal")).get_json()
+        assert keys["keys"]
+        _conforms(doc, "KeyList", keys)
+        a.services.clients.create("an", "official", (), RequestContext("t", "tests", "admin"))
+        created = a.client.post("/v1/documents", data={
+            "file": (io.BytesIO(make_pdf()), "qd.pdf"), "title": "Quyết định", "number": "1/QĐ",
+            "assignee": "an"}, headers=a.headers("portal"), content_type="multipart/form-data")
+        assert created.status_code == 201, created.get_data(as_text=True)
+        _conforms(doc, "Document", created.get_json())
+        one = a.client.get(f"/v1/documents/{created.get_json()['id']}", headers=a.headers("portal"))
+        _conforms(doc, "Document", one.get_json())
+        image = a.client.post("/v1/images", query_string={"name": "seal-doc", "kind": "seal",
+                                                          "key": "agency-seal", "diameter_mm": "40"},
+                              data=seal_png(), headers=a.headers("admin", **{"Content-Type": "image/png"}))
+        assert image.status_code == 201, image.get_data(as_text=True)
+        _conforms(doc, "Image", image.get_json())
+        images = a.client.get("/v1/images", headers=a.headers("auditor")).get_json()
+        assert images["images"]
+        _conforms(doc, "ImageList", images)
+        events = a.client.get("/v1/audit/events?limit=50", headers=a.headers("auditor")).get_json()
+        assert events["events"]
+        _conforms(doc, "AuditEvents", events)
+        refused = a.client.get("/v1/audit/events?limit=x", headers=a.headers("auditor"))
+        assert refused.status_code == 400
+        _conforms(doc, "Problem", refused.get_json())
+        with pytest.raises(AssertionError):   # the check itself can fail
+            _conforms(doc, "Document", {"id": "d"})
+    finally:
+        a.services.shutdown()
+

@@ -21,7 +21,7 @@ _FORM = {"type": "object", "required": ["file", "title", "number", "assignee"],
 
 @api_documents.post("/documents")
 @documented("Tài liệu chờ cán bộ ký / A document awaiting an official",
-            {201: Reply("the document", {"application/json": None})},
+            {201: Reply("the document", {"application/json": "Document"})},
             description="multipart: file, title, number, assignee (an official's account)",
             body={"multipart/form-data": _FORM}, errors=(422,))
 @client_required(*ASSIGNERS)
@@ -37,7 +37,7 @@ def create_document(ctx: RequestContext) -> tuple[Response, int]:
 
 @api_documents.get("/documents")
 @documented("Tài liệu chờ tôi ký / Documents awaiting me",
-            {200: Reply("documents", {"application/json": None})})
+            {200: Reply("documents", {"application/json": "DocumentList"})})
 @client_required()
 def awaiting(ctx: RequestContext) -> Response:
     return jsonify({"documents": [d.as_dict() for d in services().documents.awaiting(ctx)]})
@@ -45,7 +45,7 @@ def awaiting(ctx: RequestContext) -> Response:
 
 @api_documents.get("/documents/<doc_id>")
 @documented("Thông tin tài liệu / Document metadata",
-            {200: Reply("metadata", {"application/json": None})}, errors=(404,))
+            {200: Reply("metadata", {"application/json": "Document"})}, errors=(404,))
 @client_required()
 def document(ctx: RequestContext, doc_id: str) -> Response:
     return jsonify(services().documents.visible(ctx, doc_id).as_dict())

@@ -24,7 +24,7 @@ IMAGE_ADMINS = ("admin",)
 @api_images.post("/images")
 @documented("Đăng ký ảnh chữ ký/con dấu / Register a signature or seal image (admin)",
             {201: Reply("name, kind, key, sha256, width, height, diameter_mm",
-                        {"application/json": None})},
+                        {"application/json": "Image"})},
             description="PNG, 8-bit with alpha and some transparency, within the [appearance] "
                         "limits; bound to one key (a seal only to an agency-seal key); never "
                         "replaced.",
@@ -50,7 +50,7 @@ def add_image(ctx: RequestContext) -> tuple[Response, int]:
 
 @api_images.get("/images")
 @documented("Các ảnh đã đăng ký / Registered images (admin, auditor)",
-            {200: Reply("images (no image bytes)", {"application/json": None})})
+            {200: Reply("images (no image bytes)", {"application/json": "ImageList"})})
 @client_required(*IMAGE_ADMINS, "auditor")
 def list_images(ctx: RequestContext) -> Response:
     return jsonify({"images": [i.as_dict() for i in services().signing.images.list()]})

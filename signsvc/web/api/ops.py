@@ -33,10 +33,10 @@ def healthz() -> Response:
 
 @ops.get("/readyz")
 @documented("Sẵn sàng phục vụ / Ready (keys, audit log, policy)",
-            {200: Reply("ready: the checks per key and store", {"application/json": None}),
+            {200: Reply("ready: the checks per key and store", {"application/json": "Readiness"}),
              503: Reply("not ready, with the reason: checks per key and store; audit_chain names "
                         "the first broken record when the audit chain is broken",
-                        {"application/json": None})})
+                        {"application/json": "Readiness"})})
 def readyz() -> tuple[Response, int]:
     readiness = services().readiness.check()
     return jsonify(readiness.as_dict()), 200 if readiness.ready else 503

@@ -255,9 +255,52 @@ class Health(_Body):
     status: Literal["ok"]
 
 
+class Readiness(_Body):
+    """GET /readyz: ``ready`` (200) or ``not-ready`` (503), and each check's result."""
+
+    status: Literal["ready", "not-ready"]
+    checks: dict[str, str] = Field(description="component -> ok or an error code")
+
+
+class Document(_Body):
+    """A document of the browser-signing workflow."""
+
+    id: str
+    title: str | None = None
+    number: str | None = None
+    assignee: str | None = None
+    revision: int
+    sha256: str
+    pages: int | None = None
+    state: str
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class DocumentList(_Body):
+    documents: list[Document]
+
+
+class Image(_Body):
+    """A registered signature or seal image (no image bytes)."""
+
+    name: str
+    kind: Literal["signature", "seal"]
+    key: str
+    sha256: str
+    width: int
+    height: int
+    diameter_mm: float | None = None
+
+
+class ImageList(_Body):
+    images: list[Image]
+
+
 #: pydantic response models, by name in components/schemas
-RESPONSE_MODELS: tuple[type[BaseModel], ...] = (Problem, Key, KeyList, AuditRecord, AuditEvents,
-                                                Health)
+RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
+    Problem, Key, KeyList, AuditRecord, AuditEvents, Health, Readiness, Document, DocumentList,
+    Image, ImageList)
 #: JSON-schema response components, by name
 COMPONENTS: dict[str, dict[str, Any]] = {
     "ValidationReport": _VALIDATION_REPORT,
