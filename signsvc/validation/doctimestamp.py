@@ -13,10 +13,12 @@ from pyhanko.sign.validation import async_validate_pdf_timestamp
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
 from signsvc.errors import Message
+from signsvc.names import SubIndication as Sub
 
 from . import messages
 from .chain import cms_certificates
 from .context import TrustSetup
+from .decision import FAILED, INDETERMINATE, PASSED
 from .diff.policy import DIFF_POLICY
 from .integrity import DocumentFacts, integrity_of, range_past_end
 from .pdfread import SignatureEntry
@@ -37,19 +39,19 @@ def timestamp_indication(ts: TimestampInfo, *, permitted: bool, modifications: s
                          finding: Message | None = None) -> tuple[str, str | None, Messages]:
     """The indication, sub-indication and reason of a checked document timestamp."""
     if not ts.intact:
-        return "TOTAL-FAILED", "HASH_FAILURE", _msgs(messages.text("hash_failure"))
+        return FAILED, Sub.HASH_FAILURE, _msgs(messages.text("hash_failure"))
     if not ts.signature_valid:
-        return "TOTAL-FAILED", "SIG_CRYPTO_FAILURE", _msgs(messages.text("crypto_failure"))
+        return FAILED, Sub.SIG_CRYPTO_FAILURE, _msgs(messages.text("crypto_failure"))
     forbidden = finding if finding is not None else (None if permitted else messages.text("forbidden_change"))
     if forbidden is not None and doc.cap is None:
-        return "TOTAL-FAILED", "FORMAT_FAILURE", _msgs(forbidden)
+        return FAILED, Sub.FORMAT_FAILURE, _msgs(forbidden)
     if doc.cap is not None:
-        return "INDETERMINATE", doc.cap[0], _msgs(doc.cap[1])
+        return INDETERMINATE, doc.cap[0], _msgs(doc.cap[1])
     if not ts.trusted:
-        return "INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND", _msgs(messages.text("timestamp_untrusted"))
+        return INDETERMINATE, Sub.NO_CERTIFICATE_CHAIN_FOUND, _msgs(messages.text("timestamp_untrusted"))
     if modifications == "other":
-        return "INDETERMINATE", "FORMAT_FAILURE", _msgs(messages.text("modified_other"))
-    return "TOTAL-PASSED", None, _msgs(messages.text("passed"))
+        return INDETERMINATE, Sub.FORMAT_FAILURE, _msgs(messages.text("modified_other"))
+    return PASSED, None, _msgs(messages.text("passed"))
 
 
 async def check_document_timestamp(entry: SignatureEntry, setup: TrustSetup,
@@ -58,12 +60,12 @@ async def check_document_timestamp(entry: SignatureEntry, setup: TrustSetup,
     TOTAL-FAILED/FORMAT_FAILURE, one that could not be processed INDETERMINATE."""
     if entry.embedded is None:
         reason = entry.reason or entry.subfilter
-        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other", indication="TOTAL-FAILED",
-                                       sub_indication="FORMAT_FAILURE",
+        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other", indication=FAILED,
+                                       sub_indication=Sub.FORMAT_FAILURE,
                                        messages=_msgs(messages.text("format_failure", reason=reason)))
     if range_past_end(entry, doc):  # never hash what is not in the upload
-        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "none", indication="TOTAL-FAILED",
-                                       sub_indication="HASH_FAILURE",
+        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "none", indication=FAILED,
+                                       sub_indication=Sub.HASH_FAILURE,
                                        messages=_msgs(messages.text("byte_range_past_end")))
     try:
         vc = setup.context(doc.evidence, backend)
@@ -72,8 +74,8 @@ async def check_document_timestamp(entry: SignatureEntry, setup: TrustSetup,
     except Exception as exc:  # the boundary: processing trouble is INDETERMINATE, never "broken"
         logger.warning("document timestamp %s could not be checked", entry.field, exc_info=exc)
         reason = f"{type(exc).__name__}: {exc}"[:200]
-        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other", indication="INDETERMINATE",
-                                       sub_indication="GENERIC",
+        return DocumentTimestampReport(entry.field, _BROKEN, "partial", "other", indication=INDETERMINATE,
+                                       sub_indication=Sub.GENERIC,
                                        messages=_msgs(messages.text("processing_error", reason=reason)))
     candidates = [*cms_certificates(entry.embedded.signed_data), *setup.intermediates, *doc.evidence.certs]
     chain = status_chain(status, vc, setup, candidates)

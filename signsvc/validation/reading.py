@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signsvc.errors import EncryptedPdf, MalformedPdf, Message, NotAPdf
+from signsvc.names import SubIndication
 
 from . import messages, repair
 from .pdfread import SignatureEntry, open_pdf, signature_entries
@@ -150,5 +151,5 @@ def _repaired(data: bytes, strict_error: str) -> Opened:
     except MalformedPdf:
         raise
     description = f"{rebuilt.description} ({strict_error})"
-    cap = ("FORMAT_FAILURE", messages.text("repaired_structure", repair=rebuilt.description))
+    cap = (SubIndication.FORMAT_FAILURE, messages.text("repaired_structure", repair=rebuilt.description))
     return Opened(reader, rebuilt.data, entries, "repaired", description, (), cap)

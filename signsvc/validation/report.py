@@ -11,14 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from signsvc.names import PADES_LEVELS, Indication, SubIndication, Verdict
+
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 
-VERDICTS = ("valid", "valid_modified_after", "invalid", "indeterminate", "unsigned")
-LEVELS = ("B-B", "B-T", "B-LT", "B-LTA", "none")
+VERDICTS: tuple[Verdict, ...] = (Verdict.VALID, Verdict.VALID_MODIFIED_AFTER, Verdict.INVALID,
+                                  Verdict.INDETERMINATE, Verdict.UNSIGNED)
+#: the level a signature is found at: a PAdES level, or "none" (not a PAdES signature)
+DETECTED_LEVELS: tuple[str, ...] = (*PADES_LEVELS, "none")
 REVOCATION_STATES = ("good", "revoked", "unknown", "not_checked")
 COVERAGES = ("entire_file", "entire_revision", "partial")
 MODIFICATIONS = ("none", "form_filling", "annotations", "other")
-INDICATIONS = ("TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE")
+INDICATIONS: tuple[Indication, ...] = tuple(Indication)
 
 
 def vn_time(moment: datetime | None) -> str | None:
@@ -212,8 +216,8 @@ class DocumentTimestampReport:
     modifications: str
     revision: int | None = None
     byte_range: tuple[int, int, int, int] | None = None
-    indication: str = "INDETERMINATE"          # ETSI EN 319 102-1, as for a signature
-    sub_indication: str | None = "GENERIC"
+    indication: str = Indication.INDETERMINATE  # ETSI EN 319 102-1, as for a signature
+    sub_indication: str | None = SubIndication.GENERIC
     modifications_permitted: bool = True
     messages: Messages = Messages()
 
