@@ -19,6 +19,10 @@ def base_context() -> RequestContext:
     return RequestContext(request_id=g.request_id, client_address=request.remote_addr)
 
 
+#: the attribute ``client_required`` sets on a view: the roles it requires (may be empty)
+ROLES_ATTRIBUTE = "signsvc_roles"
+
+
 def client_required(*roles: str) -> Callable:
     """Authenticate the caller (401) and, when ``roles`` are given, require one (403).
 
@@ -34,7 +38,7 @@ def client_required(*roles: str) -> Callable:
             if roles:
                 svc.clients.require_role(ctx, roles, request.endpoint or "")
             return view(*args, ctx=ctx, **kwargs)
-        wrapper.signsvc_roles = roles  # type: ignore[attr-defined]  # read by signsvc.web.openapi
+        setattr(wrapper, ROLES_ATTRIBUTE, roles)   # the OpenAPI document reads it
         return wrapper
     return decorate
 

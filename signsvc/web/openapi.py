@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from signsvc import __version__
+from signsvc.web.auth import ROLES_ATTRIBUTE
 from signsvc.web.schemas.responses import COMPONENTS, RESPONSE_MODELS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,8 +37,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 API_BLUEPRINTS_KEY = "signsvc.api_blueprints"
 #: the attribute of a view holding its :class:`Operation`
 ATTRIBUTE = "openapi_operation"
-#: the attribute ``client_required`` sets on a view: the roles it requires (may be empty)
-ROLES_ATTRIBUTE = "signsvc_roles"
 
 PDF_BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
 PDF_BODY: dict[str, dict[str, Any]] = {"application/pdf": PDF_BINARY,
