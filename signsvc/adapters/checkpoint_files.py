@@ -33,6 +33,12 @@ MARKER = ".signsvc-checkpoints"
 _NAME = re.compile(r"checkpoint-(\d{8,})\.json")
 
 
+def _index(name: str) -> int:
+    """The checkpoint index a file name carries (0 for a name that is not a checkpoint's)."""
+    match = _NAME.fullmatch(name)
+    return int(match[1]) if match else 0
+
+
 def _canonical(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
@@ -150,5 +156,5 @@ class FileCheckpointStore:
             raise CheckpointUnavailable() from exc
         if not names:
             return None
-        item = self.read(self.folder / max(names, key=lambda n: int(_NAME.fullmatch(n)[1])))
+        item = self.read(self.folder / max(names, key=_index))
         return None if item is None else item[0]

@@ -145,7 +145,7 @@ def parse_config(data: dict[str, Any]) -> AgentConfig:
     tokens_raw = _typed("tokens", data["tokens"], list, "an array of tables [[tokens]]")
     if not tokens_raw:
         raise AgentConfigError("tokens", "cần ít nhất một token", "at least one token is required")
-    tokens = []
+    tokens: list[TokenConfig] = []
     for i, t in enumerate(tokens_raw):
         where = f"tokens[{i}]"
         _check_keys(where, t, {"module", "label"}, {"module", "label"})

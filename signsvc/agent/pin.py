@@ -148,6 +148,6 @@ def _ask_tk(ctx: SigningContext, timeout_seconds: int) -> str | None:
     finally:
         # Tk objects must die in the thread that made them (else Tcl aborts the process):
         # break the widget/callback cycles and collect them here, not in another thread
-        root = entry = frame = buttons = ok = cancel = None
+        root = entry = frame = buttons = ok = cancel = None  # type: ignore[assignment]
         gc.collect()
     return result["pin"]

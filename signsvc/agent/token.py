@@ -20,7 +20,7 @@ import ctypes
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 _PKCS11_HASH = {"sha256": (Mechanism.SHA256, MGF.SHA256),
                 "sha384": (Mechanism.SHA384, MGF.SHA384),
                 "sha512": (Mechanism.SHA512, MGF.SHA512)}
-_PYCA_HASH = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_PYCA_HASH: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 #: token or session gone (unplugged, reinitialised)
 _TOKEN_GONE = (p11e.NoSuchToken, p11e.TokenNotPresent, p11e.TokenNotRecognised,
@@ -73,6 +74,8 @@ def _close_all_sessions(module_path: str, slot_id: int) -> None:
     # naturally aligned elsewhere), then function pointers; C_CloseAllSessions is the 15th.
     first = 2 if os.name == "nt" else ctypes.sizeof(ctypes.c_void_p)
     address = ctypes.c_void_p.from_address(table.value + first + 14 * ctypes.sizeof(ctypes.c_void_p))
+    if not address.value:
+        raise OSError("C_CloseAllSessions missing from the function list")
     close_all = ctypes.CFUNCTYPE(ctypes.c_ulong, ctypes.c_ulong)(address.value)
     close_all(slot_id)
 
@@ -262,7 +265,8 @@ class Tokens:
     def certificates(self) -> list[TokenCertificate]:
         """Every certificate on an inserted configured token that has a matching key
         (see ``_has_key``). Raises ``token-not-present`` if no configured token is in."""
-        present, result = False, []
+        present = False
+        result: list[TokenCertificate] = []
         for tc in self._present():
             with self._locks[tc]:
                 try:

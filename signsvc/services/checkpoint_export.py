@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from signsvc.audit.events import AuditEvent, format_time, parse_time
+from signsvc.audit.events import AuditEvent, AuditRecord, format_time, parse_time
 from signsvc.audit.export import build_export, dump_export
 from signsvc.errors import BadRequest, CheckpointUnavailable, Message
 from signsvc.names import AuditOutcome
@@ -37,7 +37,7 @@ def export_log(service: Any, ctx: RequestContext, since: str | None = None,
             error_code=exc.code, details={"since": bound}))
         raise
     head = checkpoint.checkpoint.head_sequence
-    records = []
+    records: list[AuditRecord] = []
     stream = service._store.iter_all()
     try:
         for record in stream:

@@ -15,6 +15,7 @@ record in the log: the full verification is ``signsvc audit verify`` / GET /v1/a
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from signsvc.audit.checkpoints import PROBLEMS, Finding
@@ -79,7 +80,7 @@ def _seed(service: Any, store: Any, external: Any) -> None:
     log.info("audit checkpoint folder seeded with %d checkpoint(s) from the database", copied)
 
 
-def page_status(service: Any, shown: list[int] = ()) -> dict[str, Any]:
+def page_status(service: Any, shown: Sequence[int] = ()) -> dict[str, Any]:
     """The body the auditor's page shows (the keys of GET /v1/audit/verify's that it uses).
 
     ``shown``: the sequences of the records on the page, each checked against the record

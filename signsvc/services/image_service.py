@@ -101,7 +101,7 @@ class ImageService:
                                  parameter="diameter_mm")
             image = png.decode(data, self._settings.image_max_bytes, self._settings.image_max_side)
             stored = StoredImage(name, kind, key_id, sha256, data, image.width, image.height,
-                                 diameter_mm, ctx.actor, self._store.now())
+                                 diameter_mm, ctx.actor or "?", self._store.now())
             if not self._store.add(stored):
                 raise BadRequest(Message(f"Đã có ảnh tên '{name}'; ảnh không bị thay thế.",
                                          f"An image named '{name}' exists; it is not replaced."),

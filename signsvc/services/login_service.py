@@ -15,13 +15,20 @@ Guarantees:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from signsvc.audit_tags import AuditTag
 from signsvc.clients.login import (
-    PageSession, ThrottleRule, new_session_id, new_totp_secret, retry_after, session_ref,
-    throttle_counters, totp_step, totp_uri,
+    PageSession,
+    ThrottleRule,
+    new_session_id,
+    new_totp_secret,
+    retry_after,
+    session_ref,
+    throttle_counters,
+    totp_step,
+    totp_uri,
 )
 from signsvc.clients.model import Client, check_password, hash_password
 from signsvc.errors import BadRequest, Message, TooManyAttempts, Unauthenticated
@@ -179,13 +186,13 @@ class LoginService:
                   details={"session": ref, "reason": reason, "name": s.client if s else None})
             return None
         client = self._store.by_name(s.client)
-        reason = "account-disabled" if client is None else "role" if client.role not in PAGE_ROLES \
+        refused = "account-disabled" if client is None else "role" if client.role not in PAGE_ROLES \
             else "second-factor" if self._needs_totp(client) and s.second_factor != "totp" else None
-        if reason:
+        if refused:
             self._logins.revoke(ref, now)
             audit(self._audit, ctx, AuditTag.AUTH_SESSION_REJECTED, AuditOutcome.DENIED,
                   error_code="unauthenticated",
-                  details={"session": ref, "reason": reason, "name": s.client})
+                  details={"session": ref, "reason": refused, "name": s.client})
             return None
         if now - s.last_seen >= TOUCH_EVERY_SECONDS:
             self._logins.touch(ref, now)

@@ -37,10 +37,10 @@ class ReadinessService:
             checks[name] = _run(fn)
         for key in self._keys:
             checks[f"key:{key.info.id}"] = _run(key.check)
-        details = {}
-        for name, fn in self._details.items():
+        details: dict[str, dict | None] = {}
+        for name, read in self._details.items():
             try:
-                details[name] = fn()
+                details[name] = read()
             except Exception:
                 details[name] = None
         return Readiness(ready=all(v == "ok" for v in checks.values()), checks=checks,

@@ -89,6 +89,8 @@ class FastPadesAttributes(Signer):
         sample = self.signer_info(digest_algorithm, cms.CMSAttributes([]), b"")
         registry = self.cert_registry or ()
         certs = [c.dump() for c in registry if self.embed_roots or c.self_signed == "no"]
+        if self.signing_cert is None:
+            raise ValueError("the signer has no certificate")
         certs.append(self.signing_cert.dump())
         digest_obj = sample["digest_algorithm"]
         signed_data_head = (cms.CMSVersion(cms_version).dump()

@@ -48,7 +48,7 @@ def close_at_exit(closer: Callable[[], Awaitable[Any]]) -> None:
     """Await ``closer()`` (a bound method, e.g. a kept aiohttp session's ``close``, which
     would otherwise complain when collected) on this thread's kept loop when the process
     exits, if its object and the loop still exist."""
-    _closers.append((weakref.ref(thread_loop()), weakref.WeakMethod(closer)))  # type: ignore[arg-type]
+    _closers.append((weakref.ref(thread_loop()), weakref.WeakMethod(closer)))
 
 
 @atexit.register

@@ -37,7 +37,8 @@ KNOWN_OIDS = {  # algorithms met in the wild that asn1crypto/pyHanko cannot veri
     "1.2.156.10197.1.401": "SM3",
     "1.2.643.7.1.1.2.2": "GOST R 34.11-2012 (Streebog-256)",
 }
-_PSS_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
+_PSS_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+               "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
                "sha384": hashes.SHA384, "sha512": hashes.SHA512, "sha3_224": hashes.SHA3_224,
                "sha3_256": hashes.SHA3_256, "sha3_384": hashes.SHA3_384, "sha3_512": hashes.SHA3_512}
 

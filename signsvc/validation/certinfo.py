@@ -6,6 +6,7 @@ import functools
 
 from asn1crypto import x509
 from cryptography import x509 as cx509
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from .report import ChainCertificate, SignerInfo
@@ -55,7 +56,9 @@ def _key_size(public_key) -> int | None:
         return _EDWARDS_BITS[public_key.algorithm]
     if public_key.algorithm == "ec":  # asn1crypto rounds to whole bytes (P-521 -> 528)
         try:
-            return load_der_public_key(public_key.dump()).curve.key_size
+            key = load_der_public_key(public_key.dump())
+            if isinstance(key, ec.EllipticCurvePublicKey):
+                return key.curve.key_size
         except Exception:  # a curve cryptography does not know: asn1crypto's figure below
             pass
     try:

@@ -25,7 +25,7 @@ from asn1crypto import cms, crl, ocsp, x509
 from cryptography import x509 as cx509
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.path import ValidationPath
-from pyhanko_certvalidator.registry import TrustManager
+from pyhanko_certvalidator.registry import SimpleTrustManager, TrustManager
 
 from . import certinfo, revocation
 from .report import MAX_CHAIN_LENGTH, ChainCertificate
@@ -148,7 +148,9 @@ def built(leaf: x509.Certificate, candidates: Iterable[x509.Certificate],
     self-issued certificate, a missing issuer or ``MAX_CHAIN_LENGTH``. No revocation
     check is claimed (``not_checked``)."""
     by_subject: dict[bytes, list[x509.Certificate]] = {}
-    for cert in [*candidates, *trust_manager.iter_certs()]:
+    # the anchors (pyHanko's validation contexts hold a SimpleTrustManager)
+    anchors = trust_manager.iter_certs() if isinstance(trust_manager, SimpleTrustManager) else ()
+    for cert in [*candidates, *anchors]:
         by_subject.setdefault(cert.subject.dump(), []).append(cert)
     chain = [leaf]
     while len(chain) < MAX_CHAIN_LENGTH:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.crypt import AuthStatus, StandardSecurityHandler
@@ -143,7 +144,8 @@ def _entry(reader: PdfFileReader, fq_name: str, sig_obj: generic.PdfObject,
     if sig_dict.get("/SubFilter") not in supported:
         return SignatureEntry(fq_name, kind, None, sig_dict, revision, "unsupported_subfilter")
     try:
-        embedded = EmbeddedPdfSignature(reader, sig_field, fq_name)
+        # the field dictionary as enumerate_sig_fields gives it (typed as any PDF object)
+        embedded = EmbeddedPdfSignature(reader, cast(generic.DictionaryObject, sig_field), fq_name)
         _ = embedded.signer_info["signature"]  # asn1crypto parses lazily: force it here
         return SignatureEntry(fq_name, kind, embedded, sig_dict, embedded.signed_revision)
     except Exception as exc:  # garbage CMS: a report about this signature, not a crash

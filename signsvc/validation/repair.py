@@ -148,10 +148,11 @@ def _open(candidate: bytes) -> PdfFileReader:
     return reader
 
 
-def _xref_stream_consistent(reader: PdfFileReader, t: _Trailer) -> bool:
-    """Whether the XRef stream the trailer comes from decodes to what /W and /Index declare."""
+def _xref_stream_consistent(reader: PdfFileReader, xref_stream: int) -> bool:
+    """Whether the XRef stream (object ``xref_stream``) the trailer comes from decodes to
+    what /W and /Index declare."""
     try:
-        obj = reader.get_object(generic.Reference(t.xref_stream, 0))
+        obj = reader.get_object(generic.Reference(xref_stream, 0))
         widths = [int(w) for w in obj["/W"]]
         index = [int(i) for i in obj.get("/Index", [0, int(obj["/Size"])])]
         rows = sum(index[1::2])
@@ -194,7 +195,8 @@ def rebuild(data: bytes) -> Rebuilt | None:
     for trailer in reversed(trailers):
         try:
             reader = _open(_assemble(data, plain, trailer))
-            if trailer.xref_stream is not None and not _xref_stream_consistent(reader, trailer):
+            stream = trailer.xref_stream
+            if stream is not None and not _xref_stream_consistent(reader, stream):
                 continue
             members = _object_stream_members(reader, objects)
             entries = {**{num: (2, s, i) for num, (s, i) in members.items() if num not in objects}, **plain}

@@ -127,7 +127,7 @@ def _mdp(emb: EmbeddedPdfSignature):
 
 
 def _problem(status: PdfSignatureStatus) -> str | None:
-    return status.trust_problem_indic.name if status.trust_problem_indic is not None else None
+    return status.trust_problem_indic.standard_name if status.trust_problem_indic is not None else None
 
 
 def _needs_time_check(status: PdfSignatureStatus) -> bool:
@@ -193,6 +193,14 @@ class _Check:
         return [*(cms_certificates(emb.signed_data) if emb is not None else ()),
                 *self.setup.intermediates, *self.doc.evidence.certs]
 
+    @property
+    def _embedded(self) -> EmbeddedPdfSignature:
+        """The parsed signature: ``run`` reports an unparsed one before anything needs it."""
+        emb = self.entry.embedded
+        if emb is None:
+            raise ValueError("the signature was not parsed")
+        return emb
+
     def evidence(self) -> Evidence:
         emb = self.entry.embedded
         return self.doc.evidence + (signature_evidence(emb.signer_info) if emb is not None else Evidence())
@@ -227,8 +235,9 @@ class _Check:
         try:
             status = await _validate(emb, vc)
         except SignatureValidationError as exc:
+            sub = exc.ades_subindication
             facts = replace(base, processing_error=exc.failure_message, intact=_content_intact(emb),
-                            sub_indication_hint=exc.ades_subindication.name if exc.ades_subindication else None)
+                            sub_indication_hint=sub.standard_name if sub else None)
             return self._report(self._with_integrity(facts, integrity_without_status(entry, self.doc)),
                                 cert, level)
         except (PdfReadError, SuspiciousModification) as exc:  # the change analysis refused the form
@@ -245,9 +254,9 @@ class _Check:
     def _cannot_check(self, base: Facts, reason, cert: x509.Certificate | None, level: str) -> SignatureReport:
         """INDETERMINATE with ``reason``: the signature value is not checked, but whether the
         signed content is unchanged still is (a digest mismatch is a real failure)."""
-        facts = replace(base, intact=_content_intact(self.entry.embedded), unsupported=reason,
+        facts = replace(base, intact=_content_intact(self._embedded), unsupported=reason,
                         sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE")
-        if not facts.intact and _digest_checkable(self.entry.embedded):
+        if not facts.intact and _digest_checkable(self._embedded):
             facts = replace(facts, unsupported=None, sub_indication_hint=None)  # HASH_FAILURE
         return self._report(self._with_integrity(facts, integrity_without_status(self.entry, self.doc)),
                             cert, level)
@@ -255,10 +264,10 @@ class _Check:
     async def _facts(self, status: PdfSignatureStatus, vc: ValidationContext, evidence: Evidence,
                      base: Facts) -> Facts:
         trust_status, trust_vc, at_timestamp = status, vc, False
-        if _needs_time_check(status):
-            moment = status.timestamp_validity.timestamp
-            later_vc = self.setup.context(evidence, self.backend, moment=moment)
-            later = await _validate(self.entry.embedded, later_vc, skip_diff=True)
+        ts = status.timestamp_validity
+        if ts is not None and _needs_time_check(status):
+            later_vc = self.setup.context(evidence, self.backend, moment=ts.timestamp)
+            later = await _validate(self._embedded, later_vc, skip_diff=True)
             if later.trusted:
                 trust_status, trust_vc, at_timestamp = later, later_vc, True
         self.checked_at = trust_vc.moment
@@ -276,7 +285,7 @@ class _Check:
         if problem == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and rev.missing:
             problem = "TRY_LATER"  # the chain failed for want of revocation data
         details = trust_status.revocation_details
-        later = status.revocation_details if at_timestamp else None
+        revoked_later = status.revocation_details if at_timestamp else None
         facts = replace(
             base, intact=bool(status.intact), valid=bool(status.valid), trusted=bool(trust_status.trusted),
             problem=problem, revocation=rev.state,
@@ -286,15 +295,15 @@ class _Check:
             timestamp=self._timestamp(status.timestamp_validity, vc),
             claimed_time=status.signer_reported_dt or base.claimed_time,
             validated_at_timestamp=at_timestamp,
-            revoked_later_at=later.revocation_date if later else None,
-            revoked_later_reason=later.revocation_reason.native if later else None)
+            revoked_later_at=revoked_later.revocation_date if revoked_later else None,
+            revoked_later_reason=revoked_later.revocation_reason.native if revoked_later else None)
         return self._with_integrity(facts, integrity_of(self.entry, self.doc, status))
 
     def _timestamp(self, ts, vc: ValidationContext) -> TimestampInfo | None:
         """The signature timestamp, with the TSA's chain (pyHanko checks it with ``vc``)."""
         if ts is None:
             return None
-        tst_certs = timestamp_token_certificates(self.entry.embedded.signer_info)
+        tst_certs = timestamp_token_certificates(self._embedded.signer_info)
         return timestamp_info(ts, status_chain(ts, vc, self.setup, [*tst_certs, *self.candidates()]))
 
     @staticmethod
@@ -315,6 +324,7 @@ class _Check:
             facts = replace(base, unsupported=messages.text("unsupported_algorithm", algorithm=result.unsupported),
                             sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE")
         else:
+            assert result.algorithm is not None   # read whenever the value was checked
             weak = algorithms.weak_messages({"sha1", result.algorithm.digest}, result.cert)
             facts = replace(base, intact=result.intact, valid=result.valid, problem="CRYPTO_CONSTRAINTS_FAILURE",
                             weaknesses=tuple(weak))

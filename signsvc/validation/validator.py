@@ -97,15 +97,16 @@ class PdfValidator:
             cap=cap, findings=opened.findings, repaired=opened.reading == "repaired",
             appended=opened.appended)
         own = self._setup.allow_fetching and self._backend is None
-        backend = AIOHttpFetcherBackend(per_request_timeout=self._fetch_timeout) if own else self._backend
+        own_backend = AIOHttpFetcherBackend(per_request_timeout=self._fetch_timeout) if own else None
+        backend = own_backend if own_backend is not None else self._backend
         try:
             signatures = [await check_signature(e, self._setup, backend, doc)
                           for e in entries if e.kind == "signature"]
             timestamps = [await check_document_timestamp(e, self._setup, backend, doc)
                           for e in entries if e.kind == "timestamp"]
         finally:
-            if own:
-                await backend.close()
+            if own_backend is not None:
+                await own_backend.close()
         ends = revision_ends(reader, opened.reader_data)
         sig_entries = [e for e in entries if e.kind == "signature"]
         ts_entries = [e for e in entries if e.kind == "timestamp"]
@@ -117,7 +118,7 @@ class PdfValidator:
             raise MalformedPdf()  # the repair shows no signature whose bytes could be checked
         verdict = document_verdict(signatures, timestamps)
         found = [messages.text(f"verdict_{verdict}")]
-        if opened.reading == "repaired":
+        if opened.reading == "repaired" and opened.cap is not None:
             found.append(opened.cap[1])
         elif opened.reading == "lenient":
             found.append(messages.text("lenient_reading", reason=opened.repair or "?"))

@@ -42,7 +42,7 @@ class BufferedUnreader(SocketUnreader):
         self._stack = [(data, 0)] if data else []
 
     @property
-    def buf(self) -> io.BytesIO:  # type: ignore[override]
+    def buf(self) -> io.BytesIO:
         """What is still buffered (gthread looks for pipelined bytes here)."""
         return io.BytesIO(b"".join(d[o:] for d, o in reversed(self._stack)))
 

@@ -68,7 +68,7 @@ def _lines(lines: Sequence[str], x: float, top: float, size: float,
     items = []
     y = top - PAD - ASCENT * size
     for i, text in enumerate(lines):
-        left = x if widths is None else (box_width - widths[i]) / 2
+        left = x if widths is None or box_width is None else (box_width - widths[i]) / 2
         items.append(TextItem(left, y, size, text))
         y -= LEADING * size
     return tuple(items)

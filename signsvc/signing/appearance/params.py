@@ -85,10 +85,11 @@ def parse_appearance(args) -> AppearanceSpec | None:
     if rect is not None:
         x1, y1, x2, y2 = rect
         rect = (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
-    size = _numbers(args, "size", 2)
-    if size is not None and (size[0] <= 0 or size[1] <= 0):
+    sized = _numbers(args, "size", 2)
+    if sized is not None and (sized[0] <= 0 or sized[1] <= 0):
         raise _bad("size", "'size' phải là chiều rộng và chiều cao dương.",
                    "'size' must be a positive width and height.")
+    size = (sized[0], sized[1]) if sized is not None else None
     position = args.get("anchor_position") or "above"
     if position not in ("above", "below"):
         raise _bad("anchor_position", "'anchor_position' là above hoặc below.",

@@ -51,6 +51,8 @@ class DecreeStamp(BaseStamp):
     def _render_inner_content(self):
         style: DecreeStampStyle = self.style
         lay = style.layout
+        if lay is None:
+            raise ValueError("DecreeStampStyle needs its layout")
         ops: list[bytes] = []
         if lay.image is not None and style.image is not None:
             self.set_resource(content.ResourceType.XOBJECT, pdf_name("/Im1"),

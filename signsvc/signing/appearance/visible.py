@@ -47,7 +47,8 @@ class VisiblePlan:
     def pdf_signer(self, meta: signers.PdfSignatureMetadata, signer, timestamper):
         spec = None if self.existing_field else fields.SigFieldSpec(
             sig_field_name=self.field_name, on_page=self.page,
-            box=tuple(round(v, 3) for v in self.rect))
+            # pyHanko's hint says int; it writes any number (rounded here to 1/1000 pt)
+            box=tuple(round(v, 3) for v in self.rect))  # type: ignore[arg-type]
         return _TimedPdfSigner(meta, signer, timestamper=timestamper, stamp_style=self.style,
                                new_field_spec=spec, signing_time=self.signing_time)
 
@@ -151,6 +152,7 @@ def plan_visible(pdf, spec: AppearanceSpec, settings: AppearanceSettings, certif
                 "Dấu đính kèm và dấu sao luôn ở góc trên bên phải trang 1; không nhận vị trí khác.",
                 "Attachment and copy stamps always sit top right of page 1; no other position.",
                 parameter="page")
+        assert layout is not None   # the corner profiles (attachment, copy) are laid out above
         box = pl.page_box(reader, pdf.pages, 1)
         rect = pl.corner(box, (layout.width, layout.height), settings.corner_inset_mm,
                          settings.corner_width_mm, settings.corner_height_mm)
@@ -158,6 +160,7 @@ def plan_visible(pdf, spec: AppearanceSpec, settings: AppearanceSettings, certif
     elif existing is not None:
         page, rect = existing.page, existing.rect
     elif spec.profile == "seal" and placement.over_field:
+        assert image is not None    # a seal's image was decoded above (or it was refused)
         page, sig_rect = pl.signature_image_rect(reader, placement.over_field)
         rect = lay.seal_over(sig_rect, lay.seal_size(_diameter(spec, settings),
                                                      (image.width, image.height)))
@@ -165,6 +168,7 @@ def plan_visible(pdf, spec: AppearanceSpec, settings: AppearanceSettings, certif
         page = pl.page_box(reader, pdf.pages, placement.page or 1).index
         rect = placement.rect
         if spec.profile == "seal":   # physical size, centred on the given box
+            assert image is not None
             w, h = lay.seal_size(_diameter(spec, settings), (image.width, image.height))
             cx, cy = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
             rect = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
@@ -189,7 +193,7 @@ def plan_visible(pdf, spec: AppearanceSpec, settings: AppearanceSettings, certif
         layout = _layout_in_box(spec, settings, image, subject, moment, measure, w, h)
     style = DecreeStampStyle(layout=layout, font_path=str(settings.font_path), colour=colour,
                              image=image)
-    return VisiblePlan(field_name=field_name, page=page, rect=tuple(rect),
+    return VisiblePlan(field_name=field_name, page=page, rect=(rect[0], rect[1], rect[2], rect[3]),
                        existing_field=existing is not None, layout=layout, style=style,
                        signing_time=moment,
                        image_sha256=spec.resolved_image.sha256 if spec.resolved_image else None)
