@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from signsvc.keys.model import CertificateInfo, SigningKey
+from signsvc.names import PadesLevel
 from signsvc.signing.pades import PadesSigner, SignatureRequest, SignedDocument
 from signsvc.signing.pdf_input import open_for_signing
 
@@ -15,7 +16,7 @@ class ReportSigner:
     def __init__(self, key: SigningKey, pades: PadesSigner, *, timestamped: bool) -> None:
         self._key = key
         self._pades = pades
-        self.level = "B-T" if timestamped else "B-B"
+        self.level = PadesLevel.B_T if timestamped else PadesLevel.B_B
 
     @property
     def key_id(self) -> str:

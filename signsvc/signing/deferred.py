@@ -42,6 +42,7 @@ from signsvc.errors import (
     TimestampUnavailable,
 )
 from signsvc.keys.model import describe_public_key
+from signsvc.names import PadesLevel
 from signsvc.signing.cms_attributes import FastPadesAttributes
 from signsvc.signing.pades import CMS_OVERHEAD, TIMESTAMP_ALLOWANCE
 from signsvc.signing.pdf_input import OpenedPdf
@@ -84,7 +85,7 @@ class _ExternalSigner(FastPadesAttributes, signers.ExternalSigner):
 def _reserved(cert: x509.Certificate, chain: tuple[x509.Certificate, ...], level: str) -> int:
     size = CMS_OVERHEAD + len(cert.dump()) + sum(len(c.dump()) for c in chain) \
         + describe_public_key(cert)[2]
-    if level != "B-B":
+    if level != PadesLevel.B_B:
         size += TIMESTAMP_ALLOWANCE
     return 2 * ((size + 1023) // 1024 * 1024)
 
@@ -161,7 +162,7 @@ def complete(prepared: PreparedSignature, cert: x509.Certificate, chain: tuple[x
                                     signature_value=signature, signature_mechanism=mech,
                                     embed_roots=False)
     attrs = cms.CMSAttributes.load(prepared.signed_attrs)
-    needs_ts = prepared.level != "B-B"
+    needs_ts = prepared.level != PadesLevel.B_B
     if needs_ts and timestamper is None:
         raise TimestampUnavailable()
 

@@ -49,11 +49,12 @@ from signsvc.errors import (
     SignatureNotExtendable,
     TimestampUnavailable,
 )
+from signsvc.names import LONG_TERM_LEVELS, PadesLevel
 
 log = logging.getLogger(__name__)
 
 DIGEST = "sha256"
-LONG_TERM = ("B-LT", "B-LTA")
+LONG_TERM = LONG_TERM_LEVELS
 #: room for a document timestamp token (TSA chain included), in hex digits
 DOC_TIMESTAMP_RESERVED = 2 * 8192
 
@@ -179,13 +180,13 @@ class LtvBuilder:
             raise NotSigned()
         doc_ts = reader.embedded_timestamp_signatures
         if not doc_ts or doc_ts[-1].signed_revision < max(s.signed_revision for s in sigs):
-            return await self._complete(data, "B-LTA", vc, only_last=False)
+            return await self._complete(data, PadesLevel.B_LTA, vc, only_last=False)
         paths = await _paths_for(doc_ts[-1].signed_data, vc, ("TSA", "TSA"), with_timestamps=False,
                                  eku={"time_stamping"})
         data, written = self._write_dss(data, paths, vc)
         data = await self._document_timestamp(data, vc)
-        return LtvResult(data=data, level="B-LTA", signatures=len(sigs), document_timestamps_added=1,
-                         dss_written=written)
+        return LtvResult(data=data, level=PadesLevel.B_LTA, signatures=len(sigs),
+                         document_timestamps_added=1, dss_written=written)
 
     async def _complete(self, data: bytes, level: str, vc: ValidationContext, *,
                         only_last: bool) -> LtvResult:
@@ -217,7 +218,7 @@ class LtvBuilder:
                                       eku={"time_stamping"})
         data, written = self._write_dss(data, paths, vc)
         # 3. the archive timestamp
-        if level == "B-LTA":
+        if level == PadesLevel.B_LTA:
             data = await self._document_timestamp(data, vc)
             ts_added += 1
         return LtvResult(data=data, level=level, signatures=len(targets),
@@ -282,10 +283,10 @@ def plan_levels(requested: str, fallback: Fallback, timestamper: TimeStamper | N
     with ``revocation=downgrade``, missing OCSP/CRL for the signer gives B-T. A revoked or
     untrusted signer always stops the request (``SignatureNotExtendable``)."""
     plan = LevelPlan(requested=requested, level=requested)
-    if requested != "B-B" and fallback.timestamp == "downgrade":
+    if requested != PadesLevel.B_B and fallback.timestamp == "downgrade":
         available = getattr(timestamper, "available", None)
         if available is not None and not available():
-            plan.level = "B-B"
+            plan.level = PadesLevel.B_B
             plan.warnings.append("timestamp-unavailable")
             return plan
     if requested in LONG_TERM and ltv is not None:
@@ -294,7 +295,7 @@ def plan_levels(requested: str, fallback: Fallback, timestamper: TimeStamper | N
         except RevocationUnavailable:
             if fallback.revocation != "downgrade":
                 raise
-            plan.level = "B-T"
+            plan.level = PadesLevel.B_T
             plan.warnings.append("revocation-unavailable")
     return plan
 
@@ -311,8 +312,8 @@ def complete_levels(data: bytes, plan: LevelPlan, ltv: LtvBuilder | None,
     except RevocationUnavailable:
         if fallback.revocation != "downgrade":
             raise
-        return data, "B-T", (*plan.warnings, "revocation-unavailable")
+        return data, PadesLevel.B_T, (*plan.warnings, "revocation-unavailable")
     except TimestampUnavailable:
         if fallback.timestamp != "downgrade":
             raise
-        return data, "B-T", (*plan.warnings, "timestamp-unavailable")
+        return data, PadesLevel.B_T, (*plan.warnings, "timestamp-unavailable")

@@ -31,7 +31,7 @@ from signsvc.errors import (
     TimestampUnavailable,
 )
 from signsvc.keys.model import CertificateInfo, SigningKey
-from signsvc.settings import LEVELS
+from signsvc.names import PADES_LEVELS, PadesLevel
 from signsvc.settings.model import AppearanceSettings
 from signsvc.signing import event_loops
 from signsvc.signing.appearance.spec import AppearanceSpec
@@ -79,7 +79,7 @@ def reserved_bytes(key: SigningKey, level: str) -> int:
     """
     certs = len(key.certificate.dump()) + sum(len(c.dump()) for c in key.chain)
     size = CMS_OVERHEAD + certs + key.raw_signature_size
-    if level != "B-B":
+    if level != PadesLevel.B_B:
         size += TIMESTAMP_ALLOWANCE
     return 2 * ((size + 1023) // 1024 * 1024)
 
@@ -115,10 +115,10 @@ class PadesSigner:
                      request.field_name is not None, page_words=self._page_words)
 
     def sign(self, pdf: OpenedPdf, key: SigningKey, request: SignatureRequest) -> SignedDocument:
-        if request.level not in LEVELS:
+        if request.level not in PADES_LEVELS:
             raise BadRequest(Message(f"Mức chữ ký không hợp lệ: {request.level!r}.",
                                      f"Unknown signature level {request.level!r}."))
-        needs_ts = request.level != "B-B"
+        needs_ts = request.level != PadesLevel.B_B
         if needs_ts and self._timestamper is None:
             raise TimestampUnavailable(Message(
                 "Chưa cấu hình máy chủ cấp dấu thời gian (TSA) cho mức chữ ký này.",
@@ -128,7 +128,7 @@ class PadesSigner:
                                      "B-LT/B-LTA is not configured."))
         # B-LT/B-LTA: the signer's chain and revocation data are settled before the key signs
         plan = plan_levels(request.level, self._fallback, self._timestamper, self._ltv, key)
-        needs_ts = plan.level != "B-B"
+        needs_ts = plan.level != PadesLevel.B_B
         field_name = request.field_name or _next_field_name(pdf)
         visible = plan_visible(pdf, request.appearance, self._appearance, key.certificate,
                                field_name, request.field_name is not None,

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from signsvc.names import TIMESTAMPED_LEVELS
 from signsvc.signing.appearance.errors import placement_error
 from signsvc.signing.appearance.spec import CORNER_PROFILES, AppearanceSpec
 
 #: levels whose signature time is a timestamp taken at step 3
-TIMESTAMPED = ("B-T", "B-LT", "B-LTA")
+TIMESTAMPED = TIMESTAMPED_LEVELS
 TEXT_PROFILES = ("text", "vgca-compat")
 #: the lines drawn when none are asked for (no time: VS-11, VS-8)
 DEFAULT_LINES = {"text": ("signer", "agency"), "vgca-compat": ("signer", "email", "agency")}
