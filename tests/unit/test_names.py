@@ -37,7 +37,17 @@ def test_the_words_are_the_strings_used_on_the_wire() -> None:
     assert OUTCOMES == {"success", "failure", "denied", "error"} == set(AuditOutcome)
     assert tuple(Indication) == ("TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE")
     assert set(Verdict) == {"unsigned", "invalid", "indeterminate", "valid_modified_after", "valid"}
-    assert len(SubIndication) == 24 and all(s.value == s.name for s in SubIndication)
+    assert all(s.value == s.name for s in SubIndication)
+
+
+def test_the_etsi_names_are_the_ones_pyhanko_reports_and_every_one_has_words() -> None:
+    from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
+
+    from signsvc.reports.summary import INDICATIONS, SUB_INDICATIONS
+
+    assert set(SubIndication) == {m.name for m in (*AdESFailure, *AdESIndeterminate)}
+    assert set(Indication) <= set(INDICATIONS)
+    assert set(SubIndication) <= set(SUB_INDICATIONS)
 
 
 @pytest.mark.parametrize("member", [PadesLevel.B_LTA, Role.CLERK, Severity.WARN, Indication.TOTAL_PASSED,
