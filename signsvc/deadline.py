@@ -22,6 +22,7 @@ import functools
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import overload
 
 _DEADLINE: ContextVar[float | None] = ContextVar("signsvc_deadline", default=None)
 
@@ -45,6 +46,10 @@ def within(seconds: float | None) -> Iterator[float | None]:
         _DEADLINE.reset(token)
 
 
+@overload
+def remaining(cap: float) -> float: ...
+@overload
+def remaining(cap: None = None) -> float | None: ...
 def remaining(cap: float | None = None) -> float | None:
     """Seconds left before the deadline, at most ``cap``; ``cap`` without a deadline.
     Raises ``DeadlineExceeded`` when the deadline has passed."""

@@ -30,8 +30,9 @@ import socket
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from asn1crypto import cms, crl, ocsp, pem, x509
 from pyhanko_certvalidator import errors
@@ -181,6 +182,8 @@ class _Watchdog:
 def _watched(base: type[http.client.HTTPConnection], dog: _Watchdog):
     """``base`` whose every new socket is watched by ``dog``."""
     class Connection(base):  # type: ignore[valid-type,misc]
+        _create_connection: Callable[..., Any]   # http.client's socket factory
+
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             create = self._create_connection
@@ -209,7 +212,7 @@ class _WatchedHttps(urllib.request.HTTPSHandler):
 
     def https_open(self, req):
         return self.do_open(_watched(http.client.HTTPSConnection, self._dog), req,
-                            context=self._context)
+                            context=self._context)  # type: ignore[attr-defined]  # set by HTTPSHandler
 
 
 class _Http:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
+from typing import Any
 
 from signsvc.audit.events import SHA256_RE, AuditEvent, AuditRecord, format_time, parse_time
 from signsvc.audit.ports import AuditStore
@@ -79,13 +80,16 @@ class AuditService:
                 raise _bad("document_sha256",
                            "document_sha256 phải là giá trị SHA-256 dạng hex.",
                            "document_sha256 must be a hex SHA-256 digest.")
+        optional: dict[str, Any] = {}   # passed only when used (stores predating them)
+        if key_id is not None:
+            optional["key_id"] = key_id
+        if before_sequence is not None:
+            optional["before_sequence"] = before_sequence
+        if newest_first:
+            optional["newest_first"] = True
         return self._store.records(after_sequence, since=bounds["since"], until=bounds["until"],
                                    actor=actor, action=action, document_sha256=document_sha256,
-                                   limit=min(limit, MAX_LIMIT),
-                                   **({"key_id": key_id} if key_id is not None else {}),
-                                   **({"before_sequence": before_sequence}
-                                      if before_sequence is not None else {}),
-                                   **({"newest_first": True} if newest_first else {}))
+                                   limit=min(limit, MAX_LIMIT), **optional)
 
     def verify(self) -> ChainVerification:
         """Stream every stored record through ``verify_chain`` (constant memory).
