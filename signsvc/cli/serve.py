@@ -12,6 +12,7 @@ from signsvc.app.console import console_verification
 from signsvc.cli.batch import cmd_verify_batch
 from signsvc.cli.context import request_context, write_atomically
 from signsvc.errors import BadRequest, DocumentTooLarge, Message, SignsvcError
+from signsvc.names import LONG_TERM_LEVELS, PadesLevel
 from signsvc.services.signing_requests import SignatureRequest, parse_appearance
 from signsvc.settings import LEVELS, Settings
 
@@ -182,7 +183,8 @@ def add_commands(sub) -> None:
     s = sub.add_parser("extend", help="upgrade the signatures of a signed PDF to B-LT or B-LTA")
     s.add_argument("input")
     s.add_argument("output")
-    s.add_argument("--level", choices=("B-LT", "B-LTA"), default="B-LT")
+    s.add_argument("--level", choices=tuple(map(str, LONG_TERM_LEVELS)),
+                   default=str(PadesLevel.B_LT))
     s.set_defaults(func=cmd_extend)
 
     s = sub.add_parser("verify", help="verify a PDF; exit 0 only for verdict 'valid'")
