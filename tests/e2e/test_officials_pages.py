@@ -22,9 +22,16 @@ from datetime import timedelta, timezone
 
 import pytest
 
+from signsvc.services.context import RequestContext
 from tests.e2e import test_browser_signing as base
 from tests.e2e.test_browser_signing import CHROMIUM_ARGS, login, on_preview, wait_preview
-from tests.support.appearance import pdftotext, template_pdf, widget
+from tests.support.appearance import (
+    image_rect_in_page,
+    pdftotext,
+    signature_png,
+    template_pdf,
+    widget,
+)
 from tests.support.tools import require_tool
 from tests.support.validate import pyhanko_statuses
 
@@ -90,6 +97,9 @@ def no_sideways_scroll(page) -> None:
 
 def test_keyboard_placement_sign_and_find_it_under_signed(site, screen, dev_pki, tmp_path):
     page, origin, doc = screen, site["origin"], site["doc"]
+    # the official has a registered signature image: the page offers it first (image + name)
+    site["api"].services.signing.images.add(RequestContext("e2e", "tests", "admin"), "chu-ky-an",
+                                            "signature", "official:an", signature_png())
     login(page, origin)
     assert "Giấy phép xây dựng số 45" in page.inner_text("#documents")
     assert "Bạn chưa ký văn bản nào." in page.inner_text("#signed-list")
@@ -118,6 +128,8 @@ def test_keyboard_placement_sign_and_find_it_under_signed(site, screen, dev_pki,
     scale = shown["width"] / A4[0]
     assert abs(box["x"] - shown["x"] - expected[0] * scale) < 2
     assert abs(box["width"] - (expected[2] - expected[0]) * scale) < 2
+    assert page.input_value("#profile") == "official"
+    assert "Ảnh chữ ký và họ tên (chu-ky-an)" in page.inner_text("#profile")
     assert "B-T" not in page.inner_text("#level-panel")         # said in words, no code
     assert "Chữ ký số có dấu thời gian" in page.inner_text("#level-text")
     no_sideways_scroll(page)
@@ -137,6 +149,8 @@ def test_keyboard_placement_sign_and_find_it_under_signed(site, screen, dev_pki,
     assert rect == pytest.approx(expected, abs=0.06)
     drawn = pdftotext(data, tmp_path, rect)
     assert "Nguyễn Văn An" in drawn and not A_TIME.search(drawn), drawn   # no time drawn
+    image = image_rect_in_page(data, sig.field_name)            # the signature image, inside
+    assert rect[0] <= image[0] < image[2] <= rect[2] and rect[1] <= image[1] < image[3] <= rect[3]
     # back to the list: the document did not vanish, it is under "Đã ký"
     page.click("#back-to-list")
     page.wait_for_url(f"{origin}/documents")
