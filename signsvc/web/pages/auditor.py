@@ -257,29 +257,13 @@ def audit_export():
     return resp
 
 
-#: the audit-log page's own words (the shared ones are ``t``, signsvc.web.i18n)
-_LOG_TEXTS = {
-    "vi": {"order": "Mới nhất ở trên cùng.", "all_actions": "Tất cả thao tác",
-           "from_day": "Từ ngày", "to_day": "Đến hết ngày", "older": "Cũ hơn →",
-           "newest": "← Về bản ghi mới nhất", "export": "Tải danh sách đang lọc:",
-           "export_csv": "CSV (bảng tính)", "export_json": "JSON", "clear": "Bỏ lọc",
-           "code": "Mã"},
-    "en": {"order": "Newest at the top.", "all_actions": "All actions",
-           "from_day": "From day", "to_day": "To the end of day", "older": "Older →",
-           "newest": "← Back to the newest records", "export": "Download the filtered list:",
-           "export_csv": "CSV (spreadsheet)", "export_json": "JSON", "clear": "Clear filters",
-           "code": "Code"},
-}
-
-
 def _log_words() -> dict[str, Any]:
     """What the audit-log templates call: actions and outcomes in words (``action_label``,
-    ``outcome_label``), the actions to choose from, and the page's own words ``lw``."""
+    ``outcome_label``), the actions to choose from."""
     current = lang()
     return {"action_label": lambda tag: audit_views.action_label(tag, current),
             "outcome_label": lambda outcome: audit_views.outcome_label(outcome, current),
-            "action_choices": audit_views.action_choices(current),
-            "lw": _LOG_TEXTS["en" if current == "en" else "vi"]}
+            "action_choices": audit_views.action_choices(current)}
 
 
 @auditor.get("/auditor/audit/documents/<sha256>")

@@ -17,7 +17,6 @@ from signsvc.web.auth import page_context, services
 from signsvc.web.headers import content_disposition
 from signsvc.web.i18n import texts
 from signsvc.web.pages.common import check_csrf, lang, login_required, pages, render
-from signsvc.web.pages.official_texts import official_texts
 from signsvc.web.schemas.common import parse_object
 from signsvc.web.schemas.sessions import SessionCreate
 
@@ -57,7 +56,7 @@ def documents():
     history = svc.documents.history
     return render("documents.html", documents=svc.documents.awaiting(ctx),
                   signed=history.signed(ctx) if history is not None else [],
-                  o=official_texts(lang()), shown=_shown_time)
+                  shown=_shown_time)
 
 
 @pages.get("/documents/<doc_id>")
@@ -75,7 +74,7 @@ def document(doc_id: str):
                   level=_page_level(), choose_level=_may_choose_level(ctx),
                   eservice=svc.policy.eservice(None), mine=mine,
                   fields=svc.documents.empty_fields(ctx, doc_id) if mine else [],
-                  images=images, versions=_versions(ctx, doc_id), o=official_texts(lang()),
+                  images=images, versions=_versions(ctx, doc_id),
                   shown=_shown_time)
 
 
@@ -124,7 +123,7 @@ def download_version(doc_id: str, revision: int):
     doc, data = history.version_content(_ctx(), doc_id, revision)
     resp = Response(data, mimetype="application/pdf")
     name = f"{doc.number or doc.id}.pdf" if revision == doc.revision else \
-        f"{doc.number or doc.id} - {official_texts(lang())['version']} {revision}.pdf"
+        f"{doc.number or doc.id} - {texts(lang())['version']} {revision}.pdf"
     resp.headers["Content-Disposition"] = content_disposition(name)
     return resp
 
@@ -185,6 +184,6 @@ def api_complete(session_id: str):
                     "verdict_text": texts(lang()).get(f"verdict_{report['verdict']}", report["verdict"]),
                     "signer": (last.get("signer") or {}).get("common_name"),
                     "signing_time": stamp, "signing_time_text": _shown_time(stamp),
-                    "level": level, "level_label": official_texts(lang()).get(f"lvl_{level}", level),
-                    "level_text": official_texts(lang()).get(f"level_{level}", level),
+                    "level": level, "level_label": texts(lang()).get(f"lvl_{level}", level),
+                    "level_text": texts(lang()).get(f"level_{level}", level),
                     "messages": last.get("messages")})

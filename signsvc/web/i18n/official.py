@@ -1,10 +1,7 @@
-"""Words of the officials' document pages (lists, history, level, placement): Vietnamese
-first, English on the language switch. Read in templates as ``o.key``; the shared words
-(errors, verdicts, buttons) stay in ``signsvc.web.i18n`` (``t``)."""
+"""Words of the officials' document pages (lists, versions, level, placement, viewer):
+Vietnamese first, then English."""
 
 from __future__ import annotations
-
-from typing import Any
 
 OFFICIAL_TEXTS: dict[str, dict[str, str]] = {
     "vi": {
@@ -16,7 +13,7 @@ OFFICIAL_TEXTS: dict[str, dict[str, str]] = {
         "state_awaiting": "Chờ ký", "state_signed": "Đã ký",
         "back_list": "← Về danh sách văn bản",
         "history_h2": "Lịch sử các phiên bản",
-        "history_intro": "Mỗi lần ký tạo một phiên bản mới; các phiên bản trước vẫn tải về được. "
+        "versions_intro": "Mỗi lần ký tạo một phiên bản mới; các phiên bản trước vẫn tải về được. "
                          "Kết luận được kiểm tra lại mỗi khi mở trang.",
         "h_version": "Phiên bản", "h_who": "Người ký", "h_when": "Thời gian",
         "h_level": "Mức chữ ký", "h_verdict": "Kết luận hiện tại", "h_download": "Tải về",
@@ -67,7 +64,7 @@ OFFICIAL_TEXTS: dict[str, dict[str, str]] = {
         "state_awaiting": "Awaiting signature", "state_signed": "Signed",
         "back_list": "← Back to my documents",
         "history_h2": "Versions",
-        "history_intro": "Each signature makes a new version; earlier versions can still be "
+        "versions_intro": "Each signature makes a new version; earlier versions can still be "
                          "downloaded. Verdicts are checked again each time the page opens.",
         "h_version": "Version", "h_who": "Signed by", "h_when": "Time",
         "h_level": "Signature level", "h_verdict": "Verdict now", "h_download": "Download",
@@ -110,17 +107,3 @@ OFFICIAL_TEXTS: dict[str, dict[str, str]] = {
         "lvl_B-LTA": "Archival",
     },
 }
-
-
-class OfficialTexts(dict):
-    """One language's words: ``o.key`` / ``o['level_B-T']``, or ``o('key', n=2)`` with the
-    placeholders filled; an unknown key reads as itself."""
-
-    def __call__(self, key: str, **values: Any) -> str:
-        text = self.get(key, key)
-        return text.format(**values) if values else text
-
-
-def official_texts(language: str) -> OfficialTexts:
-    """The words in ``language`` (Vietnamese for anything but ``en``)."""
-    return OfficialTexts(OFFICIAL_TEXTS["en" if language == "en" else "vi"])
