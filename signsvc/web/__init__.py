@@ -36,7 +36,7 @@ def create_web_app(services: Services) -> Flask:
         MAX_CONTENT_LENGTH=limit + 64 * 1024,
         MAX_FORM_MEMORY_SIZE=FORM_FIELD_BYTES,   # text fields only; files: MAX_CONTENT_LENGTH
         JSON_AS_ASCII=False,
-        SECRET_KEY=_secret_key(services.settings.service.state_dir),
+        SECRET_KEY=_secret_key(services.settings.paths.cookie_secret),
         SESSION_COOKIE_NAME="signsvc_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
@@ -74,14 +74,13 @@ def create_web_app(services: Services) -> Flask:
     return app
 
 
-def _secret_key(state_dir: Path) -> bytes:
+def _secret_key(path: Path) -> bytes:
     """The key that signs login cookies: random, made once, kept in the state folder (0600)."""
-    path = Path(state_dir) / "cookie-secret"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         # written whole under a private name, then linked into place: a worker starting at
         # the same moment never reads a half-written (empty) key, and the first link wins
-        tmp = path.with_name(f".cookie-secret.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(secrets.token_bytes(32))
