@@ -28,6 +28,9 @@ from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
+from signsvc.names import PadesLevel
+from signsvc.names import SubIndication as Sub
+
 from . import algorithms, certinfo, legacy, messages, revocation
 from .chain import RevocationData, chain_of, cms_certificates, timestamp_token_certificates
 from .cmsform import signed_attributes_not_der
@@ -47,9 +50,9 @@ from .report import AlgorithmInfo, ChainCertificate, SignatureReport, TimestampI
 
 logger = logging.getLogger(__name__)
 
-TIME_BOUND_PROBLEMS = frozenset({"REVOKED_NO_POE", "REVOKED_CA_NO_POE", "OUT_OF_BOUNDS_NO_POE",
-                                 "OUT_OF_BOUNDS_NOT_REVOKED", "EXPIRED",
-                                 "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"})
+TIME_BOUND_PROBLEMS = frozenset({Sub.REVOKED_NO_POE, Sub.REVOKED_CA_NO_POE,
+                                 Sub.OUT_OF_BOUNDS_NO_POE, Sub.OUT_OF_BOUNDS_NOT_REVOKED,
+                                 Sub.EXPIRED, Sub.CRYPTO_CONSTRAINTS_FAILURE_NO_POE})
 def _claimed_time(entry: SignatureEntry) -> datetime | None:
     try:
         if entry.embedded is not None:
@@ -78,13 +81,13 @@ def _level(entry: SignatureEntry, doc: DocumentFacts, has_timestamp: bool, evide
         return "none"
     later = sum(1 for rev in doc.doc_timestamp_revisions if rev > entry.signed_revision)
     if not has_timestamp and not later:
-        return "B-B"
+        return PadesLevel.B_B
     has_revinfo = (revocation.has_evidence(cert, evidence.ocsps, evidence.crls) if cert is not None
                    else evidence.has_revinfo)
     if not has_revinfo:
-        return "B-T"
+        return PadesLevel.B_T
     archive = later if has_timestamp else later - 1  # the first one is then the time proof
-    return "B-LTA" if archive > 0 else "B-LT"
+    return PadesLevel.B_LTA if archive > 0 else PadesLevel.B_LT
 
 
 def timestamp_info(status, chain: tuple[ChainCertificate, ...] = ()) -> TimestampInfo:
@@ -255,7 +258,7 @@ class _Check:
         """INDETERMINATE with ``reason``: the signature value is not checked, but whether the
         signed content is unchanged still is (a digest mismatch is a real failure)."""
         facts = replace(base, intact=_content_intact(self._embedded), unsupported=reason,
-                        sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE")
+                        sub_indication_hint=Sub.CRYPTO_CONSTRAINTS_FAILURE)
         if not facts.intact and _digest_checkable(self._embedded):
             facts = replace(facts, unsupported=None, sub_indication_hint=None)  # HASH_FAILURE
         return self._report(self._with_integrity(facts, integrity_without_status(self.entry, self.doc)),
@@ -280,10 +283,10 @@ class _Check:
             leaf=cert, ocsps=trust_vc.ocsps, crls=trust_vc.crls,
             soft_failures=len(trust_vc.soft_fail_exceptions), allow_fetching=self.setup.allow_fetching)
         problem = _problem(trust_status)
-        if problem == "CHAIN_CONSTRAINTS_FAILURE" and path is None and cert.self_signed in ("yes", "maybe"):
-            problem = "NO_CERTIFICATE_CHAIN_FOUND"  # certvalidator's name for an untrusted self-signed cert
-        if problem == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and rev.missing:
-            problem = "TRY_LATER"  # the chain failed for want of revocation data
+        if problem == Sub.CHAIN_CONSTRAINTS_FAILURE and path is None and cert.self_signed in ("yes", "maybe"):
+            problem = Sub.NO_CERTIFICATE_CHAIN_FOUND  # certvalidator's name for an untrusted self-signed cert
+        if problem == Sub.CERTIFICATE_CHAIN_GENERAL_FAILURE and rev.missing:
+            problem = Sub.TRY_LATER  # the chain failed for want of revocation data
         details = trust_status.revocation_details
         revoked_later = status.revocation_details if at_timestamp else None
         facts = replace(
@@ -322,14 +325,14 @@ class _Check:
             facts = replace(base, parse_failure=result.problem)
         elif result.unsupported is not None:
             facts = replace(base, unsupported=messages.text("unsupported_algorithm", algorithm=result.unsupported),
-                            sub_indication_hint="CRYPTO_CONSTRAINTS_FAILURE")
+                            sub_indication_hint=Sub.CRYPTO_CONSTRAINTS_FAILURE)
         else:
             assert result.algorithm is not None   # read whenever the value was checked
             weak = algorithms.weak_messages({"sha1", result.algorithm.digest}, result.cert)
-            facts = replace(base, intact=result.intact, valid=result.valid, problem="CRYPTO_CONSTRAINTS_FAILURE",
+            facts = replace(base, intact=result.intact, valid=result.valid, problem=Sub.CRYPTO_CONSTRAINTS_FAILURE,
                             weaknesses=tuple(weak))
             if result.value_broken:
-                facts = replace(facts, processing_error="signature value", sub_indication_hint="SIG_CRYPTO_FAILURE")
+                facts = replace(facts, processing_error="signature value", sub_indication_hint=Sub.SIG_CRYPTO_FAILURE)
         integrity = integrity_without_status(entry, self.doc)
         if result.full_file and integrity.coverage == "entire_revision":
             integrity = replace(integrity, coverage="entire_file")
@@ -342,7 +345,7 @@ class _Check:
             base = replace(base, unsupported=messages.text("unsupported_subfilter", subfilter=entry.subfilter))
         elif entry.problem == "several_signers":  # ambiguous, not shown broken: INDETERMINATE
             base = replace(base, unsupported=messages.text("several_signer_infos"),
-                           sub_indication_hint="FORMAT_FAILURE")
+                           sub_indication_hint=Sub.FORMAT_FAILURE)
         else:
             base = replace(base, parse_failure=entry.reason or "?")
         return self._with_integrity(base, integrity_without_status(entry, self.doc))

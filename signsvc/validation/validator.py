@@ -22,6 +22,7 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBacken
 
 from signsvc import deadline
 from signsvc.errors import MalformedPdf
+from signsvc.names import SubIndication as Sub
 from signsvc.signing import event_loops
 
 from . import messages, speedups
@@ -44,7 +45,7 @@ def _byte_evidence(item) -> bool:
     """The item's byte range was hashed: intact, or a digest or signature value failure."""
     ts = getattr(item, "timestamp", None)
     intact = item.intact if isinstance(item, SignatureReport) else bool(ts and ts.intact)
-    return intact or item.sub_indication in ("HASH_FAILURE", "SIG_CRYPTO_FAILURE")
+    return intact or item.sub_indication in (Sub.HASH_FAILURE, Sub.SIG_CRYPTO_FAILURE)
 
 
 class PdfValidator:
@@ -89,7 +90,7 @@ class PdfValidator:
         evidence = document_evidence(reader)
         cap = opened.cap
         if evidence.over_limit and cap is None:  # hostile validation data: not everything could be read
-            cap = ("SIG_CONSTRAINTS_FAILURE", messages.text("dss_over_limit", count=str(evidence.over_limit)))
+            cap = (Sub.SIG_CONSTRAINTS_FAILURE, messages.text("dss_over_limit", count=str(evidence.over_limit)))
         doc = DocumentFacts(
             reader=reader, data=data, evidence=evidence,
             doc_timestamp_revisions=tuple(e.signed_revision for e in entries
