@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import hmac
 import json
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sqlalchemy import Connection, func, select
+
+from signsvc.adapters.db.sql import replace
+from signsvc.adapters.db.tables import audit_events, audit_meta
 from signsvc.audit.broken import broken_error
 from signsvc.audit.events import AuditRecord
 from signsvc.audit.keyed import (
@@ -42,12 +45,12 @@ SYNC_FULL_LIMIT = 50_000
 """Records a start-up verifies before serving; beyond that, from the marker (see above)."""
 MARKER_EVERY = 1000
 
-Rows = Callable[[sqlite3.Connection, int], Iterator[tuple[AuditRecord, "str | None"]]]
-Row = Callable[[sqlite3.Connection, int], "tuple[AuditRecord, str | None] | None"]
+Rows = Callable[[Connection, int], Iterator[tuple[AuditRecord, "str | None"]]]
+Row = Callable[[Connection, int], "tuple[AuditRecord, str | None] | None"]
 
 
-def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
-    return dict(conn.execute("SELECT name, value FROM audit_meta").fetchall())
+def read_meta(conn: Connection) -> dict[str, str]:
+    return {str(n): str(v) for n, v in conn.execute(select(audit_meta.c.name, audit_meta.c.value))}
 
 
 class ChainGuard:
@@ -74,7 +77,7 @@ class ChainGuard:
                 "keyed_from_sequence": self.mac_from,
                 "verified_sequence": self.anchor.sequence, "broken": self.broken}
 
-    def refresh(self, conn: sqlite3.Connection, *, writable: bool = False
+    def refresh(self, conn: Connection, *, writable: bool = False
                 ) -> dict[str, Any] | None:
         """Bring the anchor up to the head; the break found now (to be alarmed), else None.
 
@@ -105,8 +108,8 @@ class ChainGuard:
                 raise broken_error(self.broken)
             if writable and self.key is not None and self.full_verified and \
                     self.anchor.sequence - self._marker_at >= MARKER_EVERY:
-                conn.execute("INSERT OR REPLACE INTO audit_meta VALUES ('verified', ?)",
-                             (json.dumps(self._marker_body(self.anchor)),))
+                replace(conn, audit_meta, {"name": "verified",
+                                           "value": json.dumps(self._marker_body(self.anchor))})
                 self._marker_at = self.anchor.sequence
             return None
 
@@ -119,7 +122,7 @@ class ChainGuard:
         return {"sequence": at.sequence, "record_hash": at.record_hash, "mac": at.mac,
                 "tag": self._marker_tag(at.sequence, at.record_hash, at.mac)}
 
-    def _marker_anchor(self, conn: sqlite3.Connection, meta: dict[str, str]) -> Anchor | None:
+    def _marker_anchor(self, conn: Connection, meta: dict[str, str]) -> Anchor | None:
         """The verified marker, if it is genuine and its record is still the same."""
         body = _json(meta.get("verified"))
         if self.key is None or not body:
@@ -136,7 +139,7 @@ class ChainGuard:
             return None
         return at
 
-    def background_check(self, conn: sqlite3.Connection) -> dict[str, Any] | None:
+    def background_check(self, conn: Connection) -> dict[str, Any] | None:
         """Verify the records the start skipped (``background``); the break, else None."""
         with self._lock:
             span, self.background = self.background, None
@@ -213,7 +216,7 @@ class ChainGuard:
             return False
         return isinstance(mac, str) and hmac.compare_digest(mac, wanted)
 
-    def _rebase(self, conn: sqlite3.Connection, ack: int) -> bool:
+    def _rebase(self, conn: Connection, ack: int) -> bool:
         """Resume from the acknowledgement record ``ack`` if it is genuine."""
         item = self._row(conn, ack)
         if item is None or not self.genuine(*item):
@@ -228,13 +231,13 @@ class ChainGuard:
             self.mac_from = int(raw)  # the marker as it stood when the operator acknowledged
         return True
 
-    def _verify(self, conn: sqlite3.Connection, ack: int) -> dict[str, Any] | None:
+    def _verify(self, conn: Connection, ack: int) -> dict[str, Any] | None:
         if not self.started:
             if not (ack and self._rebase(conn, ack)):
                 self.anchor = Anchor()
             self.started = True
             marker = self._marker_anchor(conn, self._meta)
-            head = conn.execute("SELECT max(sequence) FROM audit_events").fetchone()[0] or 0
+            head = conn.execute(select(func.max(audit_events.c.sequence))).scalar() or 0
             if marker is not None and marker.sequence > self.anchor.sequence and \
                     head - self.anchor.sequence > SYNC_FULL_LIMIT:
                 self.background = (self.anchor, marker)

@@ -1,6 +1,6 @@
 """The audit store's keyed-chain side: integrity status, verification from a point,
 the operator's acknowledgement and the alarm shared by every process (a mixin of
-``SqliteAuditStore``, which provides ``_open``, ``_connection``, ``_seal``,
+``SqliteAuditStore``, which provides ``_engine``, ``_connect``, ``_head_turn``, ``_seal``,
 ``_check_identity``, ``_mac_key`` and ``guard``)."""
 
 from __future__ import annotations
@@ -12,7 +12,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
 from signsvc.adapters.audit_sqlite_guard import read_meta
+from signsvc.adapters.db.engine import write_transaction
+from signsvc.adapters.db.sql import insert_or_ignore, replace
+from signsvc.adapters.db.tables import audit_events, audit_meta
 from signsvc.audit.events import AuditEvent, AuditRecord
 from signsvc.audit.keyed import (
     ACKNOWLEDGED_ACTION,
@@ -24,29 +30,17 @@ from signsvc.audit.keyed import (
 from signsvc.errors import AuditUnavailable, Message
 
 log = logging.getLogger("signsvc.adapters.audit_sqlite")
+_FAILURES = (SQLAlchemyError, sqlite3.Error, OSError)
 
 
-def _rollback(conn: sqlite3.Connection) -> None:
-    try:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass
-
-
-def _mark_keyed(conn: sqlite3.Connection) -> None:
+def _mark_keyed(engine: Engine) -> None:
     """Note where the keyed chain starts (the next record), once."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if conn.execute("SELECT 1 FROM audit_meta WHERE name = 'mac_from_sequence'").fetchone() \
-                is None:
-            row = conn.execute("SELECT max(sequence) FROM audit_events").fetchone()
-            conn.execute("INSERT INTO audit_meta VALUES ('mac_from_sequence', ?)",
-                         (str((row[0] or 0) + 1),))
-        conn.execute("COMMIT")
-    except BaseException:
-        _rollback(conn)
-        raise
+    with write_transaction(engine) as conn:
+        if conn.execute(select(audit_meta.c.name).where(
+                audit_meta.c.name == "mac_from_sequence")).first() is None:
+            head = conn.execute(select(func.max(audit_events.c.sequence))).scalar()
+            conn.execute(audit_meta.insert().values(name="mac_from_sequence",
+                                                    value=str((head or 0) + 1)))
 
 
 def key_missing_error() -> AuditUnavailable:
@@ -58,8 +52,9 @@ def key_missing_error() -> AuditUnavailable:
 
 
 def open_audit_store(settings: Any, **kwargs: Any) -> Any:
-    """The audit store ``settings`` configure: ``[audit] path``, keyed with the secret in
-    ``[audit] hmac_key_file`` when one is set (read here, never logged)."""
+    """The audit store ``settings`` configure: the shared ``[database] url`` when one is
+    set, else the SQLite file ``[audit] path``; keyed with the secret in ``[audit]
+    hmac_key_file`` when one is set (read here, never logged)."""
     cfg = settings.audit
     key = None
     if getattr(cfg, "hmac_key_file", None) is not None:
@@ -69,11 +64,24 @@ def open_audit_store(settings: Any, **kwargs: Any) -> Any:
             raise AuditUnavailable() from exc
     from signsvc.adapters.audit_sqlite import SqliteAuditStore
 
-    return SqliteAuditStore(cfg.path, mac_key=key, **kwargs)
+    url = getattr(getattr(settings, "database", None), "url", "")
+    if url:
+        from signsvc.adapters.db.engine import url_engine
+
+        try:
+            target: Any = url_engine(url)
+        except (SQLAlchemyError, ValueError) as exc:
+            raise AuditUnavailable() from exc
+    else:
+        target = cfg.path
+    return SqliteAuditStore(target, mac_key=key, **kwargs)
 
 
 class KeyedChainMixin:
     """See the module doc."""
+
+    _mac_key: bytes | None
+    guard: Any
 
     @property
     def keyed(self) -> bool:
@@ -82,16 +90,16 @@ class KeyedChainMixin:
     def integrity(self) -> dict[str, Any]:
         """Verify incrementally now (a read); the guard's status. Never raises."""
         try:
-            conn = self._connection()
-            found = self.guard.refresh(conn)
+            with self._connect() as conn:  # type: ignore[attr-defined]
+                found = self.guard.refresh(conn)
             if found is not None:
                 self._alarm(found)
         except AuditUnavailable:
             pass
-        except (sqlite3.Error, OSError):
+        except _FAILURES:
             return {**self.guard.status(), "ok": False}
         self._start_background()
-        return self.guard.status()
+        return dict(self.guard.status())
 
     def _start_background(self) -> None:
         """Verify what a fast start skipped, in a thread; a break fails the store closed."""
@@ -100,12 +108,9 @@ class KeyedChainMixin:
 
         def run() -> None:
             try:
-                conn = self._open()
-                try:
+                with self._connect() as conn:  # type: ignore[attr-defined]
                     found = self.guard.background_check(conn)
-                finally:
-                    conn.close()
-            except (sqlite3.Error, OSError):
+            except _FAILURES:
                 log.exception("the audit log's background verification could not run")
                 return
             if found is not None:
@@ -122,14 +127,14 @@ class KeyedChainMixin:
             self._alarm(broken)
 
     def iter_with_mac(self, after_sequence: int = 0) -> Iterator[tuple[AuditRecord, str | None]]:
-        """``(record, mac)`` after ``after_sequence`` from one snapshot, streamed."""
+        """``(record, mac)`` after ``after_sequence`` from one snapshot (a read transaction;
+        REPEATABLE READ on PostgreSQL), streamed page by page."""
         try:
-            conn = self._open()
-            try:
+            with self._connect() as conn:  # type: ignore[attr-defined]
+                if conn.dialect.name != "sqlite":
+                    conn.execution_options(isolation_level="REPEATABLE READ")
                 yield from self.guard._rows(conn, after_sequence)
-            finally:
-                conn.close()
-        except (sqlite3.Error, OSError) as exc:
+        except _FAILURES as exc:
             raise AuditUnavailable() from exc
 
     def verify_since(self, sequence: int, record_hash: str | None) -> SegmentResult:
@@ -163,14 +168,17 @@ class KeyedChainMixin:
 
     def record_at(self, sequence: int) -> tuple[AuditRecord, str | None] | None:
         try:
-            return self.guard._row(self._connection(), sequence)
-        except (sqlite3.Error, OSError) as exc:
+            with self._connect() as conn:  # type: ignore[attr-defined]
+                item: tuple[AuditRecord, str | None] | None = self.guard._row(conn, sequence)
+                return item
+        except _FAILURES as exc:
             raise AuditUnavailable() from exc
 
     def meta(self) -> dict[str, str]:
         try:
-            return read_meta(self._connection())
-        except (sqlite3.Error, OSError) as exc:
+            with self._connect() as conn:  # type: ignore[attr-defined]
+                return read_meta(conn)
+        except _FAILURES as exc:
             raise AuditUnavailable() from exc
 
     def acknowledge(self, event: AuditEvent) -> AuditRecord:
@@ -179,19 +187,12 @@ class KeyedChainMixin:
         if event.action != ACKNOWLEDGED_ACTION:
             raise ValueError(f"an acknowledgement is a {ACKNOWLEDGED_ACTION} record")
         try:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                record, mac = self._seal(conn, event, rebase=True)
-                conn.execute("INSERT OR REPLACE INTO audit_meta VALUES ('ack_sequence', ?)",
-                             (str(record.sequence),))
-                conn.execute("DELETE FROM audit_meta WHERE name = 'alarm'")
-                self._check_identity()
-                conn.execute("COMMIT")
-            except BaseException:
-                _rollback(conn)
-                raise
-        except (sqlite3.Error, OSError) as exc:
+            with self._head_turn() as conn:  # type: ignore[attr-defined]
+                record, mac = self._seal(conn, event, rebase=True)  # type: ignore[attr-defined]
+                replace(conn, audit_meta, {"name": "ack_sequence", "value": str(record.sequence)})
+                conn.execute(audit_meta.delete().where(audit_meta.c.name == "alarm"))
+                self._check_identity()  # type: ignore[attr-defined]
+        except _FAILURES as exc:
             raise AuditUnavailable() from exc
         self.guard.acknowledged(record, mac)
         return record
@@ -199,13 +200,11 @@ class KeyedChainMixin:
     def _alarm(self, broken: dict[str, Any]) -> None:
         """Record the break for the other processes (best effort: the guard holds it here)."""
         try:
-            conn = self._open()
-            try:
-                head = conn.execute("SELECT max(sequence) FROM audit_events").fetchone()[0]
-                conn.execute("INSERT OR IGNORE INTO audit_meta VALUES ('alarm', ?)",
-                             (json.dumps({**broken, "at_head": head}, sort_keys=True,
-                                         default=str),))
-            finally:
-                conn.close()
-        except (sqlite3.Error, OSError):
+            with write_transaction(self._engine) as conn:  # type: ignore[attr-defined]
+                head = conn.execute(select(func.max(audit_events.c.sequence))).scalar()
+                insert_or_ignore(conn, audit_meta, {
+                    "name": "alarm",
+                    "value": json.dumps({**broken, "at_head": head}, sort_keys=True,
+                                        default=str)})
+        except _FAILURES:
             log.error("the audit chain alarm could not be written")

@@ -1,10 +1,10 @@
-"""Signed audit checkpoints in the audit log's SQLite file (table ``audit_checkpoints``).
+"""Signed audit checkpoints (table ``audit_checkpoints``) next to the audit log: in the
+audit SQLite file by default, or in the shared ``[database] url``.
 
-The table lives next to ``audit_events`` in the same file and is created here (``IF NOT
-EXISTS``, so an existing audit file gains it on first use). Rows are append-only
-(triggers, a guard against mistakes like the audit table's); ``checkpoint_index`` and
-``head_sequence`` are unique, so two workers that sign the same head at once store it
-once; ``exclusive`` lets one process at a time sign at all. Every ``sqlite3`` or OS error becomes ``AuditUnavailable``.
+Rows are append-only (triggers on both engines, a guard against mistakes like the audit
+table's); ``checkpoint_index`` and ``head_sequence`` are unique, so two workers that sign
+the same head at once store it once; ``exclusive`` lets one process (or instance) at a
+time sign at all. Every database or OS error becomes ``AuditUnavailable``.
 """
 
 from __future__ import annotations
@@ -12,127 +12,99 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import sqlite3
 import time
-from typing import Any, Iterator
-from urllib.parse import quote
+from collections.abc import Iterator
+from typing import Any
 
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from signsvc.adapters.db.databases import open_engine
+from signsvc.adapters.db.engine import sqlite_file, write_transaction
+from signsvc.adapters.db.tables import audit_checkpoints as t
 from signsvc.audit.checkpoints import Checkpoint, SignedCheckpoint
 from signsvc.errors import AuditUnavailable
 
-_SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS audit_checkpoints (
-        checkpoint_index INTEGER PRIMARY KEY,
-        head_sequence INTEGER NOT NULL UNIQUE,
-        head_hash TEXT NOT NULL,
-        time TEXT NOT NULL,
-        prev_checkpoint_sha256 TEXT NOT NULL,
-        signature BLOB NOT NULL,
-        timestamp_token BLOB NOT NULL,
-        signer_certificate_sha256 TEXT NOT NULL
-    )""",
-    "CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints "
-    "BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints "
-    "BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END",
-]
-_COLUMNS = ("checkpoint_index, head_sequence, head_hash, time, prev_checkpoint_sha256, "
-            "signature, timestamp_token, signer_certificate_sha256")
+_COLUMNS = (t.c.checkpoint_index, t.c.head_sequence, t.c.head_hash, t.c.time,
+            t.c.prev_checkpoint_sha256, t.c.signature, t.c.timestamp_token,
+            t.c.signer_certificate_sha256)
+_PG_LOCK = 0x5167_6E73_6370   # pg_try_advisory_lock key: one checkpointer at a time
 
 
-def _row(row: tuple[Any, ...]) -> SignedCheckpoint:
+def _row(row: Any) -> SignedCheckpoint:
     """A stored row as it is: damage shows up in verification, not here."""
-    index, head_sequence, head_hash, time, prev, signature, token, cert_sha = row
-    return SignedCheckpoint(Checkpoint(index, head_sequence, head_hash, time, prev),
+    index, head_sequence, head_hash, time_, prev, signature, token, cert_sha = row
+    return SignedCheckpoint(Checkpoint(index, head_sequence, head_hash, time_, prev),
                             bytes(signature) if isinstance(signature, (bytes, memoryview)) else b"",
                             bytes(token) if isinstance(token, (bytes, memoryview)) else b"",
                             cert_sha if isinstance(cert_sha, str) else "")
 
 
 class SqliteCheckpointStore:
-    """Signed checkpoints in the audit SQLite file at ``path`` (which must exist)."""
+    """Signed checkpoints in the audit database: the audit SQLite file at ``db`` (created
+    with its schema if missing) or an engine."""
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
-        self._path = os.path.abspath(os.fspath(path))
-        self._busy_timeout_ms = busy_timeout_ms
+    def __init__(self, db: Engine | str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
         try:
-            conn = self._open()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in _SCHEMA:
-                        conn.execute(statement)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            finally:
-                conn.close()
-        except (sqlite3.Error, OSError) as exc:
+            self._engine = open_engine(db, "audit", busy_timeout_ms=busy_timeout_ms)
+        except (SQLAlchemyError, OSError, ValueError) as exc:
             raise AuditUnavailable() from exc
 
-    def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(f"file:{quote(self._path)}?mode=rw", uri=True,
-                               timeout=self._busy_timeout_ms / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-        conn.execute("PRAGMA synchronous = FULL")
-        return conn
-
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def _query(self, statement: Any) -> list[Any]:
         try:
-            conn = self._open()
-            try:
-                return conn.execute(sql, params).fetchall()
-            finally:
-                conn.close()
-        except (sqlite3.Error, OSError) as exc:
+            with self._engine.connect() as conn:
+                return list(conn.execute(statement).all())
+        except (SQLAlchemyError, OSError) as exc:
             raise AuditUnavailable() from exc
 
     def add(self, signed: SignedCheckpoint) -> bool:
         """Store ``signed``; False (nothing stored) if its index or head is already taken."""
         cp = signed.checkpoint
         try:
-            conn = self._open()
-            try:
-                conn.execute(f"INSERT INTO audit_checkpoints ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
-                             (cp.index, cp.head_sequence, cp.head_hash, cp.time,
-                              cp.prev_checkpoint_sha256, signed.signature,
-                              signed.timestamp_token, signed.signer_certificate_sha256))
-            finally:
-                conn.close()
-        except sqlite3.IntegrityError:
+            with write_transaction(self._engine) as conn:
+                conn.execute(insert(t).values(
+                    checkpoint_index=cp.index, head_sequence=cp.head_sequence,
+                    head_hash=cp.head_hash, time=cp.time,
+                    prev_checkpoint_sha256=cp.prev_checkpoint_sha256,
+                    signature=signed.signature, timestamp_token=signed.timestamp_token,
+                    signer_certificate_sha256=signed.signer_certificate_sha256))
+        except IntegrityError:
             return False
-        except (sqlite3.Error, OSError) as exc:
+        except (SQLAlchemyError, OSError) as exc:
             raise AuditUnavailable() from exc
         return True
 
     def last(self) -> SignedCheckpoint | None:
-        rows = self._query(f"SELECT {_COLUMNS} FROM audit_checkpoints "
-                           "ORDER BY checkpoint_index DESC LIMIT 1")
+        rows = self._query(select(*_COLUMNS).order_by(t.c.checkpoint_index.desc()).limit(1))
         return _row(rows[0]) if rows else None
 
     def list(self, after_index: int = 0, limit: int | None = None, *,
              min_head_sequence: int = 0) -> list[SignedCheckpoint]:
         """Checkpoints with ``index > after_index`` (and head at least ``min_head_sequence``),
         by index."""
-        sql = (f"SELECT {_COLUMNS} FROM audit_checkpoints WHERE checkpoint_index > ? "
-               "AND head_sequence >= ? ORDER BY checkpoint_index")
-        params: tuple[Any, ...] = (after_index, min_head_sequence)
+        query = select(*_COLUMNS).where(t.c.checkpoint_index > after_index,
+                                        t.c.head_sequence >= min_head_sequence
+                                        ).order_by(t.c.checkpoint_index)
         if limit is not None:
-            sql += " LIMIT ?"
-            params += (limit,)
-        return [_row(r) for r in self._query(sql, params)]
+            query = query.limit(limit)
+        return [_row(r) for r in self._query(query)]
 
     def check(self) -> None:
-        self._query("SELECT count(*) FROM audit_checkpoints")
+        self._query(select(func.count()).select_from(t))
 
     @contextlib.contextmanager
     def exclusive(self, *, wait_seconds: float = 0.0) -> Iterator[bool]:
-        """Yield True while this process alone may take a checkpoint of this log (an
-        ``flock`` on ``<audit file>.checkpoint-lock``, released when the block ends or the
-        process dies), False when another process held it for ``wait_seconds``."""
+        """Yield True while this process alone may take a checkpoint of this log, False when
+        another one held the turn for ``wait_seconds``. SQLite: an ``flock`` on ``<audit
+        file>.checkpoint-lock``; PostgreSQL: a session advisory lock, so one instance of
+        several at a time. Released when the block ends or the process dies."""
+        path = sqlite_file(self._engine)
+        if path is None:
+            with self._pg_exclusive(wait_seconds) as mine:
+                yield mine
+            return
         try:
-            fd = os.open(self._path + ".checkpoint-lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(path + ".checkpoint-lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise AuditUnavailable() from exc
         try:
@@ -152,3 +124,28 @@ class SqliteCheckpointStore:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+    @contextlib.contextmanager
+    def _pg_exclusive(self, wait_seconds: float) -> Iterator[bool]:
+        try:
+            conn = self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise AuditUnavailable() from exc
+        try:
+            end = time.monotonic() + wait_seconds
+            while not conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_PG_LOCK})").scalar():
+                conn.commit()
+                if time.monotonic() >= end:
+                    yield False
+                    return
+                time.sleep(0.05)
+            conn.commit()
+            try:
+                yield True
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_LOCK})")
+                conn.commit()
+        except SQLAlchemyError as exc:
+            raise AuditUnavailable() from exc
+        finally:
+            conn.close()

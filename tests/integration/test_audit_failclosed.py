@@ -147,6 +147,7 @@ def test_unkeyed_schema_1_log_migrates_and_keeps_verifying(tmp_path, dev_pki):
     db.execute("ALTER TABLE audit_events DROP COLUMN mac")
     db.execute("DROP TABLE audit_meta")
     db.execute("PRAGMA user_version = 1")
+    db.execute("DROP TABLE alembic_version")   # version 1 predates the migrations
     db.commit()
     db.close()
 

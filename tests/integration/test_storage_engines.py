@@ -218,3 +218,56 @@ def test_revocation_cache_serves_until_next_update(storage_url):
     writer.put("crl", "http://x/crl", "http://x/crl", b"\x30\x03new", t0,
                t0 + timedelta(days=3650))   # replaces the row
     assert reader.get("crl", "http://x/crl", t0) == b"\x30\x03new" and reader.count() == 1
+
+
+def test_checkpoints_append_only_unique_and_one_checkpointer(storage_url):
+    from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
+    from signsvc.audit.checkpoints import Checkpoint, SignedCheckpoint
+
+    engine = url_engine(storage_url)
+    one, two = SqliteCheckpointStore(engine), SqliteCheckpointStore(engine)
+
+    def signed(index: int, head: int) -> SignedCheckpoint:
+        return SignedCheckpoint(Checkpoint(index, head, "ab" * 32, "2026-12-03T10:00:00Z",
+                                           "00" * 32), b"\x30sig", b"\x30tst", "cd" * 32)
+    assert one.add(signed(1, 10)) and one.add(signed(2, 20))
+    assert not two.add(signed(2, 30)) and not two.add(signed(3, 20))   # index, head taken
+    assert two.last() == signed(2, 20)
+    assert [c.checkpoint.index for c in two.list(0)] == [1, 2]
+    assert [c.checkpoint.index for c in two.list(0, min_head_sequence=11)] == [2]
+    with one.exclusive() as mine:
+        assert mine
+        with two.exclusive(wait_seconds=0.2) as theirs:
+            assert not theirs
+    with two.exclusive() as theirs:
+        assert theirs
+    with engine.connect() as conn, pytest.raises(Exception, match="append-only"):
+        conn.exec_driver_sql("DELETE FROM audit_checkpoints")
+
+
+def test_audit_log_chains_filters_and_refuses_edits(storage_url):
+    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.audit.events import AuditEvent
+    from signsvc.audit.keyed import Anchor, verify_segment
+
+    engine = url_engine(storage_url)
+    key = b"k" * 32
+    store = SqliteAuditStore(engine, mac_key=key)
+    for i in range(5):
+        store.append(AuditEvent(action="sign:pdf:signed", outcome="success", actor=f"a{i % 2}",
+                                input_sha256=f"{i:064x}", details={"i": i, "tên": "Đặng"}))
+    assert store.head()[0] == 5
+    assert [r.sequence for r in store.records(actor="a1")] == [2, 4]
+    assert [r.sequence for r in store.records(newest_first=True, limit=2)] == [5, 4]
+    assert [r.sequence for r in store.records(document_sha256=f"{3:064x}")] == [4]
+    assert store.count(action="sign:pdf:signed", since="2000-01-01T00:00:00Z") == 5
+    assert store.records()[0].details == {"i": 0, "tên": "Đặng"}
+    result = verify_segment(store.iter_with_mac(0), Anchor(), key, store.guard.mac_from)
+    assert result.ok and result.checked == 5
+    assert store.integrity()["ok"]
+    store.check()
+    with engine.connect() as conn, pytest.raises(Exception, match="append-only"):
+        conn.exec_driver_sql("UPDATE audit_events SET actor = 'x' WHERE sequence = 1")
+    other = SqliteAuditStore(engine, mac_key=key)   # another process, same log
+    assert other.append(AuditEvent(action="x:y:z", outcome="success")).sequence == 6
+    assert store.append(AuditEvent(action="x:y:z", outcome="success")).sequence == 7

@@ -128,3 +128,11 @@ def migrate(engine: Engine, groups: Iterable[str] = GROUPS) -> None:
                     conn.commit()
     with _done_lock:
         _done.update((id(engine), g) for g in todo)
+
+
+def forget(engine: Engine) -> None:
+    """The next ``migrate`` of ``engine`` checks the database again (after a store closed
+    it: the file may be changed or replaced before it is opened again)."""
+    with _done_lock:
+        for key in [k for k in _done if k[0] == id(engine)]:
+            _done.discard(key)
