@@ -65,7 +65,21 @@ class KeyInfo:
         }
 
 
-class SigningKey(Protocol):
+class CertifiedKey(Protocol):
+    """What the policy sees of a key: its description, certificate and chain (a service
+    key, or an official's token key known only by its certificate). Read-only."""
+
+    @property
+    def info(self) -> KeyInfo: ...
+
+    @property
+    def certificate(self) -> x509.Certificate: ...
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]: ...
+
+
+class SigningKey(CertifiedKey, Protocol):
     """A key opened once at start-up and reused for every request.
 
     ``signer`` is a pyHanko ``Signer`` that is safe to use from several threads at once.
@@ -73,9 +87,6 @@ class SigningKey(Protocol):
     to reserve room in the PDF without signing twice.
     """
 
-    info: KeyInfo
-    certificate: x509.Certificate
-    chain: tuple[x509.Certificate, ...]
     raw_signature_size: int
 
     @property

@@ -21,7 +21,7 @@ from signsvc.audit.events import AuditEvent, AuditRecord
 from signsvc.audit.ports import AuditStore
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message
-from signsvc.keys.model import SigningKey
+from signsvc.keys.model import CertifiedKey
 from signsvc.names import AuditOutcome
 from signsvc.policy.engine import Decision, Policy, evaluate
 from signsvc.policy.facts import (
@@ -96,7 +96,7 @@ class PolicyStampedAudit(AuditService):
             log.exception("rate counters not updated for request %s", event.request_id)
 
 
-def certificate_facts(key: SigningKey, chain: str, revocation: str) -> CertificateFacts:
+def certificate_facts(key: CertifiedKey, chain: str, revocation: str) -> CertificateFacts:
     cert = key.certificate
     ku = cert.key_usage_value
     policies = cert.certificate_policies_value
@@ -226,7 +226,7 @@ class PolicyService:
         """The roles the ``workflow.copies`` rule allows to sign copies (WF-6; the clerk)."""
         return tuple(self._param("workflow.copies", "roles"))
 
-    def gather(self, ctx: RequestContext, key: SigningKey, *, level: str, eservice: str,
+    def gather(self, ctx: RequestContext, key: CertifiedKey, *, level: str, eservice: str,
                rsa_padding: str, pdf: OpenedPdf | None, data: bytes | None,
                encrypted: bool = False, document: DocumentSummary | None = None,
                appearance: str | None = None, attachment_mode: str | None = None) -> SigningFacts:
