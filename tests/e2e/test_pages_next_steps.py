@@ -315,6 +315,18 @@ def test_times_read_day_month_year_in_vietnam_time(site, page_at, viewport):
     _fits(page)
 
 
+@VIEWPORTS
+def test_officials_list_reads_the_received_time_the_same_way(site, page_at, viewport):
+    page = page_at(viewport)
+    _login(page, site["origin"], "an", PASSWORD, "/documents")
+    received = page.locator("#documents time").first
+    shown, iso = received.inner_text(), received.get_attribute("datetime")
+    assert PAGE_TIME.match(shown), shown
+    assert datetime.fromisoformat(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S") == shown
+    assert not ISO_ON_PAGE.search(page.inner_text("main"))
+    _fits(page)
+
+
 # -- item 7: "Chưa ký" -------------------------------------------------------------------
 
 @VIEWPORTS

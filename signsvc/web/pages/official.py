@@ -11,12 +11,12 @@ from flask import Response, jsonify, request, url_for
 
 from signsvc.errors import Forbidden, Message, NotFound, SignsvcError
 from signsvc.services.context import RequestContext
-from signsvc.services.document_history import parse_stored, vn_display
 from signsvc.settings import LEVELS
 from signsvc.web.auth import page_context, services
 from signsvc.web.headers import content_disposition
 from signsvc.web.i18n import texts
 from signsvc.web.pages.common import check_csrf, lang, login_required, pages, render
+from signsvc.web.pages.dates import page_time
 from signsvc.web.schemas.common import parse_object
 from signsvc.web.schemas.sessions import SessionCreate
 
@@ -41,11 +41,6 @@ def _versions(ctx: RequestContext, doc_id: str) -> list:
     return history.versions(ctx, doc_id)[1] if history is not None else []
 
 
-def _shown_time(stamp: str | None) -> str:
-    """A stored ISO time as ``dd/mm/yyyy HH:mm:ss`` in Vietnam time."""
-    return vn_display(parse_stored(stamp))
-
-
 @pages.get("/documents")
 @login_required
 def documents():
@@ -55,8 +50,7 @@ def documents():
     svc = services()
     history = svc.documents.history
     return render("documents.html", documents=svc.documents.awaiting(ctx),
-                  signed=history.signed(ctx) if history is not None else [],
-                  shown=_shown_time)
+                  signed=history.signed(ctx) if history is not None else [])
 
 
 @pages.get("/documents/<doc_id>")
@@ -74,8 +68,7 @@ def document(doc_id: str):
                   level=_page_level(), choose_level=_may_choose_level(ctx),
                   eservice=svc.policy.eservice(None), mine=mine,
                   fields=svc.documents.empty_fields(ctx, doc_id) if mine else [],
-                  images=images, versions=_versions(ctx, doc_id),
-                  shown=_shown_time)
+                  images=images, versions=_versions(ctx, doc_id))
 
 
 def _signature_images(account: str) -> list[str]:
@@ -183,7 +176,7 @@ def api_complete(session_id: str):
                     "verdict": report["verdict"],
                     "verdict_text": texts(lang()).get(f"verdict_{report['verdict']}", report["verdict"]),
                     "signer": (last.get("signer") or {}).get("common_name"),
-                    "signing_time": stamp, "signing_time_text": _shown_time(stamp),
+                    "signing_time": stamp, "signing_time_text": page_time(stamp),
                     "level": level, "level_label": texts(lang()).get(f"lvl_{level}", level),
                     "level_text": texts(lang()).get(f"level_{level}", level),
                     "messages": last.get("messages")})
