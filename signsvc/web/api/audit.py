@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.audit_views import checkpoint_dict
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
@@ -16,7 +17,7 @@ from signsvc.web.schemas.common import parse_query
 
 api_audit = Blueprint("api_audit", __name__)
 
-AUDIT_ROLES = ("auditor", "admin")
+AUDIT_ROLES = roles_for(Permission.AUDIT_READ)
 
 
 @api_audit.get("/audit/events")

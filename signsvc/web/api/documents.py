@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
 from signsvc.web.openapi import PDF_BINARY, Reply, documented
@@ -13,7 +14,7 @@ from signsvc.web.uploads import read_pdf_upload
 
 api_documents = Blueprint("api_documents", __name__)
 
-ASSIGNERS = ("portal", "clerk", "admin")
+ASSIGNERS = roles_for(Permission.ASSIGN_DOCUMENT)
 _FORM = {"type": "object", "required": ["file", "title", "number", "assignee"],
          "properties": {"file": PDF_BINARY, "title": {"type": "string"},
                         "number": {"type": "string"}, "assignee": {"type": "string"}}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
 from signsvc.web.openapi import PDF_BINARY, PDF_BODY, Reply, documented
@@ -13,7 +14,7 @@ from signsvc.web.uploads import read_pdf_upload
 
 api_extend = Blueprint("api_extend", __name__)
 
-EXTENDERS = ("portal", "clerk")
+EXTENDERS = roles_for(Permission.EXTEND_DOCUMENT)
 
 
 @api_extend.post("/extend")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from signsvc.errors import BadRequest, Message, UnsupportedMediaType
+from signsvc.permissions import Permission, may, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
 from signsvc.web.openapi import PDF_BINARY, Reply, documented
@@ -18,7 +19,7 @@ from signsvc.web.schemas.common import parse_query
 from signsvc.web.schemas.images import ImageQuery
 
 api_images = Blueprint("api_images", __name__)
-IMAGE_ADMINS = ("admin",)
+IMAGE_ADMINS = roles_for(Permission.MANAGE_IMAGES)
 
 
 @api_images.post("/images")
@@ -40,7 +41,7 @@ def add_image(ctx: RequestContext) -> tuple[Response, int]:
     data = request.stream.read(limit + 1)     # one byte more: the service names the limit
     query = parse_query(ImageQuery, request.args)
     official = query.official
-    if official is not None and svc.clients.find(official).role != "official":
+    if official is not None and not may(svc.clients.find(official).role, Permission.BE_ASSIGNED):
         raise BadRequest(Message("Tài khoản này không phải của người ký (official).",
                                  "This account is not an official's."), parameter="key")
     stored = svc.signing.images.add(ctx, query.name, query.kind, query.key, data,
@@ -51,6 +52,6 @@ def add_image(ctx: RequestContext) -> tuple[Response, int]:
 @api_images.get("/images")
 @documented("Các ảnh đã đăng ký / Registered images (admin, auditor)",
             {200: Reply("images (no image bytes)", {"application/json": "ImageList"})})
-@client_required(*IMAGE_ADMINS, "auditor")
+@client_required(*roles_for(Permission.LIST_IMAGES))
 def list_images(ctx: RequestContext) -> Response:
     return jsonify({"images": [i.as_dict() for i in services().signing.images.list()]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from signsvc.errors import BadRequest, Message
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
 from signsvc.web.jsonbody import json_object
@@ -16,7 +17,7 @@ from signsvc.web.uploads import read_pdf_upload
 
 api_policy = Blueprint("api_policy", __name__)
 
-POLICY_READERS = ("admin", "auditor")
+POLICY_READERS = roles_for(Permission.POLICY_READ)
 _FACTS_BODY = {"type": "object", "required": ["document"],
                "properties": {"document": {"type": "object",
                                            "description": "The document's facts (as the "

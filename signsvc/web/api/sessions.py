@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from signsvc.errors import SignsvcError
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
 from signsvc.web.headers import content_disposition
@@ -17,7 +18,7 @@ from signsvc.web.schemas.sessions import SessionComplete, SessionCreate
 
 api_sessions = Blueprint("api_sessions", __name__)
 
-SIGNERS = ("official", "clerk")
+SIGNERS = roles_for(Permission.SIGN_IN_SESSION)
 MAX_JSON = 64 * 1024
 
 

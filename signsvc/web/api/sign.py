@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from flask import Blueprint, Response, request
 
 from signsvc.errors import SignsvcError
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.services.signing_requests import SignatureRequest
 from signsvc.web.auth import client_required, services
@@ -18,7 +19,7 @@ from signsvc.web.uploads import read_pdf_upload
 
 api_sign = Blueprint("api_sign", __name__)
 
-SIGN_ROLES = ("portal", "clerk")
+SIGN_ROLES = roles_for(Permission.SIGN_DOCUMENT)
 
 
 def _sign_request(args: Mapping[str, str]) -> tuple[str, SignatureRequest]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, request
 
 from signsvc.errors import BadRequest, Message
+from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
 from signsvc.web.openapi import PDF_BINARY, PDF_BODY, Reply, documented
@@ -12,7 +13,7 @@ from signsvc.web.uploads import load_form, read_pdf_upload, too_large
 
 api_whole_file = Blueprint("api_whole_file", __name__)
 
-SIGNERS = ("official", "clerk")
+SIGNERS = roles_for(Permission.SIGN_IN_SESSION)
 
 
 @api_whole_file.post("/documents/<doc_id>/whole-file-tickets")

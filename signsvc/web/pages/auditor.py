@@ -18,6 +18,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from signsvc.errors import BadRequest, Forbidden, Message, SignsvcError
+from signsvc.permissions import Permission, roles_for
 from signsvc.services import audit_views
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import page_client, page_context, services
@@ -30,7 +31,7 @@ from signsvc.web.uploads import load_form, read_pdf_upload
 
 auditor = Blueprint("auditor", __name__, root_path=WEB_ROOT, template_folder="templates")
 
-AUDITOR_ROLES = ("auditor", "admin")
+AUDITOR_ROLES = roles_for(Permission.AUDITOR_PAGES)
 PAGE_SIZE = 100
 _FILTERS = ("since", "until", "actor", "action", "key", "document_sha256")
 

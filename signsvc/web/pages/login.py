@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Response, g, redirect, request, session, url_for
 
 from signsvc.errors import SignsvcError, TooManyAttempts
+from signsvc.names import Role
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import page_client, page_context, services
 from signsvc.web.i18n import pick
@@ -24,7 +25,7 @@ def index():
 
 def _next_url(role: str) -> str:
     nxt = request.args.get("next", "")
-    home = url_for("auditor.verify_form") if role == "auditor" else url_for("pages.documents")
+    home = url_for("auditor.verify_form") if role == Role.AUDITOR else url_for("pages.documents")
     return nxt if nxt.startswith("/") and not nxt.startswith("//") else home
 
 
