@@ -20,7 +20,8 @@ runtime_pkgs=(softhsm2 opensc libnss3-tools poppler-utils ca-certificates fonts-
 # Playwright never downloads a browser of its own here. xvfb + xdotool: the agent's Tk PIN
 # window is tested on a virtual screen, typed into as a person would (python3-tk: Tk itself).
 # nginx: the production front (config/nginx/signsvc.conf) is tested as shipped
-dev_pkgs=(python3-venv chromium xvfb xdotool python3-tk nginx)
+# postgresql: the storage tests run on it too (scripts/postgres.sh, a cluster under var/pg)
+dev_pkgs=(python3-venv chromium xvfb xdotool python3-tk nginx postgresql)
 
 need=()
 for p in "${runtime_pkgs[@]}" $( [ "$mode" = dev ] && echo "${dev_pkgs[@]}" ); do

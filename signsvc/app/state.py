@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 
+from signsvc.adapters.db import prepare_databases
+from signsvc.adapters.db.engine import dispose_all
 from signsvc.app.builders import stores
 from signsvc.app.builders.policy import load_policy
 from signsvc.services.audit_service import AuditService
@@ -19,6 +21,7 @@ def prepare_state(settings: Settings) -> None:
     is locked" stopped 3 of 19 fresh starts), and the policy-loaded audit record is written
     once. Opens no key. Safe to call on a state folder that already exists."""
     settings.paths.state_dir.mkdir(parents=True, exist_ok=True)
+    prepare_databases(settings)   # schema migrations (Alembic), once, before any worker
     audit_store = stores.audit_store(settings)
     try:
         stores.checkpoint_store(settings)
@@ -32,6 +35,6 @@ def prepare_state(settings: Settings) -> None:
     stores.workflow_store(settings)
     stores.image_store(settings)
     stores.report_store(settings)
-    # the stores without close() hold their connection in a thread-local of the object:
-    # collecting them here closes it before gunicorn forks (no SQLite handle crosses a fork)
+    # no database connection crosses the fork (the workers would share them)
+    dispose_all()
     gc.collect()

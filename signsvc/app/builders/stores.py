@@ -1,11 +1,13 @@
-"""Every state store, opened at the path ``settings.paths`` gives it: the only place a
-SQLite store, the policy files or a state key file is opened."""
+"""Every state store, opened on the database ``database_for(settings, group)`` gives it
+(the SQLite file ``settings.paths`` names, or the shared ``[database] url``): the only
+place a store, the policy files or a state key file is opened."""
 
 from __future__ import annotations
 
 from signsvc.adapters.audit_sqlite import SqliteAuditStore, open_audit_store
 from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
 from signsvc.adapters.clients_sqlite import SqliteClientStore
+from signsvc.adapters.db import database_for
 from signsvc.adapters.images_sqlite import SqliteImageStore
 from signsvc.adapters.logins_sqlite import SqliteLoginStore
 from signsvc.adapters.policy_file import ActivePolicy
@@ -23,37 +25,39 @@ def audit_store(settings: Settings) -> SqliteAuditStore:
 
 
 def checkpoint_store(settings: Settings) -> SqliteCheckpointStore:
-    return SqliteCheckpointStore(settings.paths.checkpoint_db)
+    return SqliteCheckpointStore(database_for(settings, "audit"))
 
 
 def client_store(settings: Settings) -> SqliteClientStore:
-    return SqliteClientStore(settings.paths.service_db)
+    return SqliteClientStore(database_for(settings, "state"))
 
 
 def login_store(settings: Settings) -> SqliteLoginStore:
     paths = settings.paths
-    return SqliteLoginStore(paths.service_db, paths.totp_key)
+    return SqliteLoginStore(database_for(settings, "state"), paths.totp_key)
 
 
 def rate_counters(settings: Settings) -> SqliteRateCounters:
-    return SqliteRateCounters(settings.paths.service_db)
+    return SqliteRateCounters(database_for(settings, "state"))
 
 
 def revocation_cache(settings: Settings) -> SqliteRevocationCache | None:
     """The OCSP/CRL cache, or None when ``[revocation] cache`` is off."""
-    return SqliteRevocationCache(settings.paths.service_db) if settings.revocation.cache else None
+    return SqliteRevocationCache(database_for(settings, "state")) \
+        if settings.revocation.cache else None
 
 
 def workflow_store(settings: Settings) -> SqliteWorkflowStore:
-    return SqliteWorkflowStore(settings.paths.workflow_db)
+    return SqliteWorkflowStore(database_for(settings, "workflow"))
 
 
 def image_store(settings: Settings) -> SqliteImageStore:
-    return SqliteImageStore(settings.paths.images_db)
+    return SqliteImageStore(database_for(settings, "images"))
 
 
 def report_store(settings: Settings) -> SqliteReportStore:
-    return SqliteReportStore(settings.paths.reports_db, settings.reports.keep_minutes * 60)
+    return SqliteReportStore(database_for(settings, "reports"),
+                             settings.reports.keep_minutes * 60)
 
 
 def policy_files(settings: Settings) -> ActivePolicy:

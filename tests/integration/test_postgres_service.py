@@ -1,0 +1,77 @@
+"""``signsvc serve`` with ``[database] url`` on PostgreSQL: every store in the database,
+nothing in SQLite; signatures under concurrency each have their audit record, the chain
+verifies, rate limits are exact."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import urllib.error
+import urllib.request
+
+from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.db.engine import url_engine
+from signsvc.audit.keyed import Anchor, verify_segment
+from tests.conftest import REPO
+from tests.integration.test_policy_api import HDR, edited
+from tests.support.pdfs import make_pdf
+from tests.support.server import running_server
+from tests.support.validate import pyhanko_statuses
+
+SHIPPED = (REPO / "config" / "policy.toml").read_text()
+REQUESTS = 12
+LIMIT = 6
+
+
+def test_serve_on_postgresql_signs_audits_and_limits_exactly(dev_pki, responders, tmp_path,
+                                                              pg_url):
+    policy = tmp_path / "policy.toml"
+    policy.write_text(edited(SHIPPED, **{r"^per_minute = 600$": f"per_minute = {LIMIT}"}))
+    env = {"SIGNSVC_POLICY__PATH": str(policy), "SIGNSVC_AUDIT__CHECKPOINT_KEY": "",
+           "SIGNSVC_DATABASE__URL": f'"{pg_url}"'}
+    documents = [make_pdf(1, text=f"pg document {i}") for i in range(REQUESTS)]
+    results: list[tuple[int, bytes, str | None] | None] = [None] * REQUESTS
+    with running_server(tmp_path, env=env, workers=2, threads=4) as server:
+        created = server.cli("clients", "create", "pg-portal", "--role", "portal", "--keys",
+                             "dev-software")
+        assert created.returncode == 0, created.stderr
+        token = created.stdout.splitlines()[-1].strip()
+        start = threading.Barrier(REQUESTS)
+
+        def client(i: int) -> None:
+            req = urllib.request.Request(
+                f"{server.base}/v1/sign?key=dev-software&level=B-B", method="POST",
+                data=documents[i], headers={"Authorization": f"Bearer {token}", **HDR})
+            start.wait()
+            try:
+                with urllib.request.urlopen(req, timeout=120) as resp:
+                    results[i] = (resp.status, resp.read(), resp.headers["X-Audit-Sequence"])
+            except urllib.error.HTTPError as exc:
+                results[i] = (exc.code, exc.read(), None)
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(REQUESTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
+        statuses = sorted(r[0] if r else None for r in results)
+        assert statuses == [200] * LIMIT + [403] * (REQUESTS - LIMIT), \
+            [r[1][:300] for r in results if r and r[0] not in (200, 403)]
+    # every store lived in PostgreSQL: no SQLite database was made in the state folder
+    assert not list(server.state.glob("*.sqlite3")), list(server.state.iterdir())
+
+    store = SqliteAuditStore(url_engine(pg_url))
+    try:
+        signed = {r.request_id: r for r in store.records(action="signing:document:signed")}
+        assert len(signed) == LIMIT
+        answered = [r for r in results if r and r[0] == 200]
+        for _status, body, sequence in answered:
+            (_, sig), = pyhanko_statuses(body, dev_pki.cert("root"), [dev_pki.cert("interm")])
+            assert sig.intact and sig.valid and sig.trusted, sig.pretty_print_details()
+            record = store.records(after_sequence=int(sequence) - 1, limit=1)[0]
+            assert record.sequence == int(sequence) and record.request_id in signed
+            assert record.output_sha256 == hashlib.sha256(body).hexdigest()
+        records = store.records()
+        assert [r.sequence for r in records] == list(range(1, len(records) + 1))
+        assert verify_segment(store.iter_with_mac(0), Anchor(), None, store.guard.mac_from).ok
+    finally:
+        store.close()
