@@ -16,7 +16,7 @@ from typing import Protocol
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import BadRequest, Message
 from signsvc.keys.registry import KeyRegistry
-from signsvc.names import AuditOutcome
+from signsvc.names import AuditOutcome, KeyKind
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -75,16 +75,16 @@ class ImageService:
                         "Chỉ ảnh chữ ký cá nhân được gắn với tài khoản người ký.",
                         "Only a personal signature image may be bound to an official's account."),
                         parameter="key")
-                key_kind = "official"
+                key_kind: str = KeyKind.OFFICIAL
             else:
                 key_kind = self._keys.get(key_id).info.kind
-            if kind == "seal" and key_kind != "agency-seal":
+            if kind == "seal" and key_kind != KeyKind.AGENCY_SEAL:
                 raise BadRequest(Message(
                     f"Ảnh con dấu chỉ được gắn với khóa con dấu cơ quan; khóa '{key_id}' là "
                     f"loại '{key_kind}'.",
                     f"A seal image may only be bound to an agency-seal key; '{key_id}' is of "
                     f"kind '{key_kind}'."), parameter="key")
-            if kind == "signature" and key_kind == "agency-seal":
+            if kind == "signature" and key_kind == KeyKind.AGENCY_SEAL:
                 raise BadRequest(Message(
                     "Ảnh chữ ký cá nhân không được gắn với khóa con dấu cơ quan.",
                     "A personal signature image may not be bound to an agency-seal key."),

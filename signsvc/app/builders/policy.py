@@ -13,7 +13,7 @@ from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
 from signsvc.app.builders import stores
 from signsvc.audit.events import AuditEvent
 from signsvc.audit_tags import AuditTag
-from signsvc.names import AuditOutcome
+from signsvc.names import AuditOutcome, Indication, Role
 from signsvc.policy.engine import Policy
 from signsvc.policy.facts import PriorSignature
 from signsvc.policy.loader import PolicyError, parse_policy
@@ -91,7 +91,7 @@ def prior_signatures(validator: PdfValidator, official_certificates: Callable[[]
         policies = signer_certificate_policies(data)
         return tuple(PriorSignature(
             signer=((s.signer.common_name or "?") if s.signer else "?"),
-            valid=s.indication == "TOTAL-PASSED",
+            valid=s.indication == Indication.TOTAL_PASSED,
             official=s.signer is not None and s.signer.certificate_sha256 in officials,
             policy_oids=policies.get(s.signer.certificate_sha256, frozenset()) if s.signer
             else frozenset())
@@ -105,7 +105,7 @@ def registered_official_certificates(client_store: SqliteClientStore,
     whose role is ``official``, read from the stores on each call."""
 
     def read() -> set[str]:
-        return {sha for c in client_store.list() if c.role == "official"
+        return {sha for c in client_store.list() if c.role == Role.OFFICIAL
                 for sha, _ in workflow.certificates_of(c.name)}
     return read
 

@@ -11,6 +11,7 @@ from signsvc.adapters.pdf_render import render_page_png
 from signsvc.adapters.pdftotext_words import pdftotext_words
 from signsvc.app.builders import stores
 from signsvc.app.builders.signing import SigningParts
+from signsvc.names import Role
 from signsvc.services.audit_service import AuditService
 from signsvc.services.document_service import DocumentService
 from signsvc.services.image_service import ImageService
@@ -30,7 +31,7 @@ class Workflow:
 def is_official(client_store: SqliteClientStore) -> Callable[[str], bool]:
     """Whether a client name is an official's account (read on each call)."""
     def check(name: str) -> bool:
-        return any(c.name == name and c.role == "official" for c in client_store.list())
+        return any(c.name == name and c.role == Role.OFFICIAL for c in client_store.list())
     return check
 
 

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from pydantic import Field
 
+from signsvc.names import LONG_TERM_LEVELS
 from signsvc.web.schemas.common import BlankIsNone, Schema
 
-EXTEND_LEVELS = ("B-LT", "B-LTA")
+EXTEND_LEVELS: tuple[str, ...] = tuple(map(str, LONG_TERM_LEVELS))
 
 
 class ExtendQuery(Schema):
