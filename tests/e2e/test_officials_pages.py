@@ -206,6 +206,13 @@ def test_drag_move_snap_and_zoom(site, screen, dev_pki, tmp_path):
     (x1, y2), (x2, y1) = points(0.15, 0.15), points(0.45, 0.25)
     assert rect_inputs(page) == pytest.approx((x1, y1, x2, y2), abs=tol)
     assert page.is_checked("#place-box")
+    if page.screen_name == "phone":   # a finger's tap places a box centred there too
+        page.touchscreen.tap(*on_preview(page, 0.5, 0.3))
+        cx, cy = points(0.5, 0.3)
+        tapped = rect_inputs(page)
+        assert (tapped[0] + tapped[2]) / 2 == pytest.approx(cx, abs=tol)
+        assert (tapped[1] + tapped[3]) / 2 == pytest.approx(cy, abs=tol)
+        assert tapped[2] - tapped[0] == pytest.approx(170, abs=0.2)
     # move it: drag the box by 40 px right and 20 px down
     page.mouse.click(*on_preview(page, 0.3, 0.72))            # a click: a 170 x 85 box there
     before = rect_inputs(page)
