@@ -116,3 +116,43 @@ def test_fresh_state_has_the_legacy_schema(tmp_path, legacy):
     prepare_databases(_settings(fresh))
     for name in FILES.values():
         assert _schema(fresh / name) == _schema(legacy / name), name
+
+
+def test_signsvc_serve_starts_on_a_legacy_state_folder_and_keeps_it(dev_pki, responders,
+                                                                      tmp_path, legacy):
+    """The service itself (gunicorn master migrates, 2 workers) on the folder of 275936b:
+    it starts, signs, and the old audit records, client and document are still there."""
+    import urllib.request
+
+    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.clients_sqlite import SqliteClientStore
+    from tests.support.pdfs import make_pdf
+    from tests.support.server import running_server
+    from tests.support.validate import pyhanko_statuses
+
+    env = {"SIGNSVC_AUDIT__CHECKPOINT_KEY": ""}
+    with running_server(tmp_path, env=env, workers=2, state=legacy) as server:
+        created = server.cli("clients", "create", "portal-b", "--role", "portal", "--keys",
+                             "dev-software")
+        assert created.returncode == 0, created.stderr
+        token = created.stdout.splitlines()[-1].strip()
+        req = urllib.request.Request(
+            f"{server.base}/v1/sign?key=dev-software&level=B-B", method="POST",
+            data=make_pdf(1, text="after the migration"),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            signed, sequence = resp.read(), int(resp.headers["X-Audit-Sequence"])
+        verified = server.cli("audit", "verify")
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+    (_, status), = pyhanko_statuses(signed, dev_pki.cert("root"), [dev_pki.cert("interm")])
+    assert status.intact and status.valid and status.trusted
+    store = SqliteAuditStore(legacy / "audit.sqlite3")
+    try:
+        records = store.records()
+        assert [r.actor for r in records[:3]] == ["portal0", "portal1", "portal2"]
+        assert sequence > 3 and records[sequence - 1].action == "signing:document:signed"
+        assert [r.sequence for r in records] == list(range(1, len(records) + 1))
+    finally:
+        store.close()
+    names = {c.name for c in SqliteClientStore(legacy / "signsvc.sqlite3").list()}
+    assert names == {"portal-a", "portal-b"}

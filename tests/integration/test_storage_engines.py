@@ -271,3 +271,24 @@ def test_audit_log_chains_filters_and_refuses_edits(storage_url):
     other = SqliteAuditStore(engine, mac_key=key)   # another process, same log
     assert other.append(AuditEvent(action="x:y:z", outcome="success")).sequence == 6
     assert store.append(AuditEvent(action="x:y:z", outcome="success")).sequence == 7
+
+
+def test_database_url_setting(tmp_path):
+    from signsvc.adapters.db.databases import database_for
+    from signsvc.adapters.db.engine import normalise_url
+    from signsvc.errors import ConfigError
+    from signsvc.settings.loader import build_settings
+
+    def settings(url: str):
+        return build_settings({"service": {"state_dir": str(tmp_path / "state")},
+                               "database": {"url": url}}, tmp_path, None, {})
+    with pytest.raises(ConfigError, match=r"database\.url"):
+        settings("mysql://root@localhost/signsvc")
+    assert settings("postgresql://signsvc@127.0.0.1:54329/x").database.url.startswith("postgresql")
+    assert normalise_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    # default: one SQLite file per group, the audit log where [audit] path says
+    default = settings("")
+    assert database_for(default, "audit").dialect.name == "sqlite"
+    assert (tmp_path / "state" / "audit.sqlite3").exists()
+    shared = settings(f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    assert database_for(shared, "audit") is database_for(shared, "workflow")

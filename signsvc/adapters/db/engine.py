@@ -2,7 +2,8 @@
 
 Guarantees:
 
-- ``sqlite_file_engine(path)`` returns the same engine for the same file in a process;
+- ``sqlite_file_engine(path)`` returns the same engine for the same file in a process
+  (while one is in use: an engine no store holds any more is closed with its connections);
   every connection has ``busy_timeout`` and ``synchronous = FULL`` (each commit durable
   before it returns), and the driver's own transaction handling is off: SQLAlchemy's
   ``begin`` emits ``BEGIN`` itself, or ``BEGIN IMMEDIATE`` on a connection from
@@ -35,7 +36,8 @@ BUSY_TIMEOUT_MS = 10_000
 
 _IMMEDIATE = "signsvc_sqlite_immediate"   # execution option read by the begin hook
 
-_engines: dict[str, Engine] = {}
+# weak: an engine (and its pooled connections, so its files) lives as long as a store uses it
+_engines: weakref.WeakValueDictionary[str, Engine] = weakref.WeakValueDictionary()
 _lock = threading.Lock()
 _all: weakref.WeakSet[Engine] = weakref.WeakSet()
 _files: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()

@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import os
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from signsvc.adapters.db.tables import GROUPS
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_LOCK = 0x5167_6E73_7663   # pg_advisory_lock key of signsvc migrations
 
-_done: set[tuple[int, str]] = set()
+_done: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
 _done_lock = threading.Lock()
 _script: ScriptDirectory | None = None
 
@@ -109,7 +110,9 @@ def migrate(engine: Engine, groups: Iterable[str] = GROUPS) -> None:
     """Bring ``groups`` of the database to their newest revision (see the module doc).
     Remembered per engine in this process (and its forks): a second call costs nothing."""
     groups = tuple(groups)
-    todo = [g for g in groups if (id(engine), g) not in _done]
+    with _done_lock:
+        done = set(_done.get(engine, ()))
+    todo = [g for g in groups if g not in done]
     if not todo:
         return
     wanted = {g: head_of(g) for g in todo}
@@ -127,12 +130,11 @@ def migrate(engine: Engine, groups: Iterable[str] = GROUPS) -> None:
                     command.upgrade(cfg, f"{group}@head")
                     conn.commit()
     with _done_lock:
-        _done.update((id(engine), g) for g in todo)
+        _done.setdefault(engine, set()).update(todo)
 
 
 def forget(engine: Engine) -> None:
     """The next ``migrate`` of ``engine`` checks the database again (after a store closed
     it: the file may be changed or replaced before it is opened again)."""
     with _done_lock:
-        for key in [k for k in _done if k[0] == id(engine)]:
-            _done.discard(key)
+        _done.pop(engine, None)
