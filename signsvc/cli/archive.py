@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from signsvc.cli.context import request_context
+from signsvc.names import Role
 from signsvc.settings import Settings
 
 
@@ -26,7 +27,7 @@ def cmd_archive_renew(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
     try:
         service = ArchiveService(services.extend.ltv, services.audit, days)
-        outcomes = service.renew_folder(request_context(role="clerk"), folder,
+        outcomes = service.renew_folder(request_context(role=Role.CLERK), folder,
                                         recursive=args.recursive, dry_run=args.dry_run)
     finally:
         services.shutdown()

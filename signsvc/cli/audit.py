@@ -28,7 +28,7 @@ from typing import Any
 from signsvc.app import console
 from signsvc.cli.context import request_context, write_atomically
 from signsvc.errors import BadRequest, ConfigError, Message
-from signsvc.names import AuditOutcome
+from signsvc.names import AuditOutcome, Role
 from signsvc.settings import Settings
 from signsvc.validation.trust import TrustAnchors, load_trust_anchors
 
@@ -129,7 +129,7 @@ def cmd_audit_acknowledge(settings, args: argparse.Namespace) -> int:
             print("Không có gì cần xác nhận / nothing to acknowledge")
             return 0
         last = service._previous()
-        ctx = request_context(role="admin")
+        ctx = request_context(role=Role.ADMIN)
         record = store.acknowledge(AuditEvent(
             action=ACKNOWLEDGED_ACTION, outcome=AuditOutcome.SUCCESS, actor=ctx.actor,
             role=ctx.role,
@@ -186,7 +186,7 @@ def cmd_audit_export(settings, args: argparse.Namespace) -> int:
     _quiet_pyhanko()
     services = build_services(settings)
     try:
-        data, summary = services.checkpoints.export(request_context(role="auditor"), args.since)
+        data, summary = services.checkpoints.export(request_context(role=Role.AUDITOR), args.since)
     finally:
         services.shutdown()
     if args.output in (None, "-"):

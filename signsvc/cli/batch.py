@@ -17,6 +17,7 @@ from pathlib import Path
 
 from signsvc.app.console import console_batch
 from signsvc.cli.context import request_context
+from signsvc.names import Role
 from signsvc.settings import Settings
 
 DECISIONS = {"accept": "tiếp nhận / accept", "return": "trả lại / return"}
@@ -58,7 +59,7 @@ def cmd_verify_batch(settings: Settings, args: argparse.Namespace) -> int:
     paths = collect(([args.input] if args.input else []) + list(args.batch))
     service = console_batch(settings)
     service.check_bounds(len(paths), sum(p.stat().st_size for p in paths))
-    result = service.verify_batch(request_context(role="clerk"), [(p.name, p.read_bytes()) for p in paths])
+    result = service.verify_batch(request_context(role=Role.CLERK), [(p.name, p.read_bytes()) for p in paths])
     body = result.as_dict()
     print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else format_table(body))
     return 0 if result.returned == 0 else 1

@@ -13,13 +13,14 @@ import uuid
 from pathlib import Path
 
 from signsvc.app import console
+from signsvc.names import Role
 from signsvc.policy.engine import Policy
 from signsvc.services.audit_service import AuditService
 from signsvc.services.context import RequestContext
 from signsvc.settings import Settings
 
 
-def request_context(keys: tuple[str, ...] = (), role: str = "admin") -> RequestContext:
+def request_context(keys: tuple[str, ...] = (), role: str = Role.ADMIN) -> RequestContext:
     """A fresh request id, actor ``cli:<user>``, the given role and keys."""
     return RequestContext(request_id=uuid.uuid4().hex, actor=f"cli:{getpass.getuser()}",
                           role=role, client_address="local", keys=keys)

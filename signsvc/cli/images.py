@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from signsvc.cli.context import request_context
+from signsvc.names import Role
 from signsvc.settings import Settings
 
 
@@ -18,7 +19,7 @@ def cmd_images_add(settings: Settings, args: argparse.Namespace) -> int:
         owner = args.key
         if args.official:
             client = services.clients.find(args.official)
-            if client.role != "official":
+            if client.role != Role.OFFICIAL:
                 from signsvc.errors import BadRequest, Message
                 raise BadRequest(Message(f"'{args.official}' không phải tài khoản người ký (official).",
                                          f"'{args.official}' is not an official's account."))

@@ -12,7 +12,7 @@ from signsvc.app.console import console_verification
 from signsvc.cli.batch import cmd_verify_batch
 from signsvc.cli.context import request_context, write_atomically
 from signsvc.errors import BadRequest, DocumentTooLarge, Message, SignsvcError
-from signsvc.names import LONG_TERM_LEVELS, PadesLevel
+from signsvc.names import LONG_TERM_LEVELS, PadesLevel, Role
 from signsvc.services.signing_requests import SignatureRequest, parse_appearance
 from signsvc.settings import LEVELS, Settings
 
@@ -37,7 +37,7 @@ def cmd_sign(settings: Settings, args: argparse.Namespace) -> int:
         keys = tuple(s.id for s in settings.keys)
         # the operator at the console signs as the clerk (văn thư) holding the keys, under
         # the same policy as the API
-        ctx = request_context(keys, role="clerk")
+        ctx = request_context(keys, role=Role.CLERK)
         try:
             # the visible signature: the API's parameters, parsed by the same code
             appearance = parse_appearance({name: getattr(args, name) for name in APPEARANCE_OPTIONS
@@ -67,7 +67,7 @@ def cmd_extend(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
     try:
         data = Path(args.input).read_bytes()
-        result = services.extend.extend(request_context(role="clerk"), data, args.level)
+        result = services.extend.extend(request_context(role=Role.CLERK), data, args.level)
         out = Path(args.output)
         write_atomically(out, result.data)
     finally:

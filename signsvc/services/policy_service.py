@@ -22,7 +22,7 @@ from signsvc.audit.ports import AuditStore
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message
 from signsvc.keys.model import CertifiedKey
-from signsvc.names import AuditOutcome
+from signsvc.names import AuditOutcome, KeyKind
 from signsvc.policy.engine import Decision, Policy, evaluate
 from signsvc.policy.facts import (
     CertificateFacts,
@@ -243,7 +243,7 @@ class PolicyService:
                                     max_pages=self.max_pages()))
             document = document_summary(doc)
         prior = None
-        if (data is not None and pdf is not None and key.info.kind == "agency-seal"
+        if (data is not None and pdf is not None and key.info.kind == KeyKind.AGENCY_SEAL
                 and self._configured("eservice.seal-after-official")):
             # no signature field, inspection complete: no prior signature to validate
             # (validating a blank document was 14% of a signing request's CPU)

@@ -28,7 +28,7 @@ from signsvc import deadline, errors
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message, SignsvcError
 from signsvc.keys.model import CertificateInfo, KeyInfo, describe_public_key
-from signsvc.names import LONG_TERM_LEVELS, AuditOutcome
+from signsvc.names import LONG_TERM_LEVELS, AuditOutcome, KeyKind
 from signsvc.permissions import Permission, roles_for
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
@@ -63,7 +63,7 @@ class TokenCertificateKey:
         algorithm, bits, raw = describe_public_key(cert)
         info = CertificateInfo.of(cert)
         return cls(KeyInfo(id=f"token:{info.sha256[:16]}", backend="pkcs11", algorithm=algorithm,
-                           key_size=bits, kind="official", description="USB token",
+                           key_size=bits, kind=KeyKind.OFFICIAL, description="USB token",
                            certificate=info, rsa_padding="pss"), cert, chain, raw)
 
 

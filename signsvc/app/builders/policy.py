@@ -34,7 +34,7 @@ def load_policy(settings: Settings, audit: AuditService, *, reloading: bool) -> 
     A policy different from the last one in force is audited with both hashes."""
     active = stores.policy_files(settings)
     known_keys = {k.id for k in settings.keys}
-    ctx = RequestContext(request_id=uuid.uuid4().hex, actor="system", role="admin",
+    ctx = RequestContext(request_id=uuid.uuid4().hex, actor="system", role=Role.ADMIN,
                          client_address="local")
     try:
         policy = load_policy_file(settings.policy.path, known_keys)
