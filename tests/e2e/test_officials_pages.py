@@ -59,8 +59,11 @@ def screen(request):
                                       has_touch=phone, device_scale_factor=3 if phone else 1)
         page = context.new_page()
         page.screen_name = request.param
+        script_errors: list[str] = []
+        page.on("pageerror", lambda error: script_errors.append(str(error)))
         yield page
         context.close()
+        assert script_errors == []            # the page's script never failed
         browser.close()
 
 
