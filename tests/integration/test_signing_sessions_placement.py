@@ -127,3 +127,20 @@ def test_placements_that_do_not_fit_are_refused_before_any_hash(flow, doc, extra
     assert resp.status_code == status and body["code"] == code, body
     assert body.get("parameter") == parameter and "hash" not in body
     assert body["detail_vi"] and body["detail_en"]
+
+
+def test_previews_at_the_resolution_the_screen_needs(flow, doc):
+    """The zoomable preview asks for 60, 100, 150 or 200 dpi; anything else is a 400."""
+    import struct
+
+    client = browser(flow)
+    sizes = {}
+    for dpi in (60, 100, 150, 200):
+        png = client.get(f"/documents/{doc['id']}/pages/1.png?dpi={dpi}")
+        assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+        sizes[dpi] = struct.unpack(">II", png.data[16:24])          # IHDR width, height
+    for dpi, (width, height) in sizes.items():
+        assert width == pytest.approx(595.28 / 72 * dpi, abs=2)   # (pdftoppm rounds up)
+        assert height == pytest.approx(841.89 / 72 * dpi, abs=2)
+    bad = client.get(f"/documents/{doc['id']}/pages/1.png?dpi=75")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "dpi"
