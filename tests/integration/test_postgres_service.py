@@ -75,3 +75,62 @@ def test_serve_on_postgresql_signs_audits_and_limits_exactly(dev_pki, responders
         assert verify_segment(store.iter_with_mac(0), Anchor(), None, store.guard.mac_from).ok
     finally:
         store.close()
+
+
+def test_database_down_fails_closed_then_recovers(dev_pki, responders, tmp_path, pg_url):
+    """PostgreSQL refusing connections: a signature is refused with 503 (problem+json, no
+    document), never answered without its audit record; once it is back, the next one is
+    signed and audited, the chain intact."""
+    import json
+
+    import psycopg
+
+    name = pg_url.rsplit("/", 1)[1]
+    admin = pg_url.rsplit("/", 1)[0] + "/postgres"
+    env = {"SIGNSVC_AUDIT__CHECKPOINT_KEY": "", "SIGNSVC_DATABASE__URL": f'"{pg_url}"'}
+
+    def post(token: str) -> tuple[int, bytes, dict]:
+        req = urllib.request.Request(
+            f"{server.base}/v1/sign?key=dev-software&level=B-B", method="POST",
+            data=make_pdf(1, text="down and up"),
+            headers={"Authorization": f"Bearer {token}", **HDR})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as resp:
+                return resp.status, resp.read(), dict(resp.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read(), dict(exc.headers)
+
+    with running_server(tmp_path, env=env, workers=1) as server:
+        created = server.cli("clients", "create", "pg-down", "--role", "portal", "--keys",
+                             "dev-software")
+        assert created.returncode == 0, created.stderr
+        token = created.stdout.splitlines()[-1].strip()
+        assert post(token)[0] == 200
+        store = SqliteAuditStore(url_engine(pg_url))
+        before = store.head()[0]
+        store.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        try:
+            status, body, headers = post(token)
+            assert status == 503, body[:300]
+            assert headers["Content-Type"].startswith("application/problem+json")
+            assert b"%PDF" not in body and json.loads(body)["status"] == 503
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        status, body, headers = post(token)
+        assert status == 200 and body.startswith(b"%PDF")
+        sequence = int(headers["X-Audit-Sequence"])
+    store = SqliteAuditStore(url_engine(pg_url))
+    try:
+        records = store.records(after_sequence=before)
+        assert not [r for r in records if r.action == "signing:document:signed"
+                    and r.sequence != sequence]   # the refused one was never signed
+        assert store.records(after_sequence=sequence - 1, limit=1)[0].output_sha256 == \
+            hashlib.sha256(body).hexdigest()
+        assert verify_segment(store.iter_with_mac(0), Anchor(), None, store.guard.mac_from).ok
+    finally:
+        store.close()
