@@ -107,13 +107,14 @@ class SubIndication(StrEnum):
 
 
 class Verdict(StrEnum):
-    """What a person should conclude about a whole document (``validation.verdict``)."""
+    """What a person should conclude about a whole document (``validation.verdict``), in the
+    order the reports and the API document list them."""
 
-    UNSIGNED = "unsigned"
+    VALID = "valid"
+    VALID_MODIFIED_AFTER = "valid_modified_after"
     INVALID = "invalid"
     INDETERMINATE = "indeterminate"
-    VALID_MODIFIED_AFTER = "valid_modified_after"
-    VALID = "valid"
+    UNSIGNED = "unsigned"
 
 
 class Severity(StrEnum):

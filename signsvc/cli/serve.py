@@ -12,7 +12,7 @@ from signsvc.app.console import console_verification
 from signsvc.cli.batch import cmd_verify_batch
 from signsvc.cli.context import request_context, write_atomically
 from signsvc.errors import BadRequest, DocumentTooLarge, Message, SignsvcError
-from signsvc.names import LONG_TERM_LEVELS, PadesLevel, Role
+from signsvc.names import LONG_TERM_LEVELS, PadesLevel, Role, Verdict
 from signsvc.services.signing_requests import SignatureRequest, parse_appearance
 from signsvc.settings import LEVELS, Settings
 
@@ -96,7 +96,7 @@ def _verify_with_report(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Kết luận / verdict: {body['verdict']}  ({args.input})")
     print(f"Báo cáo PDF đã ký / signed PDF report: {args.report} (level {issued.level}, key "
           f"{issued.key_id}, sha256 {issued.sha256}, audit #{issued.audit_sequence})")
-    return 0 if body["verdict"] == "valid" else 1
+    return 0 if body["verdict"] == Verdict.VALID else 1
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
@@ -122,7 +122,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
             for vi, en in zip(sig["messages"]["vi"], sig["messages"]["en"]):
                 print(f"    {vi} / {en}")
         print(f"Neo tin cậy / trust anchors: {trust.name} ({trust.sha256[:16]}…)")
-    return 0 if body["verdict"] == "valid" else 1
+    return 0 if body["verdict"] == Verdict.VALID else 1
 
 
 def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,20 +16,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from signsvc.errors import Message
-from signsvc.names import Severity
+from signsvc.names import Severity, Verdict
 from signsvc.policy.rules import Outcome, RuleSpec
 
 if TYPE_CHECKING:  # the engine imports this module's catalogue
     from signsvc.policy.engine import Policy, RuleResult
 
-VERDICTS = ("valid", "valid_modified_after", "invalid", "indeterminate", "unsigned")
-NEVER_ACCEPTED = frozenset({"invalid"})
+VERDICTS: tuple[Verdict, ...] = tuple(Verdict)
+NEVER_ACCEPTED = frozenset({Verdict.INVALID})
 VERDICT_NAMES: dict[str, tuple[str, str]] = {
-    "valid": ("hợp lệ", "valid"),
-    "valid_modified_after": ("hợp lệ nhưng bị chỉnh sửa sau khi ký", "valid but modified after signing"),
-    "invalid": ("không hợp lệ", "invalid"),
-    "indeterminate": ("chưa xác định được", "indeterminate"),
-    "unsigned": ("chưa có chữ ký số", "unsigned"),
+    Verdict.VALID: ("hợp lệ", "valid"),
+    Verdict.VALID_MODIFIED_AFTER: ("hợp lệ nhưng bị chỉnh sửa sau khi ký",
+                                   "valid but modified after signing"),
+    Verdict.INVALID: ("không hợp lệ", "invalid"),
+    Verdict.INDETERMINATE: ("chưa xác định được", "indeterminate"),
+    Verdict.UNSIGNED: ("chưa có chữ ký số", "unsigned"),
 }
 
 
@@ -61,7 +62,7 @@ def accepted_verdicts(f: IntakeFacts, p: dict[str, Any]) -> Outcome:
 
 INTAKE_RULES: dict[str, RuleSpec] = {s.id: s for s in (
     RuleSpec(id="intake.accepted-verdicts", family="intake", check=accepted_verdicts,  # type: ignore[arg-type]
-             params={"accept": ["valid"]},
+             params={"accept": [Verdict.VALID]},
              title=Message("Kết quả kiểm tra được tiếp nhận", "Verdicts accepted at intake"),
              status=422, code="document-returned"),
 )}

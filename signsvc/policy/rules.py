@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from signsvc.errors import Message
-from signsvc.names import PADES_LEVELS, KeyKind
+from signsvc.names import PADES_LEVELS, KeyKind, PadesLevel
 from signsvc.permissions import Permission, roles_for
 from signsvc.policy.facts import SigningFacts
 from signsvc.policy.outcome import Check, Outcome
@@ -323,8 +323,9 @@ CATALOGUE: dict[str, RuleSpec] = {s.id: s for s in (
     _spec("document.non-strict", document_non_strict, {}, "PDF không chuẩn", "Non-strict PDF"),
     _spec("document.inspection-complete", document_inspection_complete, {},
           "Kiểm tra được toàn bộ tài liệu", "Complete inspection"),
-    _spec("eservice.minimum-level", eservice_minimum_level, {"level3": "B-T", "level4": "B-LT",
-                                                               "copy": "B-T"},
+    _spec("eservice.minimum-level", eservice_minimum_level, {"level3": PadesLevel.B_T,
+                                                               "level4": PadesLevel.B_LT,
+                                                               "copy": PadesLevel.B_T},
           "Mức chữ ký theo mức độ dịch vụ công", "Signature level per e-service level"),
     _spec("eservice.seal-after-official", eservice_seal_after_official,
           {"exempt_appearances": ["copy", "attachment"], "official_policy_oids": []},

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from signsvc.names import Indication, Verdict
 from signsvc.reports import texts
 
 #: ETSI EN 319 102-1 main indication -> (short words vi, en) and the badge's colour class
@@ -187,7 +188,7 @@ def _sentence(item: dict, lang: str) -> str:
     if found:
         return found[0]  # the validator's conclusion comes first (signsvc.validation.decision)
     sub = sub_indication_words(item.get("sub_indication"), lang)
-    if item.get("indication") == "TOTAL-PASSED" or not sub:
+    if item.get("indication") == Indication.TOTAL_PASSED or not sub:
         return _pick(_WORDS["passed"], lang).capitalize() + "."
     return sub[0].upper() + sub[1:] + "."
 
@@ -223,7 +224,7 @@ def first_screen(report: dict, lang: str) -> dict:
     sigs = [s for s in report.get("signatures") or [] if isinstance(s, dict)]
     lines = [_signature_line(n, s, lang) for n, s in enumerate(sigs, start=1)]
     for ts in report.get("document_timestamps") or []:
-        if isinstance(ts, dict) and ts.get("indication") not in (None, "TOTAL-PASSED"):
+        if isinstance(ts, dict) and ts.get("indication") not in (None, Indication.TOTAL_PASSED):
             line = _signature_line(len(lines) + 1, {**ts, "timestamp": None,
                                                     "signing_time": ts.get("time"),
                                                     "signer": {"common_name": ts.get("tsa")},
@@ -231,7 +232,7 @@ def first_screen(report: dict, lang: str) -> dict:
             line["claimed"] = False
             lines.append(line)
     findings = texts.messages(report.get("messages"), lang)[1:]  # [0] restates the verdict
-    steps = NEXT_STEPS.get(verdict, NEXT_STEPS["indeterminate"])
+    steps = NEXT_STEPS.get(verdict, NEXT_STEPS[Verdict.INDETERMINATE])
     colour = texts.verdict_colour(verdict)[0]
     return {"verdict": verdict, "verdict_words": texts.value("verdict", verdict, lang),
             "colour": colour, "lines": lines, "findings": findings,

@@ -26,7 +26,7 @@ from typing import Any
 from signsvc import errors
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message, SignsvcError
-from signsvc.names import AuditOutcome
+from signsvc.names import AuditOutcome, Verdict
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -147,7 +147,7 @@ class DocumentHistory:
         kept = self._checked.get(sha)
         if kept is not None and kept[0] > time.monotonic():
             return kept[1]
-        facts: dict[str, Any] = {"verdict": "indeterminate"}
+        facts: dict[str, Any] = {"verdict": Verdict.INDETERMINATE}
         if data is not None:
             try:
                 report = self._validate(data)
@@ -180,7 +180,7 @@ class DocumentHistory:
             facts = self._facts(sha, data) if revision > 1 or data is not None else {}
             if revision == 1:
                 out.append(DocumentVersion(1, sha, doc.created_by, None, parse_stored(doc.created_at),
-                                           "created", None, facts.get("verdict", "unsigned"),
+                                           "created", None, facts.get("verdict", Verdict.UNSIGNED),
                                            data is not None))
                 continue
             moment = facts.get("moment") or (parse_stored(record.time) if record else None)
@@ -188,7 +188,7 @@ class DocumentHistory:
                 revision, sha, record.actor if record else None, facts.get("signer"), moment,
                 facts.get("time_source", "recorded") if facts.get("moment") else "recorded",
                 facts.get("level") or (record.level if record else None),
-                facts.get("verdict", "indeterminate"), data is not None))
+                facts.get("verdict", Verdict.INDETERMINATE), data is not None))
         return doc, out
 
     def version_content(self, ctx: RequestContext, doc_id: str,

@@ -15,8 +15,7 @@ from signsvc.names import PADES_LEVELS, Indication, SubIndication, Verdict
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 
-VERDICTS: tuple[Verdict, ...] = (Verdict.VALID, Verdict.VALID_MODIFIED_AFTER, Verdict.INVALID,
-                                  Verdict.INDETERMINATE, Verdict.UNSIGNED)
+VERDICTS: tuple[Verdict, ...] = tuple(Verdict)
 #: the level a signature is found at: a PAdES level, or "none" (not a PAdES signature)
 DETECTED_LEVELS: tuple[str, ...] = (*PADES_LEVELS, "none")
 REVOCATION_STATES = ("good", "revoked", "unknown", "not_checked")

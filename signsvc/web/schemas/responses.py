@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from signsvc.names import PADES_LEVELS, Indication, Verdict
+
 _COVERS: dict[str, Any] = {
     "revision": {"type": ["integer", "null"],
                  "description": "The revision (1 = original) its signed range ends with: the one whose "
@@ -115,7 +117,7 @@ _MESSAGES: dict[str, Any] = {"type": "object", "description": "Plain reasons, Vi
              "properties": {"vi": {"type": "array", "items": {"type": "string"}},
                             "en": {"type": "array", "items": {"type": "string"}}}}
 #: ETSI EN 319 102-1 conclusion of one signature or document timestamp (README: verdict table)
-_ETSI: dict[str, Any] = {"indication": {"enum": ["TOTAL-PASSED", "TOTAL-FAILED", "INDETERMINATE"]},
+_ETSI: dict[str, Any] = {"indication": {"enum": [str(i) for i in Indication]},
          "sub_indication": {"type": ["string", "null"],
                             "description": "e.g. HASH_FAILURE, SIG_CRYPTO_FAILURE, FORMAT_FAILURE, "
                                            "NO_CERTIFICATE_CHAIN_FOUND, TRY_LATER, "
@@ -147,7 +149,7 @@ _VALIDATION_REPORT: dict[str, Any] = {"type": "object", "required": ["document",
                                      "valid": {"type": "boolean"}, "intact": {"type": "boolean"},
                                      "signature_valid": {"type": "boolean"},
                                      "trusted": {"type": "boolean"}, **_CHAIN}},
-        "level": {"enum": ["B-B", "B-T", "B-LT", "B-LTA", "none"]},
+        "level": {"enum": [*map(str, PADES_LEVELS), "none"]},
         "intact": {"type": "boolean"}, "valid": {"type": "boolean"},
         "trusted": {"type": "boolean"},
         "revocation": {"enum": ["good", "revoked", "unknown", "not_checked"]},
@@ -175,8 +177,7 @@ _VALIDATION_REPORT: dict[str, Any] = {"type": "object", "required": ["document",
         "modifications": {"enum": ["none", "form_filling", "annotations", "other"]},
         "modifications_permitted": {"type": "boolean"},
         **_ETSI, **_COVERS, **_CHAIN}}},
-    "verdict": {"enum": ["valid", "valid_modified_after", "invalid", "indeterminate",
-                         "unsigned"]},
+    "verdict": {"enum": [str(v) for v in Verdict]},
     "policy_sha256": {"type": ["string", "null"]},
     "policy_version": {"type": ["string", "null"]},
     "trust_anchors_sha256": {"type": "string"},
