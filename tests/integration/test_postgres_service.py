@@ -134,3 +134,53 @@ def test_database_down_fails_closed_then_recovers(dev_pki, responders, tmp_path,
         assert verify_segment(store.iter_with_mac(0), Anchor(), None, store.guard.mac_from).ok
     finally:
         store.close()
+
+
+def test_two_instances_share_one_chain_and_exact_limits(dev_pki, responders, tmp_path, pg_url):
+    """Two ``signsvc serve`` instances (own state folders, one PostgreSQL database): a
+    client created through one signs on both; 12 requests released together, 6 to each,
+    against a limit of 6 per minute give exactly 6 signatures in all; the audit log is one
+    gapless chain holding every answered signature."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text(edited(SHIPPED, **{r"^per_minute = 600$": f"per_minute = {LIMIT}"}))
+    env = {"SIGNSVC_POLICY__PATH": str(policy), "SIGNSVC_AUDIT__CHECKPOINT_KEY": "",
+           "SIGNSVC_DATABASE__URL": f'"{pg_url}"'}
+    results: list[tuple[int, bytes, str | None] | None] = [None] * REQUESTS
+    with running_server(tmp_path / "one", env=env, workers=1, threads=4) as one, \
+            running_server(tmp_path / "two", env=env, workers=1, threads=4) as two:
+        created = one.cli("clients", "create", "shared", "--role", "portal", "--keys",
+                          "dev-software")
+        assert created.returncode == 0, created.stderr
+        token = created.stdout.splitlines()[-1].strip()
+        start = threading.Barrier(REQUESTS)
+
+        def client(i: int) -> None:
+            base = (one, two)[i % 2].base
+            req = urllib.request.Request(
+                f"{base}/v1/sign?key=dev-software&level=B-B", method="POST",
+                data=make_pdf(1, text=f"instance document {i}"),
+                headers={"Authorization": f"Bearer {token}", **HDR})
+            start.wait()
+            try:
+                with urllib.request.urlopen(req, timeout=120) as resp:
+                    results[i] = (resp.status, resp.read(), resp.headers["X-Audit-Sequence"])
+            except urllib.error.HTTPError as exc:
+                results[i] = (exc.code, exc.read(), None)
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(REQUESTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
+    statuses = sorted(r[0] if r else None for r in results)
+    assert statuses == [200] * LIMIT + [403] * (REQUESTS - LIMIT), \
+        [r[1][:300] for r in results if r and r[0] not in (200, 403)]
+    store = SqliteAuditStore(url_engine(pg_url))
+    try:
+        records = store.records()
+        assert [r.sequence for r in records] == list(range(1, len(records) + 1))
+        by_sequence = {r.sequence: r for r in records}
+        for _status, body, sequence in (r for r in results if r and r[0] == 200):
+            assert by_sequence[int(sequence)].output_sha256 == hashlib.sha256(body).hexdigest()
+        assert verify_segment(store.iter_with_mac(0), Anchor(), None, store.guard.mac_from).ok
+    finally:
+        store.close()
