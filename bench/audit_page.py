@@ -3,8 +3,9 @@
 Generates ``-n`` records (default 1,000,000) in a temporary audit database, keyed with the
 development HMAC key as the service writes them (hash chain + MAC), then starts the service
 on it (development config, no checkpoint key, the state in the temporary folder), logs an
-auditor in through the login page and times GET /auditor/audit: the first page, a page near
-the head, and a page filtered by actor. It also prints what the start-up full verification
+auditor in through the login page and times GET /auditor/audit (newest first): the first
+page, an older page, a page half-way back, a page filtered by actor and one filtered by
+action and one day. It also prints what the start-up full verification
 and one full verification (GET /v1/audit/verify's work) cost, for comparison: the page
 verifies incrementally (the records since the last verified one, and each record shown
 against the one before it), and what a restart costs (from the verified marker).
@@ -124,9 +125,14 @@ def main() -> None:
                 return go
 
             head = services.audit._store.head()[0]
-            for name, url in (("first page", "/auditor/audit"),
-                              ("page near the head", f"/auditor/audit?after_sequence={head - 150}"),
-                              ("filtered by actor", "/auditor/audit?actor=portal-7")):
+            # newest first (issue 15): the first page is the head, older pages by sequence
+            for name, url in (("first page (newest)", "/auditor/audit"),
+                              ("older page", f"/auditor/audit?before_sequence={head - 150}"),
+                              ("page far back", f"/auditor/audit?before_sequence={head // 2}"),
+                              ("filtered by actor", "/auditor/audit?actor=portal-7"),
+                              ("filtered by action and one day",
+                               "/auditor/audit?action=validation:document:verified"
+                               "&since=2025-12-08&until=2025-12-08")):
                 median, p95 = timed(view(url), args.repeat)
                 print(f"GET /auditor/audit, {name}: median {median:.1f} ms, p95 {p95:.1f} ms "
                       f"({args.repeat} views)")
