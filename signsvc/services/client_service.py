@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from signsvc.audit_tags import AuditTag
 from signsvc.clients.model import Client, ClientStore, new_token, token_hash, validate_client
 from signsvc.errors import Forbidden, Message, NotFound, SignsvcError, Unauthenticated
