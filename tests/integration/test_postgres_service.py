@@ -184,3 +184,49 @@ def test_two_instances_share_one_chain_and_exact_limits(dev_pki, responders, tmp
         assert verify_segment(store.iter_with_mac(0), Anchor(), None, store.guard.mac_from).ok
     finally:
         store.close()
+
+
+def test_signing_session_started_on_one_instance_completes_on_another(dev_pki, responders,
+                                                                       tmp_path, pg_url):
+    """The three-step browser signing across two service instances on one database: the
+    document is filed and the session prepared through A, the official's signature is
+    completed through B (its own state folder, its own stores), the result is valid."""
+    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.services.context import RequestContext
+    from tests.conftest import build_api
+    from tests.integration.test_signing_sessions import (
+        finish,
+        new_document,
+        start,
+        token_sign,
+    )
+    from tests.support.validate import load_cert
+
+    url = f'"{pg_url}"'
+    a = build_api(tmp_path / "a", DATABASE__URL=url)
+    b = build_api(tmp_path / "b", DATABASE__URL=url, with_clients=False)
+    try:
+        _, token = a.services.clients.create("an-pg", "official", (),
+                                              RequestContext("t", "tests", "admin"))
+        a.tokens["an-pg"] = b.tokens["an-pg"] = token
+        b.tokens.update(a.tokens)
+        SqliteWorkflowStore(url_engine(pg_url)).register_certificate(
+            "an-pg", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
+        a.dev_pki = b.dev_pki = dev_pki
+        doc = new_document(a, assignee="an-pg")
+        resp = start(a, "an-pg", doc, "official-an", level="B-B", rsa_padding="pss")
+        assert resp.status_code == 201, resp.get_json()
+        session = resp.get_json()
+        done = finish(b, "an-pg", session, token_sign(dev_pki, "official-an", session))
+        assert done.status_code == 200, done.get_json()
+        (_, status), = pyhanko_statuses(done.data, dev_pki.cert("root"),
+                                        [dev_pki.cert("interm")])
+        assert status.intact and status.valid and status.trusted
+        again = finish(a, "an-pg", session, token_sign(dev_pki, "official-an", session))
+        assert again.status_code >= 400     # used once, whichever instance is asked
+        content = a.client.get(f"/v1/documents/{doc['id']}/content",
+                               headers=a.headers("portal"))
+        assert content.data == done.data   # A serves what B signed
+    finally:
+        a.services.shutdown()
+        b.services.shutdown()
