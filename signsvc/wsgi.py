@@ -21,7 +21,10 @@ def create():
 
 
 def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
-                 workers: int, threads: int) -> None:
+                 workers: int, threads: int, pidfile: Path | None = None) -> None:
+    """Serve with gunicorn. ``pidfile``: where the master's pid goes, its control socket
+    beside it (``NAME.ctl``) -- one per instance when several share a state folder (the
+    cluster's ``var/run/signsvc-PORT.pid``); None: the state folder's (``settings.paths``)."""
     from gunicorn.app.base import BaseApplication
 
     from signsvc.app import create_app, prepare_state
@@ -36,14 +39,15 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
     timeout = int(settings.service.signing_timeout_seconds) + 30
     config = {"bind": bind, "workers": workers, "threads": threads,
               "timeout": timeout, "preload_app": False,
-              "pidfile": str(pidfile_path(settings)),
+              "pidfile": str(pidfile or pidfile_path(settings)),
               "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
               "worker_class": configure_worker(
                   max_document_bytes=settings.service.max_document_bytes,
                   batch_max_bytes=settings.service.batch_max_bytes,
                   batch_max_files=settings.service.batch_max_files),
               "limit_request_line": 8190}
-    config.update(control_socket_settings(settings))
+    config.update(control_socket_settings(
+        settings, pidfile.with_suffix(".ctl") if pidfile else None))
 
     class _App(BaseApplication):
         def load_config(self) -> None:
@@ -68,11 +72,12 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
 
 
-def control_socket_settings(settings: Settings) -> dict[str, object]:
-    """gunicorn's control socket in this instance's state folder (gunicorn 27 otherwise puts
-    every instance's at ~/.gunicorn/gunicorn.ctl, where a second instance replaces and then
-    deletes the first one's); off when the path is too long for a Unix socket."""
-    path = settings.paths.control_socket
+def control_socket_settings(settings: Settings, path: Path | None = None) -> dict[str, object]:
+    """gunicorn's control socket at ``path``, by default in this instance's state folder
+    (gunicorn 27 otherwise puts every instance's at ~/.gunicorn/gunicorn.ctl, where a second
+    instance replaces and then deletes the first one's); off when the path is too long for a
+    Unix socket."""
+    path = (path or settings.paths.control_socket).resolve()
     if len(str(path)) > 100:
         return {"control_socket_disable": True}
     return {"control_socket": str(path)}

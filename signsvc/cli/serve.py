@@ -21,7 +21,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from signsvc.wsgi import run_gunicorn  # gunicorn is loaded only to serve
 
     run_gunicorn(settings, host=args.host, port=args.port, workers=args.workers,
-                 threads=args.threads)
+                 threads=args.threads, pidfile=Path(args.pidfile) if args.pidfile else None)
     return 0
 
 
@@ -148,6 +148,8 @@ def add_commands(sub) -> None:
     s.add_argument("--port", type=int)
     s.add_argument("--workers", type=int, default=2)
     s.add_argument("--threads", type=int, default=4)
+    s.add_argument("--pidfile", help="the master's pid file, its control socket beside it "
+                                     "(NAME.ctl); default: in the state folder")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("sign", help="sign a PDF with a configured key")
