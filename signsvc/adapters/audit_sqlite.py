@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from signsvc.adapters.audit_sqlite_guard import ChainGuard, read_meta
@@ -64,6 +64,14 @@ class _Broken(Exception):
 FAILURES = (SQLAlchemyError, sqlite3.Error, OSError, DamagedHead)
 _RECORD_COLUMNS = tuple(audit_events.c[name] for name in RECORD_FIELDS)
 _t = audit_events
+_PAGE = 500
+# the statements of every append, built once (building one costs more than running it)
+_HEAD = select(_t.c.sequence, _t.c.record_hash, _t.c.mac).order_by(_t.c.sequence.desc()).limit(1)
+_INSERT = insert(_t)
+_LOCK_HEAD = select(audit_chain_head.c.id).where(audit_chain_head.c.id == 1).with_for_update()
+_ROW_AT = select(*_RECORD_COLUMNS, _t.c.mac).where(_t.c.sequence == bindparam("sequence"))
+_ROWS_AFTER = select(*_RECORD_COLUMNS, _t.c.mac).where(_t.c.sequence > bindparam("after")) \
+    .order_by(_t.c.sequence).limit(_PAGE)
 
 
 def _utc_now() -> datetime:
@@ -131,8 +139,7 @@ class SqliteAuditStore(KeyedChainMixin):
         self._ensure_open()
         with self._turn or contextlib.nullcontext(), write_transaction(self._engine) as conn:
             if not is_sqlite(conn):
-                conn.execute(select(audit_chain_head.c.id).where(audit_chain_head.c.id == 1)
-                             .with_for_update())
+                conn.execute(_LOCK_HEAD)
             yield conn
 
     def _seal(self, conn: Connection, event: AuditEvent, *,
@@ -146,7 +153,7 @@ class SqliteAuditStore(KeyedChainMixin):
                 raise key_missing_error()
             mac = mac_for(self._mac_key, record, None if rebase else head_mac,
                           self.guard.mac_from)
-        conn.execute(insert(_t).values(**_row(record), mac=mac))
+        conn.execute(_INSERT, {**_row(record), "mac": mac})
         return record, mac
 
     def records(self, after_sequence: int = 0, *, since: str | None = None,
@@ -262,8 +269,7 @@ class SqliteAuditStore(KeyedChainMixin):
     @staticmethod
     def _read_head_mac(conn: Connection) -> tuple[int, str, str | None]:
         """The head's sequence, hash and MAC (``(0, GENESIS_HASH, None)`` when empty)."""
-        row = conn.execute(select(_t.c.sequence, _t.c.record_hash, _t.c.mac)
-                           .order_by(_t.c.sequence.desc()).limit(1)).first()
+        row = conn.execute(_HEAD).first()
         if row is None:
             return 0, GENESIS_HASH, None
         sequence, record_hash, mac = row
@@ -277,16 +283,12 @@ class SqliteAuditStore(KeyedChainMixin):
         return sequence, record_hash
 
 
-_PAGE = 500
-
-
 def _rows_after(conn: Connection, after: int) -> Iterator[tuple[AuditRecord, str | None]]:
     """Pages of ``_PAGE`` records by sequence (one round trip when few are new). The log
     only grows at its end, so the pages join up; ``iter_with_mac`` reads them in one
     snapshot."""
     while True:
-        rows = conn.execute(select(*_RECORD_COLUMNS, _t.c.mac).where(_t.c.sequence > after)
-                            .order_by(_t.c.sequence).limit(_PAGE)).all()
+        rows = conn.execute(_ROWS_AFTER, {"after": after}).all()
         for row in rows:
             yield _record(row[:-1]), row[-1]
         if len(rows) < _PAGE:
@@ -295,8 +297,7 @@ def _rows_after(conn: Connection, after: int) -> Iterator[tuple[AuditRecord, str
 
 
 def _row_at(conn: Connection, sequence: int) -> tuple[AuditRecord, str | None] | None:
-    row = conn.execute(select(*_RECORD_COLUMNS, _t.c.mac)
-                       .where(_t.c.sequence == sequence)).first()
+    row = conn.execute(_ROW_AT, {"sequence": sequence}).first()
     return None if row is None else (_record(row[:-1]), row[-1])
 
 

@@ -49,8 +49,11 @@ Rows = Callable[[Connection, int], Iterator[tuple[AuditRecord, "str | None"]]]
 Row = Callable[[Connection, int], "tuple[AuditRecord, str | None] | None"]
 
 
+_META = select(audit_meta.c.name, audit_meta.c.value)
+
+
 def read_meta(conn: Connection) -> dict[str, str]:
-    return {str(n): str(v) for n, v in conn.execute(select(audit_meta.c.name, audit_meta.c.value))}
+    return {str(n): str(v) for n, v in conn.execute(_META)}
 
 
 class ChainGuard:

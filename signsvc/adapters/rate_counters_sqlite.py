@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, delete, func, select
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from signsvc.adapters.db.databases import open_engine
@@ -33,6 +33,25 @@ MINUTE = 60
 DAY = 86400
 _PRUNE_EVERY = 30.0   # seconds between deletions of buckets that no window reaches any more
 T = TypeVar("T")
+# built once: building a statement costs more than running it
+_MINUTE_COUNT = select(func.coalesce(func.sum(t.c.n), 0)).where(
+    t.c.subject == bindparam("subject"), t.c.kind == "s", t.c.start > bindparam("after"),
+    t.c.start <= bindparam("until"))
+_DAY_COUNT = select(t.c.n).where(t.c.subject == bindparam("subject"), t.c.kind == "d",
+                                 t.c.start == bindparam("day"))
+_ADDS: dict[str, Any] = {}
+
+
+def _add_statement(conn: Connection) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE SET n = max(n + delta, 0)`` for the dialect."""
+    name = conn.dialect.name
+    if name not in _ADDS:
+        stmt = insert(conn, t).values(subject=bindparam("subject"), kind=bindparam("kind"),
+                                      start=bindparam("start"), n=bindparam("first"))
+        _ADDS[name] = stmt.on_conflict_do_update(
+            index_elements=[t.c.subject, t.c.kind, t.c.start],
+            set_={"n": greatest(t.c.n + bindparam("delta"), 0)})
+    return _ADDS[name]
 
 
 @dataclass(frozen=True)
@@ -69,24 +88,18 @@ class SqliteRateCounters:
                 day: int) -> dict[str, tuple[int, int]]:
         out = {}
         for s in subjects:
-            minute = conn.execute(select(func.coalesce(func.sum(t.c.n), 0)).where(
-                t.c.subject == s, t.c.kind == "s", t.c.start > second - MINUTE,
-                t.c.start <= second)).scalar_one()
-            today = conn.execute(select(t.c.n).where(
-                t.c.subject == s, t.c.kind == "d", t.c.start == day)).scalar()
+            minute = conn.execute(_MINUTE_COUNT, {"subject": s, "after": second - MINUTE,
+                                                  "until": second}).scalar_one()
+            today = conn.execute(_DAY_COUNT, {"subject": s, "day": day}).scalar()
             out[s] = (int(minute), int(today or 0))
         return out
 
     @staticmethod
     def _add(conn: Connection, subjects: Sequence[str], second: int, day: int,
              delta: int) -> None:
-        for s in subjects:
-            for kind, start in (("s", second), ("d", day)):
-                stmt = insert(conn, t).values(subject=s, kind=kind, start=start,
-                                              n=max(delta, 0))
-                conn.execute(stmt.on_conflict_do_update(
-                    index_elements=[t.c.subject, t.c.kind, t.c.start],
-                    set_={"n": greatest(t.c.n + delta, 0)}))
+        conn.execute(_add_statement(conn), [
+            {"subject": s, "kind": kind, "start": start, "first": max(delta, 0), "delta": delta}
+            for s in subjects for kind, start in (("s", second), ("d", day))])
 
     def _prune(self, conn: Connection, second: int, day: int) -> None:
         mono = time.monotonic()
