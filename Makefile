@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := set -a && . var/dev.env && set +a
 
-.PHONY: run test deps pki responders stop lint bench clean-state
+.PHONY: run test deps pki responders stop lint bench clean-state cluster cluster-stop
 
 deps:
 	@bash scripts/install.sh
@@ -34,3 +34,14 @@ bench: responders
 
 stop:
 	@bash scripts/responders.sh stop
+
+# the production shape on one machine (scripts/cluster.sh, config/signsvc.cluster.toml):
+# PostgreSQL (var/pg), signsvc on 127.0.0.1:8081 and :8082, nginx on 127.0.0.1:8080
+# balancing them; in the foreground, Ctrl-C stops it all. Ports: CLUSTER_PORT,
+# CLUSTER_INSTANCE_PORTS. The command line on its database: SIGNSVC_CONFIG=config/signsvc.cluster.toml
+cluster: responders
+	@$(DEV_ENV) && exec bash scripts/cluster.sh run
+
+# stop a cluster started in another terminal or in the background (pid files in var/run)
+cluster-stop:
+	@bash scripts/cluster.sh stop
