@@ -139,9 +139,9 @@ def summary_from_dict(data: Any) -> DocumentSummary:
     for name, value in data.items():
         t = _SUMMARY_TYPES[name]
         if not isinstance(value, t) or (t is int and isinstance(value, bool)) or (
-                t is list and not all(isinstance(v, str) for v in value)):
+                isinstance(value, list) and not all(isinstance(v, str) for v in value)):
             raise bad(f"'{name}' sai kiểu", f"'{name}' has the wrong type")
-        values[name] = tuple(value) if t is list else value
+        values[name] = tuple(value) if isinstance(value, list) else value
     return DocumentSummary(**values)
 
 
