@@ -60,6 +60,9 @@ class AuditTag(StrEnum):
     DOCUMENTS_DOCUMENT_REJECTED = "documents:document:rejected"
     # http: failures no service audited
     HTTP_REQUEST_FAILED = "http:request:failed"
+    # idempotency: Idempotency-Key retries
+    IDEMPOTENCY_REQUEST_REFUSED = "idempotency:request:refused"
+    IDEMPOTENCY_REQUEST_REPLAYED = "idempotency:request:replayed"
     # keys
     KEYS_KEY_LISTED = "keys:key:listed"
     # policy
@@ -145,6 +148,10 @@ _LABELS: dict[AuditTag, Message] = {
                                             "Document awaiting signature refused"),
     _T.HTTP_REQUEST_FAILED: Message("Lỗi nội bộ khi xử lý yêu cầu",
                                     "Request failed with an internal error"),
+    _T.IDEMPOTENCY_REQUEST_REFUSED: Message("Từ chối yêu cầu theo khóa Idempotency-Key",
+                                            "Request refused by its Idempotency-Key"),
+    _T.IDEMPOTENCY_REQUEST_REPLAYED: Message("Gửi lại kết quả đã lưu (Idempotency-Key), không ký lại",
+                                             "Stored answer replayed (Idempotency-Key), not signed again"),
     _T.KEYS_KEY_LISTED: Message("Xem danh sách khóa ký", "Signing keys listed"),
     _T.POLICY_DECISION_EVALUATED: Message("Đánh giá chính sách", "Policy evaluated"),
     _T.POLICY_POLICY_LOADED: Message("Nạp chính sách", "Policy loaded"),

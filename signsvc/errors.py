@@ -455,6 +455,54 @@ class ReportNotFound(SignsvcError):
     en = "This report does not exist or has expired; verify the document again."
 
 
+class IdempotencyKeyInvalid(SignsvcError):
+    """The Idempotency-Key header is not 1 to 255 printable ASCII characters."""
+
+    code = "idempotency-key-invalid"
+    status = 400
+    title = "Khóa Idempotency-Key không hợp lệ / Invalid Idempotency-Key"
+    vi = "Tiêu đề Idempotency-Key phải gồm 1 đến 255 ký tự ASCII in được (không có dấu cách)."
+    en = "The Idempotency-Key header must be 1 to 255 printable ASCII characters (no spaces)."
+
+
+class IdempotencyKeyReused(SignsvcError):
+    """This Idempotency-Key was already used for another request; use a new key."""
+
+    code = "idempotency-key-reused"
+    status = 422
+    title = "Khóa Idempotency-Key đã dùng cho yêu cầu khác / Idempotency-Key reused"
+    vi = ("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác (khác địa chỉ, tham số "
+          "hoặc nội dung); hãy dùng khóa mới cho yêu cầu mới.")
+    en = ("This Idempotency-Key was already used for a different request (another path, "
+          "parameters or body); use a new key for a new request.")
+
+
+class IdempotencyInProgress(SignsvcError):
+    """A request with this Idempotency-Key is still being carried out; retry later."""
+
+    code = "idempotency-in-progress"
+    status = 409
+    title = "Yêu cầu cùng khóa đang được xử lý / Request with this key in progress"
+    vi = ("Một yêu cầu với cùng khóa Idempotency-Key đang được xử lý; hãy gửi lại sau thời gian "
+          "ghi trong Retry-After để nhận kết quả của nó.")
+    en = ("A request with the same Idempotency-Key is still being carried out; retry after "
+          "Retry-After seconds to receive its answer.")
+
+
+class IdempotencyUnavailable(SignsvcError):
+    """The Idempotency-Key records cannot be used: nothing was done, or the answer (not
+    recorded for retries) was not returned."""
+
+    code = "idempotency-unavailable"
+    status = 503
+    title = "Kho khóa Idempotency-Key không sẵn sàng / Idempotency store unavailable"
+    vi = ("Không dùng được kho khóa Idempotency-Key: yêu cầu chưa được thực hiện, hoặc kết quả "
+          "không lưu được để gửi lại nên không được trả về. Hãy thử lại sau với cùng khóa.")
+    en = ("The Idempotency-Key records cannot be used: the request was not carried out, or its "
+          "answer could not be recorded for retries and was not returned. Please retry later "
+          "with the same key.")
+
+
 @dataclass(frozen=True)
 class Problem:
     """An RFC 9457 problem description, ready to serialise."""

@@ -9,6 +9,7 @@ from signsvc.app.builders import stores
 from signsvc.app.builders.audit import build_checkpoints
 from signsvc.app.builders.clients import build_clients, build_login
 from signsvc.app.builders.features import build_batch, build_images, build_reports
+from signsvc.app.builders.idempotency import build_idempotency
 from signsvc.app.builders.keys import open_keys
 from signsvc.app.builders.policy import build_policy_service, load_policy
 from signsvc.app.builders.signing import (
@@ -77,6 +78,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         whole_file=workflow.whole_file,
         reports=build_reports(settings, validation, audit, keys, parts),
         batch=build_batch(settings, parts.validator, audit, lambda: policy_service.policy),
+        idempotency=build_idempotency(settings, audit),
         trust_anchors_name=trust.name,
         trust_anchors_sha256=trust.sha256,
         close=close,

@@ -12,6 +12,7 @@ from signsvc.services.checkpoint_service import CheckpointService
 from signsvc.services.client_service import ClientService
 from signsvc.services.document_service import DocumentService
 from signsvc.services.extend_service import ExtendService
+from signsvc.services.idempotency import IdempotencyService
 from signsvc.services.login_service import LoginService
 from signsvc.services.policy_service import PolicyService
 from signsvc.services.readiness import ReadinessService
@@ -43,6 +44,7 @@ class Services:
     whole_file: WholeFileService         # agents that sign the whole file
     reports: ReportService               # signed PDF reports, auditor's page
     batch: BatchService                  # batch verification of incoming documents
+    idempotency: IdempotencyService      # Idempotency-Key retries of sign/extend/complete
     trust_anchors_name: str
     trust_anchors_sha256: str
     close: Callable[[], None]

@@ -24,6 +24,7 @@ from signsvc.settings.model import (
     ArchiveSettings,
     AuditSettings,
     DatabaseSettings,
+    IdempotencySettings,
     KeySpec,
     PagesSettings,
     Pkcs11Settings,
@@ -48,6 +49,7 @@ _SECTIONS = {
     "appearance": AppearanceSettings,
     "reports": ReportsSettings,
     "database": DatabaseSettings,
+    "idempotency": IdempotencySettings,
 }
 _KEY_FIELDS = {
     "backend", "module", "token_label", "key_label", "key_id", "pin_env", "pin_file",
@@ -288,4 +290,10 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
     if url and not url.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://",
                                    "postgres://")):
         raise _fail("database.url", "must be sqlite:///FILE or postgresql://USER@HOST/DB")
+    idem: IdempotencySettings = sections["idempotency"]
+    if not 1 <= idem.ttl_seconds <= 30 * 86400:
+        raise _fail("idempotency.ttl_seconds", "must be 1..2592000 (30 days)")
+    if not svc.signing_timeout_seconds < idem.in_progress_seconds <= 86400:
+        raise _fail("idempotency.in_progress_seconds",
+                    "must exceed service.signing_timeout_seconds, at most 86400")
     return Settings(base_dir=base_dir, config_path=cfg_path, keys=keys, **sections)

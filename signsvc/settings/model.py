@@ -113,6 +113,11 @@ class StatePaths:
         return self.state_dir / "reports.sqlite3"
 
     @property
+    def idempotency_db(self) -> Path:
+        """Answers kept for Idempotency-Key retries (signed PDFs: its own file)."""
+        return self.state_dir / "idempotency.sqlite3"
+
+    @property
     def totp_key(self) -> Path:
         """The key that encrypts TOTP secrets (made once, never in the database)."""
         return self.state_dir / "totp-key"
@@ -169,6 +174,18 @@ class DatabaseSettings:
     or ``sqlite:////path/file``: every store in that one database, shared by instances."""
 
     url: str = ""
+
+
+@dataclass(frozen=True)
+class IdempotencySettings:
+    """``Idempotency-Key`` on POST /v1/sign, /v1/extend and session completion: a
+    retry within ``ttl_seconds`` of the first answer gets that answer again; a request
+    still being answered holds its key for at most ``in_progress_seconds`` (longer than
+    ``[service] signing_timeout_seconds``; after it, the holder is taken as crashed and a
+    retry runs the request again)."""
+
+    ttl_seconds: int = 24 * 3600
+    in_progress_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -280,6 +297,7 @@ class Settings:
     appearance: AppearanceSettings = AppearanceSettings()
     reports: ReportsSettings = ReportsSettings()
     database: DatabaseSettings = DatabaseSettings()
+    idempotency: IdempotencySettings = IdempotencySettings()
 
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)

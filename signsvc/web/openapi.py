@@ -83,20 +83,23 @@ class Operation:
     body: Mapping[str, dict[str, Any]] | None = None
     errors: tuple[int, ...] = ()
     body_required: bool = True
+    headers: tuple[Mapping[str, Any], ...] = ()
 
 
 def documented(summary: str, replies: Mapping[int, Reply], *, description: str = "",
                query: type[BaseModel] | None = None, json_body: type[BaseModel] | None = None,
                body: Mapping[str, dict[str, Any]] | None = None,
-               errors: Iterable[int] = (), body_required: bool = True) -> Callable[[F], F]:
+               errors: Iterable[int] = (), body_required: bool = True,
+               headers: Iterable[Mapping[str, Any]] = ()) -> Callable[[F], F]:
     """Attach the operation to the view: ``summary`` (Vietnamese / English), its answers
     by status, the model its query (``query``) or JSON body (``json_body``) is parsed
     with, any other body by media type (``body_required=False``: the body may be left out),
-    and the error statuses it can answer besides the ones the route implies (see the module
-    docstring)."""
+    the error statuses it can answer besides the ones the route implies (see the module
+    docstring), and the header parameters it reads (OpenAPI parameter objects, ``in:
+    header``)."""
     operation = Operation(summary, dict(replies), description, query, json_body,
                           dict(body) if body is not None else None, tuple(sorted(set(errors))),
-                          body_required)
+                          body_required, tuple(dict(h) for h in headers))
 
     def attach(view: F) -> F:
         setattr(view, ATTRIBUTE, operation)
@@ -184,6 +187,7 @@ def _operation(view: Callable[..., Any], method: str, op: Operation,
                    "description": _PATH_WORDS.get(n, n)} for n in arguments]
     if op.query is not None:
         parameters += query_parameters(op.query)
+    parameters += [dict(h) for h in op.headers]
     if parameters:
         out["parameters"] = parameters
     if roles_of(view) is None:

@@ -30,7 +30,7 @@ from sqlalchemy.schema import SchemaItem
 
 metadata = MetaData()
 
-GROUPS = ("audit", "state", "workflow", "images", "reports")
+GROUPS = ("audit", "state", "workflow", "images", "reports", "idempotency")
 
 
 def _table(group: str, name: str, *items: SchemaItem) -> Table:
@@ -233,6 +233,10 @@ kept_reports = _table(
     Column("report", Text, nullable=False),
     Index("kept_reports_created", "created"),
 )
+
+# the idempotency group keeps its table in its own file (registered in ``metadata`` here)
+from signsvc.adapters.db import tables_idempotency as _idempotency  # noqa: E402,F401
+
 
 def tables_of(group: str) -> list[Table]:
     """The tables of ``group``, in creation order."""

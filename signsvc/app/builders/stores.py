@@ -8,6 +8,7 @@ from signsvc.adapters.audit_sqlite import SqliteAuditStore, open_audit_store
 from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
 from signsvc.adapters.clients_sqlite import SqliteClientStore
 from signsvc.adapters.db import database_for
+from signsvc.adapters.idempotency_sql import SqlIdempotencyStore
 from signsvc.adapters.images_sqlite import SqliteImageStore
 from signsvc.adapters.logins_sqlite import SqliteLoginStore
 from signsvc.adapters.policy_file import ActivePolicy
@@ -58,6 +59,11 @@ def image_store(settings: Settings) -> SqliteImageStore:
 def report_store(settings: Settings) -> SqliteReportStore:
     return SqliteReportStore(database_for(settings, "reports"),
                              settings.reports.keep_minutes * 60)
+
+
+def idempotency_store(settings: Settings) -> SqlIdempotencyStore:
+    """Idempotency-Key records and the answers kept for retries."""
+    return SqlIdempotencyStore(database_for(settings, "idempotency"))
 
 
 def policy_files(settings: Settings) -> ActivePolicy:

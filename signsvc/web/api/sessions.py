@@ -11,6 +11,8 @@ from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
 from signsvc.web.headers import content_disposition
+from signsvc.web.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from signsvc.web.idempotency import REPLAYED, idempotent, json_content
 from signsvc.web.jsonbody import json_object
 from signsvc.web.openapi import PDF_BINARY, Reply, documented
 from signsvc.web.schemas.common import parse_object
@@ -70,20 +72,27 @@ def session_cancel(ctx: RequestContext, session_id: str) -> tuple[str, int]:
     "Bước 3: gắn chữ ký / Step 3: embed the signature",
     {200: Reply("the signed PDF", {"application/pdf": PDF_BINARY},
                 {"X-Document-SHA256": "SHA-256 of the signed revision",
-                 "X-Document-Revision": "Its revision number"})},
-    json_body=SessionComplete, errors=(404, 409, 422, 503))
+                 "X-Document-Revision": "Its revision number",
+                 REPLAYED: "true: the stored answer to an earlier request with this "
+                           "Idempotency-Key"})},
+    json_body=SessionComplete, errors=(404, 409, 422, 503), headers=(IDEMPOTENCY_KEY,))
 @client_required(*SIGNERS)
 def session_signature(ctx: RequestContext, session_id: str) -> Response:
     """Step 3: the raw signature in; the signed revision out (only after all checks). A
     body that cannot be read is audited (``complete``)."""
     try:
-        body = parse_object(SessionComplete, _json())
+        raw = _json()
+        body = parse_object(SessionComplete, raw)
     except SignsvcError as exc:
         services().sessions.reject(ctx, exc, "complete")
         raise
-    doc, signed = services().sessions.complete(ctx, session_id, body.signature, body.certificate)
-    resp = Response(signed, mimetype="application/pdf")
-    resp.headers["X-Document-SHA256"] = doc.sha256
-    resp.headers["X-Document-Revision"] = str(doc.revision)
-    resp.headers["Content-Disposition"] = content_disposition(f"{doc.id}.pdf")
-    return resp
+
+    def completed() -> Response:
+        doc, signed = services().sessions.complete(ctx, session_id, body.signature,
+                                                   body.certificate)
+        resp = Response(signed, mimetype="application/pdf")
+        resp.headers["X-Document-SHA256"] = doc.sha256
+        resp.headers["X-Document-Revision"] = str(doc.revision)
+        resp.headers["Content-Disposition"] = content_disposition(f"{doc.id}.pdf")
+        return resp
+    return idempotent(ctx, "complete", json_content(raw), completed)

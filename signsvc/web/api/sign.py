@@ -12,6 +12,8 @@ from signsvc.services.context import RequestContext
 from signsvc.services.signing_requests import SignatureRequest
 from signsvc.web.auth import client_required, services
 from signsvc.web.headers import content_disposition, header_text
+from signsvc.web.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from signsvc.web.idempotency import REPLAYED, idempotent
 from signsvc.web.openapi import PDF_BINARY, PDF_BODY, Reply, documented
 from signsvc.web.schemas.common import parse_query
 from signsvc.web.schemas.sign import SignQuery
@@ -42,9 +44,10 @@ def _sign_request(args: Mapping[str, str]) -> tuple[str, SignatureRequest]:
         "X-Signature-Warnings": "Set only when the document was signed at a lower level than "
                                 "asked, as [timestamp]/[revocation] on_unavailable = \"downgrade\" "
                                 "allows (audited): timestamp-unavailable (no TSA: B-B), "
-                                "revocation-unavailable (no OCSP/CRL: B-T)"})},
+                                "revocation-unavailable (no OCSP/CRL: B-T)",
+        REPLAYED: "true: the stored answer to an earlier request with this Idempotency-Key"})},
     description="Roles: portal, clerk. The key must be granted to the client.",
-    query=SignQuery, body=PDF_BODY, errors=(404, 409, 422, 503))
+    query=SignQuery, body=PDF_BODY, errors=(404, 409, 422, 503), headers=(IDEMPOTENCY_KEY,))
 @client_required(*SIGN_ROLES)
 def sign(ctx: RequestContext) -> Response:
     """The signed PDF and what it carries in headers; a refused request is audited."""
@@ -55,7 +58,13 @@ def sign(ctx: RequestContext) -> Response:
     except SignsvcError as exc:
         svc.signing.reject(ctx, exc, request.args.get("key"), request.args.get("level"))
         raise
-    result = svc.signing.sign(ctx, key_id, data, sig_request)
+    return idempotent(ctx, "sign", data, lambda: _signed(ctx, key_id, data, sig_request))
+
+
+def _signed(ctx: RequestContext, key_id: str, data: bytes,
+            sig_request: SignatureRequest) -> Response:
+    """Sign and answer (once per Idempotency-Key: ``signsvc.web.idempotency``)."""
+    result = services().signing.sign(ctx, key_id, data, sig_request)
     resp = Response(result.data, mimetype="application/pdf")
     resp.headers["X-Signature-Level"] = result.level
     resp.headers["X-Document-SHA256"] = result.sha256
