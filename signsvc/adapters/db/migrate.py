@@ -25,9 +25,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Column, Engine, MetaData, String, Table, inspect, select
 
 from signsvc.adapters.db.engine import is_sqlite, sqlite_file
 from signsvc.adapters.db.tables import GROUPS
@@ -35,6 +34,8 @@ from signsvc.adapters.db.tables import GROUPS
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_LOCK = 0x5167_6E73_7663   # pg_advisory_lock key of signsvc migrations
 
+_VERSION_TABLE = "alembic_version"
+_version = Table(_VERSION_TABLE, MetaData(), Column("version_num", String(32), primary_key=True))
 _done: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
 _done_lock = threading.Lock()
 _script: ScriptDirectory | None = None
@@ -62,10 +63,10 @@ def head_of(group: str) -> str:
 
 def current_heads(engine: Engine) -> set[str]:
     """The revisions recorded in the database (empty before its first migration)."""
-    with engine.connect() as conn:
-        heads = set(MigrationContext.configure(conn).get_current_heads())
-        conn.rollback()
-    return heads
+    with engine.connect() as conn:   # read directly: no Alembic context (nor its log lines)
+        if not inspect(conn).has_table(_VERSION_TABLE):
+            return set()
+        return {str(v) for v in conn.execute(select(_version.c.version_num)).scalars()}
 
 
 @contextlib.contextmanager
