@@ -8,6 +8,7 @@ own errors are problem+json, and workers die with their master.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from signsvc.settings import Settings, load_settings
@@ -25,13 +26,23 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
     """Serve with gunicorn. ``pidfile``: where the master's pid goes, its control socket
     beside it (``NAME.ctl``) -- one per instance when several share a state folder (the
     cluster's ``var/run/signsvc-PORT.pid``); None: the state folder's (``settings.paths``)."""
+    from signsvc.web_server import metrics_hooks
+
+    # before prometheus_client is imported (it chooses single- or multi-process at import);
+    # one folder per instance (instances sharing a state folder each have a pid file)
+    metrics_hooks.prepare(pidfile.with_suffix(".metrics") if pidfile else settings.paths.metrics_dir)
     from gunicorn.app.base import BaseApplication
 
     from signsvc.app import create_app, prepare_state
     from signsvc.logsetup import configure_logging
+    from signsvc.web_server.logs import configure as configure_gunicorn_logs
     from signsvc.web_server.worker import configure as configure_worker
 
-    configure_logging()
+    # the instance's name follows the port it serves on (``--port``) unless configured
+    settings = replace(settings, service=replace(settings.service,
+                                                 port=port or settings.service.port))
+    configure_logging(settings.logging.level, format=settings.logging.format,
+                      instance=settings.instance_id)
     # the state folder, its SQLite files (WAL) and the policy record are made here, in the
     # master, before gunicorn writes its pid file there and before any worker forks
     prepare_state(settings)
@@ -41,6 +52,8 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
               "timeout": timeout, "preload_app": False,
               "pidfile": str(pidfile or pidfile_path(settings)),
               "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
+              "logger_class": configure_gunicorn_logs(json=settings.logging.format == "json"),
+              "child_exit": metrics_hooks.child_exit,
               "worker_class": configure_worker(
                   max_document_bytes=settings.service.max_document_bytes,
                   batch_max_bytes=settings.service.batch_max_bytes,

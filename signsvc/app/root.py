@@ -11,6 +11,7 @@ from signsvc.app.builders.clients import build_clients, build_login
 from signsvc.app.builders.features import build_batch, build_images, build_reports
 from signsvc.app.builders.idempotency import build_idempotency
 from signsvc.app.builders.keys import open_keys
+from signsvc.app.builders.observability import build_readiness, install_metrics, key_backends
 from signsvc.app.builders.policy import build_policy_service, load_policy
 from signsvc.app.builders.signing import (
     build_extend,
@@ -21,11 +22,13 @@ from signsvc.app.builders.signing import (
 from signsvc.app.builders.workflow import build_workflow
 from signsvc.services.audit_service import AuditService
 from signsvc.services.container import Services
-from signsvc.services.policy_service import PolicyHolder, PolicyStampedAudit
+from signsvc.services.metrics_services import (
+    MeteredAudit,
+    MeteredSigningService,
+    MeteredValidationService,
+)
+from signsvc.services.policy_service import PolicyHolder
 from signsvc.services.rate_limits import RateLedger
-from signsvc.services.readiness import ReadinessService
-from signsvc.services.signing_service import SigningService
-from signsvc.services.validation_service import ValidationService
 from signsvc.settings import Settings
 
 
@@ -41,7 +44,9 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     holder = PolicyHolder(policy)
     rate_store = stores.rate_counters(settings)
     rates = RateLedger(rate_store, lambda: datetime.now(UTC))
-    audit = PolicyStampedAudit(audit_store, holder, rates)
+    metrics = install_metrics()
+    audit = MeteredAudit(audit_store, holder, rates, metrics=metrics,
+                         backends=key_backends(settings))
     client_store = stores.client_store(settings)
     keys = open_keys(settings)
     parts = build_signing_parts(settings, trust, policy)
@@ -58,17 +63,19 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         parts.close()
 
     images = build_images(settings, keys, audit)
-    validation = ValidationService(parts.validator, audit)
+    validation = MeteredValidationService(parts.validator, audit, metrics=metrics)
     workflow = build_workflow(settings, audit, policy_service, parts, client_store, images)
     return Services(
         settings=settings,
         audit=audit,
         clients=build_clients(client_store, audit, (k.info.id for k in keys)),
-        signing=SigningService(keys, parts.pades, audit, policy_service, images=images,
-                               timeout_seconds=settings.service.signing_timeout_seconds),
+        signing=MeteredSigningService(keys, parts.pades, audit, policy_service, images=images,
+                                      timeout_seconds=settings.service.signing_timeout_seconds,
+                                      metrics=metrics, backends=key_backends(settings)),
         validation=validation,
-        readiness=ReadinessService(keys, {"audit": audit_store.check, "clients": client_store.check},
-                                   details={"audit_chain": audit_store.integrity}),
+        readiness=build_readiness(settings, keys, {"audit": audit_store.check,
+                                                   "clients": client_store.check},
+                                  parts.timestamper, audit_store.integrity),
         policy=policy_service,
         checkpoints=checkpoints,
         extend=build_extend(settings, parts, audit),
@@ -82,4 +89,5 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         trust_anchors_name=trust.name,
         trust_anchors_sha256=trust.sha256,
         close=close,
+        metrics=metrics,
     )

@@ -4,7 +4,7 @@ complete by the composition root (``signsvc.app.build_services``); no field is s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from signsvc.services.audit_service import AuditService
 from signsvc.services.batch_service import BatchService
@@ -14,6 +14,7 @@ from signsvc.services.document_service import DocumentService
 from signsvc.services.extend_service import ExtendService
 from signsvc.services.idempotency import IdempotencyService
 from signsvc.services.login_service import LoginService
+from signsvc.services.metrics import Metrics, NullMetrics
 from signsvc.services.policy_service import PolicyService
 from signsvc.services.readiness import ReadinessService
 from signsvc.services.report_service import ReportService
@@ -48,6 +49,7 @@ class Services:
     trust_anchors_name: str
     trust_anchors_sha256: str
     close: Callable[[], None]
+    metrics: Metrics = field(default_factory=NullMetrics)   # GET /metrics (exposition)
 
     def shutdown(self) -> None:
         """Release everything ``close`` holds (call once, when the process is done)."""

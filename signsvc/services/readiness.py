@@ -1,12 +1,19 @@
-"""Is the service ready to sign? Keys answer, the audit log takes writes, clients readable."""
+"""Is the service alive, and ready to sign? The database answers, every key answers, the TSA
+gives a time-stamp, the audit log takes writes and its chain head verifies, clients readable."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from signsvc.errors import SignsvcError
 from signsvc.keys.registry import KeyRegistry
+
+#: a check: returns None (or raises nothing) when fine, else an error code it returns or
+#: raises (``SignsvcError.code``); any other exception reads ``error``
+Check = Callable[[], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -24,11 +31,22 @@ class Readiness:
 
 
 class ReadinessService:
-    def __init__(self, keys: KeyRegistry, others: dict[str, Callable[[], None]], *,
-                 details: dict[str, Callable[[], dict]] | None = None) -> None:
+    """``health``: liveness with this instance's name and database engine; ``check``: every
+    component, each by name (``database``, ``audit``, ``clients``, ``tsa``, ``key:ID``)."""
+
+    def __init__(self, keys: KeyRegistry, others: dict[str, Callable[[], str | None]], *,
+                 details: dict[str, Callable[[], dict]] | None = None,
+                 instance: str = "-", database: str = "sqlite") -> None:
         self._keys = keys
         self._others = others
         self._details = details or {}
+        self.instance = instance
+        self.database = database
+
+    def health(self) -> dict[str, str]:
+        """The liveness answer: ``status`` ok, ``instance`` (``[service] instance_id``) and
+        ``database`` (``sqlite`` or ``postgresql``). Touches nothing."""
+        return {"status": "ok", "instance": self.instance, "database": self.database}
 
     def check(self) -> Readiness:
         """Run every check; never raises. Key ids are listed, never labels or paths."""
@@ -47,10 +65,29 @@ class ReadinessService:
                          details=details)
 
 
-def _run(fn: Callable[[], None]) -> str:
+def remembered(check: Callable[[], str | None], seconds: float,
+               clock: Callable[[], float] = time.monotonic) -> Callable[[], str | None]:
+    """``check``, its outcome (good or bad) reused for ``seconds``: a probe polled often (or
+    by anyone: /readyz is public) costs the checked service (a TSA) one request per period."""
+    lock = threading.Lock()
+    last: list = [None, -float("inf")]   # outcome, when
+
+    def run() -> str | None:
+        with lock:
+            if clock() - last[1] < seconds:
+                return last[0]
+        outcome = _run(check)
+        result = None if outcome == "ok" else outcome
+        with lock:
+            last[0], last[1] = result, clock()
+        return result
+    return run
+
+
+def _run(fn: Callable[[], str | None]) -> str:
     try:
-        fn()
-        return "ok"
+        code = fn()
+        return "ok" if code is None else code
     except SignsvcError as exc:
         return exc.code
     except Exception:  # a check must not take the probe down

@@ -20,12 +20,15 @@ from signsvc.names import KEY_KINDS
 from signsvc.permissions import Permission, roles_for
 from signsvc.settings.model import (
     LEVELS,
+    ROLES,
     AppearanceSettings,
     ArchiveSettings,
     AuditSettings,
     DatabaseSettings,
     IdempotencySettings,
     KeySpec,
+    LoggingSettings,
+    MetricsSettings,
     PagesSettings,
     Pkcs11Settings,
     PolicySettings,
@@ -49,6 +52,8 @@ _SECTIONS = {
     "appearance": AppearanceSettings,
     "reports": ReportsSettings,
     "database": DatabaseSettings,
+    "logging": LoggingSettings,
+    "metrics": MetricsSettings,
     "idempotency": IdempotencySettings,
 }
 _KEY_FIELDS = {
@@ -296,4 +301,12 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
     if not svc.signing_timeout_seconds < idem.in_progress_seconds <= 86400:
         raise _fail("idempotency.in_progress_seconds",
                     "must exceed service.signing_timeout_seconds, at most 86400")
+    if sections["logging"].format not in ("text", "json"):
+        raise _fail("logging.format", "must be 'text' or 'json'")
+    if sections["logging"].level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise _fail("logging.level", "must be DEBUG, INFO, WARNING or ERROR")
+    if not all(c.isalnum() or c in ".:_-" for c in svc.instance_id) or len(svc.instance_id) > 100:
+        raise _fail("service.instance_id", "letters, digits and . : _ - only, at most 100")
+    if set(sections["metrics"].roles) - set(ROLES):
+        raise _fail("metrics.roles", f"roles are {', '.join(ROLES)}")
     return Settings(base_dir=base_dir, config_path=cfg_path, keys=keys, **sections)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,8 @@ class ServiceSettings:
     # (the TCP peer is the client); 1 = one nginx. Client addresses (audit, login throttle)
     # come from the last `proxy_hops` entries only, so a client cannot forge its address.
     proxy_hops: int = 0
+    # this instance's name in log lines, /healthz and metrics; "" = host name:port
+    instance_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,11 @@ class StatePaths:
         return self.state_dir / "signsvc.pid"
 
     @property
+    def metrics_dir(self) -> Path:
+        """The workers' metric sample files under gunicorn (emptied at each start)."""
+        return self.state_dir / "run" / "metrics"
+
+    @property
     def control_socket(self) -> Path:
         """gunicorn's control socket (absolute: its length is checked against the limit)."""
         return self.state_dir.resolve() / "gunicorn.ctl"
@@ -186,6 +194,26 @@ class IdempotencySettings:
 
     ttl_seconds: int = 24 * 3600
     in_progress_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    """``format``: ``text`` (one line per event, the default) or ``json`` (one JSON object per
+    line: time, level, logger, pid, message, request_id, instance; access lines too)."""
+
+    format: str = "text"
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    """Who may read ``GET /metrics``: a client on this machine (loopback address, as the
+    service sees it after ``[service] proxy_hops``) when ``loopback``, and API clients
+    whose role is in ``roles`` (their bearer token). ``enabled = false``: 404."""
+
+    enabled: bool = True
+    loopback: bool = True
+    roles: tuple[str, ...] = ("admin",)
 
 
 @dataclass(frozen=True)
@@ -297,10 +325,22 @@ class Settings:
     appearance: AppearanceSettings = AppearanceSettings()
     reports: ReportsSettings = ReportsSettings()
     database: DatabaseSettings = DatabaseSettings()
+    logging: LoggingSettings = LoggingSettings()
+    metrics: MetricsSettings = MetricsSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
 
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)
+
+    @property
+    def instance_id(self) -> str:
+        """This instance's name: ``[service] instance_id``, else host name:port."""
+        return self.service.instance_id or f"{platform.node() or 'localhost'}:{self.service.port}"
+
+    @property
+    def database_kind(self) -> str:
+        """``postgresql`` when ``[database] url`` names PostgreSQL, else ``sqlite``."""
+        return "postgresql" if self.database.url.startswith("postgres") else "sqlite"
 
     @property
     def paths(self) -> StatePaths:

@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from signsvc import logsetup
 from signsvc.services.container import Services
-from signsvc.web import problem
+from signsvc.web import observability, problem
 from signsvc.web.api import register_api
 from signsvc.web.pages import auditor, pages
 from signsvc.web.uploads import FORM_FIELD_BYTES, UploadRequest
@@ -68,6 +68,7 @@ def create_web_app(services: Services) -> Flask:
         return resp
 
     problem.install(app)
+    observability.install(app)   # request counts and latency by URL rule (GET /metrics)
     register_api(app)
     app.register_blueprint(pages)
     app.register_blueprint(auditor)

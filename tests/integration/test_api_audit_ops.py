@@ -79,12 +79,15 @@ def test_signing_fails_closed_when_audit_cannot_be_written(tmp_path, dev_pki, re
 
 
 def test_health_readiness_and_docs(api):
-    assert api.client.get("/healthz").get_json() == {"status": "ok"}
+    settings = api.services.settings
+    assert api.client.get("/healthz").get_json() == {
+        "status": "ok", "instance": settings.instance_id, "database": "sqlite"}
     ready = api.client.get("/readyz")
     assert ready.status_code == 200, ready.get_json()
     checks = ready.get_json()["checks"]
-    assert checks == {"audit": "ok", "clients": "ok", "key:agency-seal": "ok",
-                      "key:agency-seal-ec": "ok", "key:dev-software": "ok"}
+    assert checks == {"database": "ok", "audit": "ok", "clients": "ok", "tsa": "ok",
+                      "key:agency-seal": "ok", "key:agency-seal-ec": "ok",
+                      "key:dev-software": "ok"}
     doc = api.client.get("/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     for path in ("/v1/sign", "/v1/verify", "/v1/keys", "/v1/audit/events", "/v1/audit/verify",

@@ -253,7 +253,11 @@ class AuditEvents(_Body):
 
 
 class Health(_Body):
+    """GET /healthz: the process is up; which instance answered, on which database."""
+
     status: Literal["ok"]
+    instance: str = Field(description="[service] instance_id (default host name:port)")
+    database: Literal["sqlite", "postgresql"]
 
 
 class Readiness(_Body):
