@@ -28,6 +28,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncGenerator, Callable, Iterable
@@ -59,6 +60,7 @@ from signsvc.adapters.db.databases import open_engine
 from signsvc.adapters.db.engine import write_transaction
 from signsvc.adapters.db.sql import replace
 from signsvc.adapters.db.tables import revocation_cache as _cache
+from signsvc.services import metrics
 
 log = logging.getLogger(__name__)
 
@@ -311,14 +313,17 @@ class CachingOCSPFetcher(OCSPFetcher):
             raise errors.OCSPFetchError("No URLs to fetch OCSP responses from")
         failures = []
         for url in urls:
+            start = time.perf_counter()
             try:
                 data, _ = await self._http.fetch(
                     url, request.dump(), {"Content-Type": "application/ocsp-request",
                                           "Accept": "application/ocsp-response"}, MAX_OCSP_BYTES)
                 resp = process_ocsp_response_data(data, ocsp_request=request, ocsp_url=url)
             except (OSError, errors.OCSPValidationError) as exc:
+                metrics.current().observe_remote("ocsp", metrics.FAILURE, time.perf_counter() - start)
                 failures.append(f"{url}: {exc}")
                 continue
+            metrics.current().observe_remote("ocsp", metrics.OK, time.perf_counter() - start)
             if self._cache is not None:
                 self._cache.put("ocsp", key, url, resp.dump(), *ocsp_window(resp))
             self._results[tag] = resp
@@ -341,8 +346,14 @@ class CachingCRLFetcher(CRLFetcher):
     async def _one(self, url: str) -> crl.CertificateList:
         if self._cache is not None and (der := self._cache.get("crl", url)) is not None:
             return crl.CertificateList.load(der)
-        data, _ = await self._http.fetch(url, None, {"Accept": "application/pkix-crl"}, MAX_CRL_BYTES)
-        parsed = decode_crl(data)
+        start, outcome = time.perf_counter(), metrics.FAILURE
+        try:
+            data, _ = await self._http.fetch(url, None, {"Accept": "application/pkix-crl"},
+                                             MAX_CRL_BYTES)
+            parsed = decode_crl(data)
+            outcome = metrics.OK
+        finally:
+            metrics.current().observe_remote("crl", outcome, time.perf_counter() - start)
         if self._cache is not None:
             self._cache.put("crl", url, url, parsed.dump(), *crl_window(parsed))
         return parsed
