@@ -325,7 +325,7 @@ def test_cluster_stop_leaves_no_process_and_frees_the_ports(cluster):
     stopped = c.stop()
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     c.process.wait(timeout=60)
-    assert not [pid for pid in pids + [c.process.pid] if _alive(pid)]
+    assert not [pid for pid in [*pids, c.process.pid] if _alive(pid)]
     # nor any gunicorn worker or nginx worker of this cluster (their command lines name its dirs)
     left = []
     for proc in Path("/proc").glob("[0-9]*"):
