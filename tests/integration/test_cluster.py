@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -117,7 +118,6 @@ def cluster(dev_pki, responders, tmp_path_factory):
             assert proc.poll() is None, f"cluster.sh exited {proc.returncode}:\n{log.read_text()}"
             assert time.monotonic() - started < 240, f"not ready in 240 s:\n{log.read_text()}"
             time.sleep(0.2)
-        c.startup_seconds = time.monotonic() - started   # type: ignore[attr-defined]
         c.tokens["portal"] = c.client("cluster-portal", "portal", "agency-seal,dev-software")
         yield c
     finally:
@@ -149,7 +149,7 @@ def _served_by(c: Cluster) -> dict[str, int]:
     return out
 
 
-def _audit_records(c: Cluster) -> dict[int, object]:
+def _audit_records(c: Cluster) -> dict[int, Any]:
     from signsvc.adapters.audit_sqlite import SqliteAuditStore
     from signsvc.adapters.db.engine import url_engine
 
@@ -216,7 +216,7 @@ def test_nginx_front_limits_and_errors(cluster):
         conn.close()
     assert resp.status == 413
     problem = json.loads(body)
-    assert resp.getheader("Content-Type").startswith("application/problem+json")
+    assert (resp.getheader("Content-Type") or "").startswith("application/problem+json")
     assert problem["code"] == "document-too-large" and problem["instance"] == "cluster-too-large-1"
     # a request id signsvc would refuse is replaced by nginx's own, as signsvc would
     odd = requests.get(f"{c.base}/healthz", headers={"X-Request-Id": 'x"; drop'}, timeout=5)
