@@ -45,8 +45,8 @@ class SqlIdempotencyStore:
             with write_transaction(self._engine) as conn:
                 serialise(conn, (f"idempotency:{client}\n{key}",))
                 row = conn.execute(select(
-                    t.c.fingerprint, t.c.state, t.c.expires_at, t.c.lease_until, t.c.status,
-                    t.c.headers, t.c.body).where(*where)).first()
+                    t.c.fingerprint, t.c.state, t.c.expires_at, t.c.lease_until,
+                    t.c.status, t.c.headers).where(*where)).first()
                 if row is not None and (row.expires_at <= now or
                                         (row.state == PENDING and row.lease_until <= now)):
                     conn.execute(delete(t).where(*where))
@@ -60,10 +60,11 @@ class SqlIdempotencyStore:
                     return Claim(owner=owner)
                 if row.fingerprint != fingerprint:
                     return Claim(mismatch=True)
-                if row.state == DONE:
+                if row.state == DONE:   # the body (up to a signed PDF) read only here
+                    body = conn.execute(select(t.c.body).where(*where)).scalar_one()
                     headers = tuple((str(n), str(v)) for n, v in json.loads(row.headers))
                     return Claim(response=StoredResponse(int(row.status), headers,
-                                                         bytes(row.body)))
+                                                         bytes(body)))
                 return Claim(retry_after=float(row.lease_until) - now)
         except SQLAlchemyError as exc:
             raise IdempotencyUnavailable() from exc
