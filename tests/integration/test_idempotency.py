@@ -12,6 +12,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,15 +42,19 @@ def valid(dev_pki, data: bytes) -> None:
         assert status.intact and status.valid and status.trusted, status.pretty_print_details()
 
 
-def overrides(engine_kind: str, request: pytest.FixtureRequest) -> dict[str, str]:
-    if engine_kind == "sqlite":
-        return {}   # the default: idempotency.sqlite3 in the state folder
-    return {"DATABASE__URL": request.getfixturevalue("storage_url")}
+def new_api(state: Path, engine_kind: str, request: pytest.FixtureRequest,
+            **settings: str) -> Any:
+    """The service on the engine of this parametrization (SQLite: the default files,
+    idempotency.sqlite3 in the state folder; PostgreSQL: ``[database] url``)."""
+    if engine_kind == "postgresql":
+        settings["DATABASE__URL"] = request.getfixturevalue("storage_url")
+    build: Any = build_api
+    return build(state, **settings)
 
 
 @pytest.fixture
 def idem(engine_kind, request, tmp_path, dev_pki, responders):
-    api = build_api(tmp_path / "state", **overrides(engine_kind, request))
+    api = new_api(tmp_path / "state", engine_kind, request)
     api.dev_pki = dev_pki
     yield api
     api.services.shutdown()
@@ -136,8 +142,7 @@ def test_a_failure_is_not_kept(idem):
 
 
 def test_an_expired_key_signs_again(engine_kind, request, tmp_path, dev_pki, responders):
-    api = build_api(tmp_path / "state", IDEMPOTENCY__TTL_SECONDS="1",
-                    **overrides(engine_kind, request))
+    api = new_api(tmp_path / "state", engine_kind, request, IDEMPOTENCY__TTL_SECONDS="1")
     try:
         pdf = make_pdf(1, text="expires")
         first = sign(api, "short-lived", pdf)
