@@ -138,3 +138,37 @@ def test_health_and_readiness_503_when_the_tsa_is_down(tmp_path, dev_pki, respon
         assert value(found, "signsvc_remote_failures_total", service="tsa") >= 1
     finally:
         api.services.shutdown()
+
+
+def test_health_and_readiness_on_postgresql_and_when_it_refuses(tmp_path, dev_pki, responders,
+                                                                pg_url):
+    import psycopg
+
+    name = pg_url.rsplit("/", 1)[1]
+    admin = pg_url.rsplit("/", 1)[0] + "/postgres"
+    api = build_api(tmp_path / "state", with_clients=False, DATABASE__URL=f'"{pg_url}"')
+    try:
+        health = api.client.get("/healthz").get_json()
+        assert health["database"] == "postgresql" and health["status"] == "ok"
+        ready = api.client.get("/readyz")
+        assert ready.status_code == 200, ready.get_json()
+        assert ready.get_json()["checks"]["database"] == "ok"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        try:
+            down = api.client.get("/readyz")
+            assert down.status_code == 503
+            checks = down.get_json()["checks"]
+            assert checks["database"] == "database-unavailable"
+            assert checks["audit"] == "audit-unavailable"
+            assert checks["key:dev-software"] == "ok"
+            # liveness does not depend on the database
+            assert api.client.get("/healthz").status_code == 200
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        assert api.client.get("/readyz").status_code == 200
+    finally:
+        api.services.shutdown()
