@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -338,3 +339,65 @@ def test_cluster_stop_leaves_no_process_and_frees_the_ports(cluster):
     assert not left, left
     assert not any(_port_open(p) for p in (c.port, *c.instances))
     assert not list(c.run_dir.glob("*.pid")) and not list(c.run_dir.glob("*.ctl"))
+
+
+def test_compose_runs_the_same_nginx_template(tmp_path):
+    """compose.yaml: PostgreSQL, two signsvc instances on one database and state volume, and
+    nginx on config/nginx.cluster.conf -- the file scripts/cluster.sh renders -- with every
+    placeholder given a value that agrees with signsvc's defaults; rendered with those
+    values, nginx accepts it. ``docker compose config`` too where the compose plugin exists."""
+    import yaml  # type: ignore[import-untyped]  # PyYAML (via certomancer) ships no stubs
+
+    from signsvc.settings import load_settings
+
+    nginx = require_tool("nginx")
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text())
+    services = compose["services"]
+    assert {"postgres", "signsvc-1", "signsvc-2", "nginx"} <= set(services)
+    one, two = services["signsvc-1"], services["signsvc-2"]
+    assert one["image"] == two["image"] and one["environment"] == two["environment"]
+    assert "postgresql://" in one["environment"]["SIGNSVC_DATABASE__URL"]
+    assert "signsvc-state:/var/lib/signsvc" in one["volumes"] == two["volumes"]
+    pidfile = one["command"][one["command"].index("--pidfile") + 1]
+    assert not pidfile.startswith("/var/lib/signsvc")   # not in the shared state volume
+
+    front = services["nginx"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in front["volumes"]}
+    template = mounts["/etc/nginx/templates/default.conf.template"]
+    assert (REPO / template).resolve() == REPO / "config" / "nginx.cluster.conf"
+    assert "config/nginx.cluster.conf" in SCRIPT.read_text()
+    text = (REPO / template).read_text()
+    env = front["environment"]
+    placeholders = set(re.findall(r"\$\{(SIGNSVC_[A-Z_]+)\}", text))
+    assert placeholders == {k for k in env if k.startswith("SIGNSVC_")}
+    svc = load_settings(REPO / "config" / "signsvc.cluster.toml").service
+    assert env["SIGNSVC_CLIENT_MAX_BODY_SIZE"] == f"{svc.max_document_bytes // 1024 + 64}k"
+    assert env["SIGNSVC_BATCH_MAX_BODY_SIZE"] == \
+        f"{svc.batch_max_bytes // 1024 + 64 * (svc.batch_max_files + 1)}k"
+    assert env["SIGNSVC_PROXY_READ_TIMEOUT"] == f"{int(svc.signing_timeout_seconds) + 30}s"
+    assert re.findall(r"server (signsvc-\d):8080 max_fails=", env["SIGNSVC_UPSTREAM_SERVERS"]) \
+        == ["signsvc-1", "signsvc-2"]
+
+    # the compose values rendered (local listen line, upstream names resolvable here)
+    (tmp_path / "listen.conf").write_text("listen 127.0.0.1:1;\n")
+    values = {**env, "SIGNSVC_NGINX_LISTEN_CONF": str(tmp_path / "listen.conf"),
+              "SIGNSVC_NGINX_ACCESS_LOG": str(tmp_path / "access.log"),
+              "SIGNSVC_UPSTREAM_SERVERS": re.sub(r"signsvc-\d", "127.0.0.1",
+                                                 env["SIGNSVC_UPSTREAM_SERVERS"])}
+    for name in placeholders:
+        text = text.replace("${" + name + "}", values[name])
+    (tmp_path / "site.conf").write_text(text)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
+        f"http {{ client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;\n"
+        f"include {tmp_path}/site.conf; }}\n")
+    check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
+                            "-c", str(tmp_path / "nginx.conf")],
+                           capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0, check.stderr
+    docker = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True,
+                            timeout=30) if shutil.which("docker") else None
+    if docker is not None and docker.returncode == 0:
+        config = subprocess.run(["docker", "compose", "-f", str(REPO / "compose.yaml"), "config",
+                                 "-q"], capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert config.returncode == 0, config.stderr
