@@ -9,11 +9,11 @@ words here; an unknown one is shown as it is, never hidden.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from signsvc.names import Indication, Verdict
 from signsvc.reports import texts
+from signsvc.times import parse_moment, shown
 
 #: ETSI EN 319 102-1 main indication -> (short words vi, en) and the badge's colour class
 INDICATIONS: dict[str, tuple[str, str, str]] = {
@@ -172,19 +172,39 @@ def sub_indication_words(sub: Any, lang: str) -> str:
 
 
 def when(stored: Any) -> str:
-    """An ISO-8601 time from the report as ``dd/mm/yyyy HH:mm:ss`` (its own offset kept as
-    written: the report states Vietnam time); anything unreadable as it is, None as ``""``."""
-    if not stored:
-        return ""
-    try:
-        moment = datetime.fromisoformat(str(stored))
-    except ValueError:
-        return str(stored)
-    return moment.strftime("%d/%m/%Y %H:%M:%S")
+    """A time from the report as people read it (``signsvc.times.shown``: ``dd/mm/yyyy
+    HH:mm:ss`` in Vietnam time); anything unreadable as it is, None as ``""``."""
+    return shown(stored)
+
+
+def _own_times(item: dict) -> list[str]:
+    """The times of ``item`` (a signature or document timestamp of the report) that the
+    validator writes into its sentences: the revocation time, the timestamp's time, the
+    claimed signing time (each exactly as the report states it, ISO 8601)."""
+    ts = item.get("timestamp")
+    found = [item.get("revocation_time"), ts.get("time") if isinstance(ts, dict) else None,
+             item.get("time"), item.get("signing_time")]
+    return [str(t) for t in found if t and parse_moment(t) is not None]
+
+
+def signature_messages(item: dict, lang: str) -> list[str]:
+    """The validator's sentences about ``item`` (a signature or a document timestamp) in
+    ``lang``, each time in them that is one of the item's own times (revocation, timestamp,
+    signing time) written as people read it (``when``) instead of the report's ISO 8601."""
+    found = texts.messages(item.get("messages"), lang)
+    times = _own_times(item)
+    if not times:
+        return found
+    shown_messages = []
+    for sentence in found:
+        for stored in times:
+            sentence = sentence.replace(stored, when(stored))
+        shown_messages.append(sentence)
+    return shown_messages
 
 
 def _sentence(item: dict, lang: str) -> str:
-    found = texts.messages(item.get("messages"), lang)
+    found = signature_messages(item, lang)
     if found:
         return found[0]  # the validator's conclusion comes first (signsvc.validation.decision)
     sub = sub_indication_words(item.get("sub_indication"), lang)

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from signsvc import errors
@@ -33,19 +33,8 @@ from signsvc.services.context import RequestContext
 from signsvc.sessions.model import StoredDocument
 
 SIGNED_ACTION = AuditTag.SIGNING_DOCUMENT_SIGNED
-VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 _EOF = re.compile(rb"%%EOF")
 _WHITESPACE = b" \t\r\n\x00\x0c"
-
-
-def vn_display(moment: datetime | None) -> str:
-    """``moment`` as people in Vietnam read it: ``dd/mm/yyyy HH:mm:ss`` in Asia/Ho_Chi_Minh
-    (a naive moment is UTC); empty for None."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def parse_stored(stamp: str | None) -> datetime | None:
@@ -75,10 +64,6 @@ class DocumentVersion:
     level: str | None           # level reached by the signature this version added
     verdict: str                # valid | valid_modified_after | invalid | indeterminate | unsigned
     available: bool             # its exact bytes can be downloaded
-
-    @property
-    def when(self) -> str:
-        return vn_display(self.moment)
 
 
 def prefix_lengths(content: bytes, wanted: set[str]) -> dict[str, int]:

@@ -6,8 +6,8 @@ domain)."""
 
 from __future__ import annotations
 
-from signsvc.reports.summary import first_screen, signature_rows, when, word
+from signsvc.reports.summary import first_screen, signature_messages, signature_rows, word
 from signsvc.reports.texts import added_words, label, messages, value, verdict_colour
 
-__all__ = ["added_words", "first_screen", "label", "messages", "signature_rows", "value",
-           "verdict_colour", "when", "word"]
+__all__ = ["added_words", "first_screen", "label", "messages", "signature_messages",
+           "signature_rows", "value", "verdict_colour", "word"]

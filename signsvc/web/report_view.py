@@ -11,13 +11,15 @@ from signsvc.services import report_texts
 
 
 def report_helpers(language: str) -> dict[str, Callable[..., Any]]:
-    """The functions ``L``, ``V``, ``verdict_class``, ``M``, ``added_words``, ``first_screen``,
-    ``sig_rows`` and ``W`` that the report templates call, each answering in ``language``
-    (``vi`` or ``en``)."""
+    """The functions ``L``, ``V``, ``verdict_class``, ``M``, ``SM`` (a signature's messages,
+    its own times as dd/mm/yyyy HH:mm:ss), ``added_words``, ``first_screen``, ``sig_rows``
+    and ``W`` that the report templates call, each answering in ``language`` (``vi`` or
+    ``en``)."""
     return {"L": lambda key: report_texts.label(key, language),
             "V": lambda kind, raw: report_texts.value(kind, raw, language),
             "verdict_class": lambda verdict: report_texts.verdict_colour(verdict)[0],
             "M": lambda obj: report_texts.messages(obj, language),
+            "SM": lambda item: report_texts.signature_messages(item, language),
             "added_words": lambda added: report_texts.added_words(added, language),
             "first_screen": lambda report: report_texts.first_screen(report, language),
             "sig_rows": lambda sig: report_texts.signature_rows(sig, language),

@@ -74,3 +74,29 @@ def test_first_screen_lines_findings_and_next_steps():
                                 "Lưu báo cáo PDF vào hồ sơ."]
     unsigned = summary.first_screen({"verdict": "unsigned", "signatures": []}, "en")
     assert unsigned["lines"] == [] and "digitally signed copy" in unsigned["next_steps"][1]
+
+
+def test_revocation_sentences_show_times_as_people_read_them():
+    """The validator's revocation and timestamp sentences carry the report's ISO 8601 times;
+    the first screen and the signature's messages show them as dd/mm/yyyy HH:mm:ss."""
+    revoked = {**TAMPERED, "indication": "TOTAL-FAILED", "sub_indication": "REVOKED", "intact": True,
+               "revocation": "revoked", "revocation_time": "2026-12-03T09:15:00+07:00",
+               "messages": {"vi": ["Chứng thư số đã bị thu hồi từ 2026-12-03T09:15:00+07:00 (lý do: lộ khóa bí mật).",
+                                   "Chứng thư số hợp lệ tại thời điểm ký được chứng thực bằng dấu thời gian "
+                                   "(2026-12-04T01:37:46+07:00)."],
+                            "en": ["The certificate was revoked on 2026-12-03T09:15:00+07:00 "
+                                   "(reason: key compromise)."]}}
+    fs = summary.first_screen({"verdict": "invalid", "signatures": [revoked]}, "vi")
+    assert fs["lines"][0]["sentence"] == "Chứng thư số đã bị thu hồi từ 03/12/2026 09:15:00 (lý do: lộ khóa bí mật)."
+    assert summary.signature_messages(revoked, "vi")[1].endswith("dấu thời gian (04/12/2026 01:37:46).")
+    english = summary.first_screen({"verdict": "invalid", "signatures": [revoked]}, "en")
+    assert english["lines"][0]["sentence"] == (
+        "The certificate was revoked on 03/12/2026 09:15:00 (reason: key compromise).")
+    for lang in ("vi", "en"):
+        assert not any("T09:15" in m or "+07:00" in m for m in summary.signature_messages(revoked, lang))
+    # a time given in UTC is shown in Vietnam time; no times: the messages as they are
+    utc = {**revoked, "revocation_time": "2026-12-03T02:15:00Z",
+           "messages": {"vi": ["Chứng thư số đã bị thu hồi từ 2026-12-03T02:15:00Z."]}, "timestamp": None}
+    assert summary.signature_messages(utc, "vi") == ["Chứng thư số đã bị thu hồi từ 03/12/2026 09:15:00."]
+    plain = {"messages": {"vi": ["Bản thân chữ ký hợp lệ."]}}
+    assert summary.signature_messages(plain, "vi") == ["Bản thân chữ ký hợp lệ."]
