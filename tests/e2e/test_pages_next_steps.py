@@ -302,6 +302,7 @@ def test_times_read_day_month_year_in_vietnam_time(site, page_at, viewport):
     _fits(page)
     # the report of a signed PDF: the signing time the same way
     page.goto(f"{site['origin']}/auditor/verify")
+    assert page.locator("#times-note").count() == 0   # no time on the page: no time-zone note
     page.set_input_files("#file", str(site["tmp"] / "signed.pdf"))
     page.click("#verify")
     page.wait_for_selector("#verdict", timeout=60000)
@@ -312,6 +313,7 @@ def test_times_read_day_month_year_in_vietnam_time(site, page_at, viewport):
         assert PAGE_TIME.match(times.nth(i).inner_text()), times.nth(i).inner_text()
         datetime.fromisoformat(times.nth(i).get_attribute("datetime"))
     assert not ISO_ON_PAGE.search(page.inner_text("main"))
+    assert "giờ Việt Nam (Asia/Ho_Chi_Minh, UTC+07:00)" in page.inner_text("#times-note")
     _fits(page)
 
 

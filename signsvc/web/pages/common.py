@@ -117,6 +117,8 @@ pages.add_app_template_filter(_tr, "tr")
 pages.add_app_template_filter(_tr_other, "tr_other")
 pages.add_app_template_filter(when, "when")
 pages.add_app_template_filter(page_time, "when_text")
+#: base.html's texts for a page rendered without them (the API's HTML report, /docs)
+pages.add_app_template_global(texts, "page_texts")
 
 
 @pages.get("/favicon.ico")
