@@ -43,7 +43,7 @@ def client_required(*roles: str) -> Callable:
     return decorate
 
 
-# -- page sessions (signsvc.web.pages, signsvc.web.pages_auditor) --------------------------
+# -- page sessions (signsvc.web.pages: the officials' and the auditors' pages) -----------------
 
 def page_user():
     """The ``PageUser`` of the page session named in the cookie, checked against the session

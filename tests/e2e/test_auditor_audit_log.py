@@ -107,6 +107,15 @@ def _shown(page) -> list[int]:
     return [int(r.get_attribute("data-sequence")) for r in page.query_selector_all("#records tr.record")]
 
 
+def _open_filters(page) -> None:
+    """The filters as a person reaches them: folded under "Lọc danh sách" on the phone
+    (one tap opens them), shown at once on the desktop."""
+    if page.viewport_name == "phone":
+        assert not page.is_visible("#action")
+        page.click("#filters-toggle")
+    assert page.is_visible("#action") and page.is_visible("#document_sha256")
+
+
 def _codes(page) -> set[str]:
     return {c.inner_text() for c in page.query_selector_all("#records code.action-code")}
 
@@ -121,6 +130,15 @@ def test_newest_first_paging_and_vietnamese_labels(site, page):
     assert shown == [r.sequence for r in audit.list(newest_first=True, before_sequence=shown[0] + 1,
                                                     limit=100)]
     assert page.inner_text("#order-note") == "Mới nhất ở trên cùng."
+    # the newest record is on the first screen: on the phone the filters are folded away
+    width, height = VIEWPORTS[page.viewport_name]
+    top = page.locator(f"#record-{shown[0]}").bounding_box()["y"]
+    assert top < height, f"newest record at {top:.0f} px on a {width}x{height} screen"
+    if page.viewport_name == "phone":
+        assert page.is_visible("#filters-toggle") and not page.is_visible("#action")
+        assert page.inner_text("#filters-toggle") == "Lọc danh sách"
+    else:
+        assert not page.is_visible("#filters-toggle") and page.is_visible("#action")
     # every action and outcome in words, the code kept below and in the tooltip
     signed = page.locator("#records tr.record", has=page.locator("code.action-code",
                                                                   has_text="signing:document:signed")).first
@@ -153,14 +171,19 @@ def test_newest_first_paging_and_vietnamese_labels(site, page):
 def test_filter_by_action_and_date_range_and_export_of_the_view(site, page, tmp_path):
     audit, day1, day2 = site["api"].services.audit, site["day1"], site["day2"]
     page.goto(f"{site['origin']}/auditor/audit")
+    _open_filters(page)
     # the action is chosen from a list of words
     page.select_option("#action", label=AuditTag.AUTH_LOGIN_FAILED.label_vi)
     page.click("#filter")
     page.wait_for_url("**action=auth**")
     failed = [r.sequence for r in audit.list(action="auth:login:failed", newest_first=True, limit=1000)]
     assert _shown(page) == failed and len(failed) == 13 and _codes(page) == {"auth:login:failed"}
+    if page.viewport_name == "phone":   # folded again, saying a filter applies
+        assert not page.is_visible("#action")
+        assert page.inner_text("#filters-active") == "(đang lọc theo 1 điều kiện)"
     # a date range: day 1 alone
     page.goto(f"{site['origin']}/auditor/audit")
+    _open_filters(page)
     page.fill("#since", _vn_day(day1))
     page.fill("#until", _vn_day(day1))
     page.click("#filter")
@@ -168,6 +191,7 @@ def test_filter_by_action_and_date_range_and_export_of_the_view(site, page, tmp_
     assert _codes(page) == {"clients:client:created"} and len(_shown(page)) == 4
     # day 2 and one action: 117 signatures over two pages
     page.goto(f"{site['origin']}/auditor/audit")
+    _open_filters(page)
     page.select_option("#action", value="signing:document:signed")
     page.fill("#since", _vn_day(day2))
     page.fill("#until", _vn_day(day2))

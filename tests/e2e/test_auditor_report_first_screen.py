@@ -8,10 +8,13 @@ carries the same summary on its first page."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -26,6 +29,8 @@ from tests.support.tools import require_tool
 PASSWORD = "mật-khẩu-kiểm-toán-e2e-2"
 TSA_URL = "http://127.0.0.1:9180/signsvc-dev/tsa/tsa"
 VIEWPORTS = {"desktop": (1366, 768), "phone": (390, 844)}
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def _sign_with_revoked(dev_pki, data: bytes) -> bytes:
@@ -79,7 +84,8 @@ def site(tmp_path_factory, dev_pki, responders):
     port = free_port()
     server = make_server("127.0.0.1", port, api.app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield {"origin": f"http://127.0.0.1:{port}", "api": api, "files": files}
+    yield {"origin": f"http://127.0.0.1:{port}", "api": api, "files": files,
+           "revoked_at": both[1]["revocation_time"]}
     server.shutdown()
     api.services.shutdown()
 
@@ -179,6 +185,10 @@ def test_two_signatures_summary_table_and_pdf_report(site, page, tmp_path):
     assert page.eval_on_selector("#summary-1 .badge", "e => getComputedStyle(e).backgroundColor") \
         == "rgb(30, 123, 52)"
     assert "lộ khóa bí mật" in page.inner_text("#reason-2")       # the revocation's reason
+    # the revocation time as people read it (dd/mm/yyyy HH:mm:ss, Vietnam time), never ISO
+    revoked_at = datetime.fromisoformat(site["revoked_at"]).astimezone(VIETNAM)
+    assert f"bị thu hồi từ {revoked_at:%d/%m/%Y %H:%M:%S}" in page.inner_text("#reason-2")
+    assert not ISO_TIME.search(page.inner_text("#first-screen"))
     table_top = page.locator("#signature-summary").bounding_box()["y"]
     print(f"\n[{page.viewport_name}] reason 2 bottom y={_bottom(page, '#reason-2'):.0f}, "
           f"summary table top y={table_top:.0f}, bottom y={_bottom(page, '#signature-summary'):.0f}")
@@ -189,6 +199,7 @@ def test_two_signatures_summary_table_and_pdf_report(site, page, tmp_path):
     # the valid signature's rows stay positive, the revoked one's trust row says why
     page.click("#signature-2 > summary")
     assert "bị thu hồi" in page.inner_text("#signature-2 .trusted")
+    assert not ISO_TIME.search(page.inner_text("#signature-2 ul.messages"))
     assert page.inner_text("#signature-2 td.crypto-valid") == "có"  # intact and correct, revoked
     # the signed PDF report: the same summary on its first page, before the details
     with page.expect_download() as info:
@@ -204,3 +215,4 @@ def test_two_signatures_summary_table_and_pdf_report(site, page, tmp_path):
     assert why < todo < details
     assert "Không đạt — Chữ ký 2 (Người ký bị thu hồi (TEST ONLY)" in text
     assert "lộ khóa bí mật" in text[why:todo] and "Không sử dụng văn bản." in text[todo:details]
+    assert f"{revoked_at:%d/%m/%Y %H:%M:%S}" in text[why:todo] and not ISO_TIME.search(text[why:todo])

@@ -15,6 +15,8 @@ LOG_TEXTS: dict[str, dict[str, str]] = {
         "log_export_json": "JSON",
         "log_clear": "Bỏ lọc",
         "log_code": "Mã",
+        "log_filters": "Lọc danh sách",
+        "log_filters_active": "đang lọc theo {n} điều kiện",
     },
     "en": {
         "log_order": "Newest at the top.",
@@ -28,5 +30,7 @@ LOG_TEXTS: dict[str, dict[str, str]] = {
         "log_export_json": "JSON",
         "log_clear": "Clear filters",
         "log_code": "Code",
+        "log_filters": "Filter the list",
+        "log_filters_active": "filters applied: {n}",
     },
 }
