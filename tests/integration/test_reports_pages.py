@@ -181,3 +181,34 @@ def test_pdf_report_without_report_key_is_explained_on_the_page(dev_pki, respond
         assert "Chưa cấu hình khóa ký báo cáo" in page and 'id="download-pdf"' not in page
     finally:
         other.services.shutdown()
+
+
+def _header(page: str) -> str:
+    return page[page.index("<header>"):page.index("</header>")]
+
+
+def test_api_report_and_docs_in_the_one_layout(api, accounts, signed):
+    """The API's HTML report and /docs use the pages' layout (base.html): the same head
+    (icon, style sheet), header and main column as a logged-in page, but no account, no
+    logout and no language link (no login context); the time-zone note only with times."""
+    auditor, _ = logged_in(api, accounts["auditor"])
+    logged = auditor.get("/auditor/verify").get_data(as_text=True)
+    report = api.client.post("/v1/verify", data=signed, headers=api.headers(
+        "auditor", **HDR, Accept="text/html")).get_data(as_text=True)
+    english = api.client.post("/v1/verify", query_string={"lang": "en"}, data=signed,
+                              headers=api.headers("auditor", **HDR, Accept="text/html"))
+    docs = api.app.test_client().get("/docs").get_data(as_text=True)
+    for page in (logged, report, docs):
+        assert page.startswith("<!doctype html>")
+        assert '<link rel="stylesheet" href="/static/style.css">' in page
+        assert 'href="/static/favicon.svg"' in page and "<strong>signsvc</strong>" in _header(page)
+    for page in (report, docs):
+        assert 'id="logout"' not in page and 'id="lang"' not in page and "<style>" not in page
+        assert '<main class="wide">' in page
+    assert "BÁO CÁO KIỂM TRA CHỮ KÝ SỐ" in _header(report) and 'lang="vi"' in report
+    assert "<time datetime=" in report and 'id="times-note"' in report
+    assert "giờ Việt Nam" in report
+    assert 'lang="en"' in english.get_data(as_text=True)
+    assert "Times are Vietnam time" in english.get_data(as_text=True)
+    assert "Tài liệu API / API documentation" in _header(docs) and 'id="times-note"' not in docs
+    assert 'id="times-note"' not in logged                 # the verify form shows no time
