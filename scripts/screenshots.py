@@ -165,6 +165,9 @@ def official_pages(browser, site: Site, out: Path, size: str, vp: dict, sign: bo
     shoot(page, out, "document", size)
     page.goto(f"{base}/documents/{doc['id']}")
     wait_preview(page)
+    # the signed document's history (every version: who signed, when, level, verdict now,
+    # download) is below its preview: the screen that shows it
+    page.evaluate("document.getElementById('history').scrollIntoView({block: 'start'})")
     shoot(page, out, "document-history", size)
     page.goto(f"{base}/help/agent")
     shoot(page, out, "agent-help", size)
