@@ -11,10 +11,11 @@ Pure: no I/O, no storage, no web.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from signsvc.names import AuditOutcome
 
@@ -153,7 +154,7 @@ class AuditRecord:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "AuditRecord":
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditRecord:
         """Rebuild a record from ``as_dict()`` output (e.g. an export); no validation.
 
         Raises ``ValueError`` if a field is missing or an unknown one is present.
@@ -173,7 +174,7 @@ def format_time(moment: datetime) -> str:
     """``moment`` as UTC ISO-8601 with microseconds and ``Z``; rejects naive datetimes."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("audit time must be timezone-aware")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_time(value: str | datetime) -> str:
@@ -191,5 +192,5 @@ def parse_time(value: str | datetime) -> str:
     if not isinstance(value, datetime):
         raise ValueError("a time must be a string or a datetime")
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return format_time(value)

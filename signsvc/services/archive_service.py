@@ -25,10 +25,10 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
 
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import MalformedPdf, Message, NotAPdf, SignsvcError
@@ -108,7 +108,7 @@ class ArchiveFileError(SignsvcError):
                               "The file could not be read or written; it was left as it was.")
 
     @classmethod
-    def of(cls, exc: OSError) -> "ArchiveFileError":
+    def of(cls, exc: OSError) -> ArchiveFileError:
         why = exc.strerror or type(exc).__name__
         return cls(Message(f"Không đọc hoặc không ghi được tệp ({why}); giữ nguyên tệp.",
                            f"The file could not be read or written ({why}); it was left as it was."))
@@ -124,7 +124,7 @@ def pdf_files(folder: Path, recursive: bool = False) -> list[Path]:
 
 class ArchiveService:
     def __init__(self, ltv: LtvBuilder, audit_service: AuditService, renew_within_days: int,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._ltv = ltv
         self._audit = audit_service
         self.renew_within = timedelta(days=renew_within_days)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import BadRequest, DocumentTooLarge, Message, SignsvcError
@@ -133,7 +134,8 @@ class BatchService:
     def _one(self, ctx: RequestContext, policy: Policy, batch_id: str, index: int, name: str,
              data: bytes) -> BatchItem:
         sha256 = hashlib.sha256(data).hexdigest()
-        report, error = None, None
+        report: ValidationReport | None = None
+        error: SignsvcError | None = None
         if len(data) > self.max_document_bytes:
             error = DocumentTooLarge(Message(
                 f"Tệp vượt quá kích thước tối đa {self.max_document_bytes / 1048576:.1f} MiB.",

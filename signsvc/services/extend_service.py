@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from signsvc import deadline
 from signsvc.audit_tags import AuditTag
-from signsvc.errors import BadRequest, Message, SignsvcError, SigningTimeout
+from signsvc.errors import BadRequest, Message, SigningTimeout, SignsvcError
 from signsvc.names import AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
-from signsvc.signing.ltv import LtvBuilder
 from signsvc.services.signing_service import audit_unexpected
+from signsvc.signing.ltv import LtvBuilder
 from signsvc.signing.pdf_input import open_for_signing
 
 EXTEND_LEVELS = ("B-LT", "B-LTA")
@@ -73,7 +73,7 @@ class ExtendService:
                 audit(self._audit, ctx, failed, outcome, error_code=exc.code, input_sha256=sha_in,
                       level=level[:16])
                 raise
-            except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+            except Exception as exc:
                 raise audit_unexpected(self._audit, ctx, failed, exc, input_sha256=sha_in,
                                        level=level[:16]) from None
         sha_out = hashlib.sha256(result.data).hexdigest()

@@ -18,8 +18,9 @@ in the last minute and in the current UTC day.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from signsvc.audit.events import AuditEvent
 from signsvc.audit_tags import AuditTag

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message, ReportNotFound, ReportUnavailable, SignsvcError

@@ -15,26 +15,31 @@ import logging
 from dataclasses import dataclass, replace
 
 from signsvc import deadline
-
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import (
-    EncryptedPdf, KeyNotPermitted, MalformedPdf, Message, SignsvcError, SigningTimeout,
+    EncryptedPdf,
+    KeyNotPermitted,
+    MalformedPdf,
+    Message,
+    SigningTimeout,
+    SignsvcError,
     UnexpectedError,
 )
 from signsvc.keys.model import KeyInfo
 from signsvc.keys.registry import KeyRegistry
 from signsvc.names import AuditOutcome
+from signsvc.policy.engine import Decision, RuleResult
+from signsvc.policy.facts import SigningFacts
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
-from signsvc.policy.engine import Decision, RuleResult
-from signsvc.policy.facts import SigningFacts
 from signsvc.services.policy_service import (
-    PolicyService, decision_audit_details, summary_from_dict,
+    PolicyService,
+    decision_audit_details,
+    summary_from_dict,
 )
 from signsvc.signing.pades import PadesSigner, SignatureRequest
 from signsvc.signing.pdf_input import OpenedPdf, fully_readable, open_for_signing
-
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +99,8 @@ class SigningService:
                                     **_appearance_facts(request))
         decision = self._policy.decide(facts)
         if request.appearance is not None:
-            decision = replace(decision, results=decision.results + (
-                self._appearance_check(key, key_id, pdf, request),))
+            decision = replace(decision, results=(
+                *decision.results, self._appearance_check(key, key_id, pdf, request)))
         audit(self._audit, ctx, AuditTag.POLICY_DECISION_EVALUATED, AuditOutcome.SUCCESS,
               key_id=key_id,
               level=request.level,
@@ -110,6 +115,7 @@ class SigningService:
         and of the profile's kind, placement on the document), as one more denying result
         ``appearance.visible-signature`` -- built in, not a rule of the policy file."""
         spec = request.appearance
+        assert spec is not None   # called only when a visible signature is requested
         ev = {"profile": spec.profile}
         try:
             if self.images is not None:
@@ -172,7 +178,7 @@ class SigningService:
                       AuditOutcome.DENIED if exc.status in (403, 404) else AuditOutcome.FAILURE,
                       error_code=exc.code, **facts)
             raise
-        except Exception as exc:  # noqa: BLE001 - the catch-all: audited, then a 500 problem
+        except Exception as exc:
             if unreadable(pdf):  # the library tripped over the document: 422, as any bad input
                 audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_FAILED, AuditOutcome.FAILURE,
                       error_code=MalformedPdf.code, **facts)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from signsvc import errors
 from signsvc.audit_tags import AuditTag
@@ -24,14 +25,16 @@ from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
 from signsvc.services.document_service import DocumentService
 from signsvc.signing.pdf_input import (
-    open_for_signing, revisions_and_signatures, update_only_adds_signatures,
+    open_for_signing,
+    revisions_and_signatures,
+    update_only_adds_signatures,
 )
 
 TICKET_TTL = timedelta(minutes=5)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _rejected(vi: str, en: str) -> errors.SignsvcError:
