@@ -21,12 +21,16 @@ run: responders
 	@$(DEV_ENV) && bash scripts/first-run-help.sh
 	@$(DEV_ENV) && exec $(VENV)/bin/signsvc serve
 
-test: pki
-	@$(DEV_ENV) && $(VENV)/bin/lint-imports --no-cache >/dev/null && echo "import contracts: ok"
+# lint first: the suite runs only on a tree whose import contracts, types and style hold
+test: pki lint
 	@$(DEV_ENV) && $(PY) -m pytest $(PYTEST_ARGS)
 
+# import-linter (contracts in pyproject.toml), mypy ([tool.mypy]) and ruff ([tool.ruff]);
+# one line each when clean, the tool's full output when not
 lint: deps
-	@$(VENV)/bin/lint-imports --no-cache
+	@out=$$($(VENV)/bin/lint-imports --no-cache 2>&1) && echo "import contracts: ok" || { echo "$$out"; exit 1; }
+	@out=$$($(VENV)/bin/mypy 2>&1) && echo "types (mypy): ok" || { echo "$$out"; exit 1; }
+	@out=$$($(VENV)/bin/ruff check signsvc 2>&1) && echo "style (ruff): ok" || { echo "$$out"; exit 1; }
 
 bench: responders
 	@$(DEV_ENV) && $(PY) bench/sign_throughput.py
