@@ -63,6 +63,10 @@ class AuditTag(StrEnum):
     # idempotency: Idempotency-Key retries
     IDEMPOTENCY_REQUEST_REFUSED = "idempotency:request:refused"
     IDEMPOTENCY_REQUEST_REPLAYED = "idempotency:request:replayed"
+    # jobs: batch signing jobs (each document: signing:document:*)
+    JOBS_JOB_CANCELLED = "jobs:job:cancelled"
+    JOBS_JOB_CREATED = "jobs:job:created"
+    JOBS_JOB_REJECTED = "jobs:job:rejected"
     # keys
     KEYS_KEY_LISTED = "keys:key:listed"
     # policy
@@ -152,6 +156,9 @@ _LABELS: dict[AuditTag, Message] = {
                                             "Request refused by its Idempotency-Key"),
     _T.IDEMPOTENCY_REQUEST_REPLAYED: Message("Gửi lại kết quả đã lưu (Idempotency-Key), không ký lại",
                                              "Stored answer replayed (Idempotency-Key), not signed again"),
+    _T.JOBS_JOB_CANCELLED: Message("Hủy lô ký", "Signing job cancelled"),
+    _T.JOBS_JOB_CREATED: Message("Tạo lô ký nhiều tài liệu", "Signing job created"),
+    _T.JOBS_JOB_REJECTED: Message("Từ chối lô ký", "Signing job refused"),
     _T.KEYS_KEY_LISTED: Message("Xem danh sách khóa ký", "Signing keys listed"),
     _T.POLICY_DECISION_EVALUATED: Message("Đánh giá chính sách", "Policy evaluated"),
     _T.POLICY_POLICY_LOADED: Message("Nạp chính sách", "Policy loaded"),

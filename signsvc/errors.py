@@ -503,6 +503,39 @@ class IdempotencyUnavailable(SignsvcError):
           "with the same key.")
 
 
+class JobNotFound(SignsvcError):
+    """There is no such batch signing job, or it belongs to another client."""
+
+    code = "job-not-found"
+    status = 404
+    title = "Không tìm thấy lô ký / Job not found"
+    vi = "Không có lô ký này (hoặc lô ký thuộc về máy khách khác)."
+    en = "There is no such job (or it belongs to another client)."
+
+
+class JobsUnavailable(SignsvcError):
+    """The job queue's database cannot be used; nothing was queued or changed."""
+
+    code = "jobs-unavailable"
+    status = 503
+    title = "Hàng đợi lô ký không sẵn sàng / Job queue unavailable"
+    vi = "Không dùng được cơ sở dữ liệu của hàng đợi lô ký; không có gì thay đổi. Hãy thử lại sau."
+    en = "The job queue's database cannot be used; nothing was changed. Please retry later."
+
+
+class JobDocumentNotReady(SignsvcError):
+    """The job's document is not signed (yet): pending, being signed, failed or cancelled;
+    ``state`` names which."""
+
+    code = "job-document-not-ready"
+    status = 409
+    title = "Tài liệu chưa được ký / Document not signed"
+    vi = ("Tài liệu này của lô ký chưa có bản đã ký (đang chờ, đang ký, ký thất bại hoặc đã "
+          "hủy; xem trường state); hãy xem GET /v1/jobs/{id}.")
+    en = ("This document of the job has no signed version (pending, being signed, failed or "
+          "cancelled; see the state field); see GET /v1/jobs/{id}.")
+
+
 @dataclass(frozen=True)
 class Problem:
     """An RFC 9457 problem description, ready to serialise."""

@@ -10,6 +10,7 @@ from signsvc.app.builders.audit import build_checkpoints
 from signsvc.app.builders.clients import build_clients, build_login
 from signsvc.app.builders.features import build_batch, build_images, build_reports
 from signsvc.app.builders.idempotency import build_idempotency
+from signsvc.app.builders.jobs import build_jobs
 from signsvc.app.builders.keys import open_keys
 from signsvc.app.builders.observability import build_readiness, install_metrics, key_backends
 from signsvc.app.builders.policy import build_policy_service, load_policy
@@ -56,6 +57,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     checkpoints = build_checkpoints(settings, audit_store, audit, keys, parts.timestamper, trust)
 
     def close() -> None:
+        job_workers.stop()
         checkpoints.stop()
         keys.close()
         audit_store.close()
@@ -65,13 +67,16 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     images = build_images(settings, keys, audit)
     validation = MeteredValidationService(parts.validator, audit, metrics=metrics)
     workflow = build_workflow(settings, audit, policy_service, parts, client_store, images)
+    clients = build_clients(client_store, audit, (k.info.id for k in keys))
+    signing = MeteredSigningService(keys, parts.pades, audit, policy_service, images=images,
+                                    timeout_seconds=settings.service.signing_timeout_seconds,
+                                    metrics=metrics, backends=key_backends(settings))
+    jobs, job_workers = build_jobs(settings, signing, clients, audit)
     return Services(
         settings=settings,
         audit=audit,
-        clients=build_clients(client_store, audit, (k.info.id for k in keys)),
-        signing=MeteredSigningService(keys, parts.pades, audit, policy_service, images=images,
-                                      timeout_seconds=settings.service.signing_timeout_seconds,
-                                      metrics=metrics, backends=key_backends(settings)),
+        clients=clients,
+        signing=signing,
         validation=validation,
         readiness=build_readiness(settings, keys, {"audit": audit_store.check,
                                                    "clients": client_store.check},
@@ -86,6 +91,8 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
         reports=build_reports(settings, validation, audit, keys, parts),
         batch=build_batch(settings, parts.validator, audit, lambda: policy_service.policy),
         idempotency=build_idempotency(settings, audit),
+        jobs=jobs,
+        job_workers=job_workers,
         trust_anchors_name=trust.name,
         trust_anchors_sha256=trust.sha256,
         close=close,

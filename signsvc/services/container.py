@@ -13,6 +13,8 @@ from signsvc.services.client_service import ClientService
 from signsvc.services.document_service import DocumentService
 from signsvc.services.extend_service import ExtendService
 from signsvc.services.idempotency import IdempotencyService
+from signsvc.services.job_worker import JobWorkers
+from signsvc.services.jobs import JobService
 from signsvc.services.login_service import LoginService
 from signsvc.services.metrics import Metrics, NullMetrics
 from signsvc.services.policy_service import PolicyService
@@ -46,6 +48,8 @@ class Services:
     reports: ReportService               # signed PDF reports, auditor's page
     batch: BatchService                  # batch verification of incoming documents
     idempotency: IdempotencyService      # Idempotency-Key retries of sign/extend/complete
+    jobs: JobService                     # batch signing jobs (POST /v1/jobs)
+    job_workers: JobWorkers              # this process's job threads (started by the web app)
     trust_anchors_name: str
     trust_anchors_sha256: str
     close: Callable[[], None]

@@ -26,6 +26,7 @@ from signsvc.settings.model import (
     AuditSettings,
     DatabaseSettings,
     IdempotencySettings,
+    JobsSettings,
     KeySpec,
     LoggingSettings,
     MetricsSettings,
@@ -55,6 +56,7 @@ _SECTIONS = {
     "logging": LoggingSettings,
     "metrics": MetricsSettings,
     "idempotency": IdempotencySettings,
+    "jobs": JobsSettings,
 }
 _KEY_FIELDS = {
     "backend", "module", "token_label", "key_label", "key_id", "pin_env", "pin_file",
@@ -309,4 +311,12 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
         raise _fail("service.instance_id", "letters, digits and . : _ - only, at most 100")
     if set(sections["metrics"].roles) - set(ROLES):
         raise _fail("metrics.roles", f"roles are {', '.join(ROLES)}")
+    jobs: JobsSettings = sections["jobs"]
+    if not (1 <= jobs.max_files <= 10000 and jobs.max_total_bytes >= 1 and 0 <= jobs.workers <= 16
+            and 0.05 <= jobs.poll_seconds <= 60):
+        raise _fail("jobs", "max_files 1..10000, max_total_bytes >= 1, workers 0..16, "
+                            "poll_seconds 0.05..60")
+    if not svc.signing_timeout_seconds < jobs.lease_seconds <= 86400:
+        raise _fail("jobs.lease_seconds",
+                    "must exceed service.signing_timeout_seconds, at most 86400")
     return Settings(base_dir=base_dir, config_path=cfg_path, keys=keys, **sections)

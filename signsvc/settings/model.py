@@ -121,6 +121,11 @@ class StatePaths:
         return self.state_dir / "idempotency.sqlite3"
 
     @property
+    def jobs_db(self) -> Path:
+        """Batch signing jobs, their PDFs and results (its own file)."""
+        return self.state_dir / "jobs.sqlite3"
+
+    @property
     def totp_key(self) -> Path:
         """The key that encrypts TOTP secrets (made once, never in the database)."""
         return self.state_dir / "totp-key"
@@ -214,6 +219,21 @@ class MetricsSettings:
     enabled: bool = True
     loopback: bool = True
     roles: tuple[str, ...] = ("admin",)
+
+
+@dataclass(frozen=True)
+class JobsSettings:
+    """Batch signing jobs (``POST /v1/jobs``): at most ``max_files`` PDFs and
+    ``max_total_bytes`` in one job; ``workers`` signing threads per service process (0: this
+    process signs none); a claimed document left ``lease_seconds`` (longer than ``[service]
+    signing_timeout_seconds``) by a worker that died is claimed again; an idle worker looks
+    for work every ``poll_seconds``."""
+
+    max_files: int = 50
+    max_total_bytes: int = 100 * 1024 * 1024
+    workers: int = 1
+    lease_seconds: int = 120
+    poll_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -328,6 +348,7 @@ class Settings:
     logging: LoggingSettings = LoggingSettings()
     metrics: MetricsSettings = MetricsSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
+    jobs: JobsSettings = JobsSettings()
 
     def key(self, key_id: str) -> KeySpec | None:
         return next((k for k in self.keys if k.id == key_id), None)

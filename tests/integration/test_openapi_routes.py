@@ -74,7 +74,7 @@ def test_path_parameters_and_statuses(api, doc):
         for status, reply in op["responses"].items():
             if int(status) >= 400 and path != "/readyz":   # (503 there: the readiness report)
                 assert set(reply["content"]) == {"application/problem+json"}, (path, status)
-    assert with_parameters == 8
+    assert with_parameters == 12
 
 
 def test_a_route_answers_only_documented_statuses_for_these_requests(api, doc):
@@ -86,6 +86,8 @@ def test_a_route_answers_only_documented_statuses_for_these_requests(api, doc):
         ("get", "/v1/signing-sessions/{session_id}", "/v1/signing-sessions/none", "portal", 404),
         ("get", "/v1/documents/{doc_id}", "/v1/documents/none", "portal", 404),
         ("post", "/v1/extend", "/v1/extend", "portal", 415),
+        ("get", "/v1/jobs/{job_id}", "/v1/jobs/none", "portal", 404),
+        ("post", "/v1/jobs", "/v1/jobs?key=dev-software", "auditor", 403),
     ]
     for method, path, url, who, status in cases:
         resp = api.client.open(url, method=method.upper(), headers=api.headers(who))

@@ -20,7 +20,8 @@ from signsvc.adapters.db.tables import GROUPS
 
 # the file of each group in ``Settings.paths`` (``StatePaths``)
 FILES = {"audit": "audit_db", "state": "service_db", "workflow": "workflow_db",
-         "images": "images_db", "reports": "reports_db", "idempotency": "idempotency_db"}
+         "images": "images_db", "reports": "reports_db", "idempotency": "idempotency_db",
+         "jobs": "jobs_db"}
 AUDIT_BUSY_TIMEOUT_MS = 5000
 
 

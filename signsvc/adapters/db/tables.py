@@ -30,7 +30,7 @@ from sqlalchemy.schema import SchemaItem
 
 metadata = MetaData()
 
-GROUPS = ("audit", "state", "workflow", "images", "reports", "idempotency")
+GROUPS = ("audit", "state", "workflow", "images", "reports", "idempotency", "jobs")
 
 
 def _table(group: str, name: str, *items: SchemaItem) -> Table:
@@ -236,6 +236,7 @@ kept_reports = _table(
 
 # the idempotency group keeps its table in its own file (registered in ``metadata`` here)
 from signsvc.adapters.db import tables_idempotency as _idempotency  # noqa: E402,F401
+from signsvc.adapters.db import tables_jobs as _jobs  # noqa: E402,F401
 
 
 def tables_of(group: str) -> list[Table]:

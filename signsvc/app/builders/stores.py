@@ -10,6 +10,7 @@ from signsvc.adapters.clients_sqlite import SqliteClientStore
 from signsvc.adapters.db import database_for
 from signsvc.adapters.idempotency_sql import SqlIdempotencyStore
 from signsvc.adapters.images_sqlite import SqliteImageStore
+from signsvc.adapters.jobs_sql import SqlJobStore
 from signsvc.adapters.logins_sqlite import SqliteLoginStore
 from signsvc.adapters.policy_file import ActivePolicy
 from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
@@ -64,6 +65,11 @@ def report_store(settings: Settings) -> SqliteReportStore:
 def idempotency_store(settings: Settings) -> SqlIdempotencyStore:
     """Idempotency-Key records and the answers kept for retries."""
     return SqlIdempotencyStore(database_for(settings, "idempotency"))
+
+
+def job_store(settings: Settings) -> SqlJobStore:
+    """Batch signing jobs, their PDFs and results (the queue)."""
+    return SqlJobStore(database_for(settings, "jobs"))
 
 
 def policy_files(settings: Settings) -> ActivePolicy:

@@ -2,7 +2,7 @@
 
 Each module answers one resource of ../shared/API.md (``keys``, ``sign``, ``verify``,
 ``batch``, ``extend``, ``policy``, ``audit``, ``images``, ``documents``, ``sessions``,
-``whole_file``) and ``ops`` the liveness, readiness and OpenAPI endpoints. API modules import
+``whole_file``, ``jobs``) and ``ops`` the liveness, readiness and OpenAPI endpoints. API modules import
 ``signsvc.web`` helpers (auth, uploads, schemas, problem) and services, never a page module.
 """
 
@@ -15,6 +15,7 @@ from signsvc.web.api.batch import api_batch
 from signsvc.web.api.documents import api_documents
 from signsvc.web.api.extend import api_extend
 from signsvc.web.api.images import api_images
+from signsvc.web.api.jobs import api_jobs
 from signsvc.web.api.keys import api_keys
 from signsvc.web.api.ops import ops
 from signsvc.web.api.policy import api_policy
@@ -27,7 +28,7 @@ from signsvc.web.openapi import API_BLUEPRINTS_KEY
 #: the /v1 blueprints, in the order the OpenAPI document lists them
 V1_BLUEPRINTS: tuple[Blueprint, ...] = (
     api_keys, api_sign, api_verify, api_batch, api_extend, api_policy, api_audit, api_images,
-    api_documents, api_sessions, api_whole_file,
+    api_documents, api_sessions, api_whole_file, api_jobs,
 )
 #: every API blueprint: the routes the OpenAPI document describes, each of them
 API_BLUEPRINTS: tuple[Blueprint, ...] = (ops, *V1_BLUEPRINTS)

@@ -1,0 +1,74 @@
+"""The background workers of one service process: ``count`` daemon threads signing the
+documents of batch jobs (``JobService.process_one``) until stopped.
+
+``start`` is idempotent and fork-aware: in a gunicorn worker it starts the threads of that
+process (threads do not survive ``fork``), whichever of the app's load or a request calls
+it first. ``stop`` lets a document being signed finish (at most ``timeout`` seconds; a
+document left behind is claimed again by any instance once its lease ends).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from signsvc.services.jobs import JobService
+
+log = logging.getLogger(__name__)
+
+
+class JobWorkers:
+    """``count`` threads of this process signing queued documents; an idle thread looks
+    for work every ``poll_seconds``, or at once when a job is created here."""
+
+    def __init__(self, jobs: JobService, count: int, poll_seconds: float) -> None:
+        self._jobs = jobs
+        self._count = count
+        self._poll = poll_seconds
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        jobs.on_created = self._wake.set
+
+    @property
+    def running(self) -> bool:
+        return self._pid == os.getpid() and any(t.is_alive() for t in self._threads)
+
+    def start(self) -> None:
+        """Start this process's threads unless they run (none when ``count`` is 0)."""
+        with self._lock:
+            if self._count <= 0 or self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._stop = threading.Event()
+            self._threads = [threading.Thread(target=self._run, name=f"signsvc-jobs-{i}",
+                                              daemon=True) for i in range(self._count)]
+            for thread in self._threads:
+                thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask every thread to stop and wait for them (each ends after its document)."""
+        with self._lock:
+            if self._pid != os.getpid():
+                return
+            self._stop.set()
+            self._wake.set()
+            for thread in self._threads:
+                thread.join(timeout)
+            self._threads = []
+            self._pid = None
+
+    def _run(self) -> None:
+        stop = self._stop
+        while not stop.is_set():
+            try:
+                worked = self._jobs.process_one()
+            except Exception:   # a store outage: log, wait, try again
+                log.exception("job worker: the queue could not be read")
+                worked = False
+            if not worked:
+                self._wake.wait(self._poll)
+                self._wake.clear()
