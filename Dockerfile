@@ -9,7 +9,8 @@
 #     -e SIGNSVC_CONFIG=/etc/signsvc/signsvc.toml signsvc
 #
 # In production put nginx in front (it terminates TLS and reads each request whole before
-# signsvc sees it): compose.yaml next to this file runs both, with config/nginx/signsvc.conf.
+# signsvc sees it): compose.yaml next to this file runs PostgreSQL, two instances and nginx
+# (config/nginx.cluster.conf); config/nginx/signsvc.conf is the single-instance front.
 FROM debian:bookworm-slim
 
 RUN apt-get update -qq \

@@ -200,6 +200,26 @@ def test_signatures_through_nginx_use_both_instances_and_validate(cluster, dev_p
     if all("instance" in h for h in health):
         assert health[0]["instance"] != health[1]["instance"]
 
+    # a policy reload reaches every instance (SIGHUP to each master; same masters after)
+    masters = [int((c.run_dir / f"signsvc-{p}.pid").read_text()) for p in c.instances]
+    reloaded = subprocess.run(["bash", str(SCRIPT), "reload"], env=c.env, cwd=REPO,
+                              capture_output=True, text=True, timeout=120)
+    assert reloaded.returncode == 0, reloaded.stdout + reloaded.stderr
+    for p, pid in zip(c.instances, masters):
+        assert f"instance {p} (pid {pid}): policy reload requested" in reloaded.stdout
+    time.sleep(2)
+    for p, pid in zip(c.instances, masters):
+        end = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{p}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < end, f"instance {p} not healthy after the reload"
+            time.sleep(0.2)
+        assert int((c.run_dir / f"signsvc-{p}.pid").read_text()) == pid
+
 
 def test_nginx_front_limits_and_errors(cluster):
     c = cluster
