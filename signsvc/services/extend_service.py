@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from signsvc import deadline
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import BadRequest, Message, SigningTimeout, SignsvcError
-from signsvc.names import AuditOutcome
+from signsvc.names import LONG_TERM_LEVELS, AuditOutcome
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -24,7 +24,7 @@ from signsvc.services.signing_service import audit_unexpected
 from signsvc.signing.ltv import LtvBuilder
 from signsvc.signing.pdf_input import open_for_signing
 
-EXTEND_LEVELS = ("B-LT", "B-LTA")
+EXTEND_LEVELS = LONG_TERM_LEVELS
 
 
 @dataclass(frozen=True)

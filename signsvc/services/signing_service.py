@@ -27,7 +27,7 @@ from signsvc.errors import (
 )
 from signsvc.keys.model import KeyInfo
 from signsvc.keys.registry import KeyRegistry
-from signsvc.names import AuditOutcome
+from signsvc.names import AuditOutcome, Severity
 from signsvc.policy.engine import Decision, RuleResult
 from signsvc.policy.facts import SigningFacts
 from signsvc.services.audit_service import AuditService
@@ -121,17 +121,17 @@ class SigningService:
             if self.images is not None:
                 request = replace(request, appearance=self.images.resolve(spec, key_id))
             if pdf is None:
-                return RuleResult(APPEARANCE_CHECK, "appearance", "deny", "skip", Message(
+                return RuleResult(APPEARANCE_CHECK, "appearance", Severity.DENY, "skip", Message(
                     "Không có tệp PDF: ảnh đã kiểm tra, vị trí chữ ký trên trang chưa kiểm tra được.",
                     "No PDF given: the image was checked, the position on the page could not be."),
                     ev)
             self._pades.check_appearance(pdf, key, request)
         except SignsvcError as exc:
-            return RuleResult(APPEARANCE_CHECK, "appearance", "deny", "fail", exc.message,
+            return RuleResult(APPEARANCE_CHECK, "appearance", Severity.DENY, "fail", exc.message,
                               {**ev, "status": exc.status, "code": exc.code,
                                **({"parameter": exc.extra["parameter"]}
                                   if "parameter" in exc.extra else {})})
-        return RuleResult(APPEARANCE_CHECK, "appearance", "deny", "pass", Message(
+        return RuleResult(APPEARANCE_CHECK, "appearance", Severity.DENY, "pass", Message(
             "Chữ ký hiển thị đặt được như yêu cầu.", "The visible signature can be placed as asked."),
             ev)
 

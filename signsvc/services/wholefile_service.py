@@ -19,7 +19,7 @@ from typing import Any
 from signsvc import errors
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message, SignsvcError
-from signsvc.names import AuditOutcome
+from signsvc.names import AuditOutcome, Indication, Role
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
@@ -90,7 +90,7 @@ class WholeFileService:
     def upload(self, ctx: RequestContext, token: str, data: bytes) -> Any:
         """Store the upload as the next revision if it passes every check (see module doc)."""
         ticket = self._ticket(ctx, token, "uploaded")
-        ctx = RequestContext(ctx.request_id, ticket["owner"], "official", ctx.client_address)
+        ctx = RequestContext(ctx.request_id, ticket["owner"], Role.OFFICIAL, ctx.client_address)
         sha = hashlib.sha256(data).hexdigest()
         try:
             doc = self._store.document(ticket["document_id"])
@@ -114,7 +114,7 @@ class WholeFileService:
             report = self._validate(data)
             new = report.signatures[-1]
             registered = {s for s, _ in self._store.certificates_of(ticket["owner"])}
-            if new.coverage != "entire_file" or new.indication != "TOTAL-PASSED":
+            if new.coverage != "entire_file" or new.indication != Indication.TOTAL_PASSED:
                 raise _rejected("chữ ký mới không hợp lệ hoặc không bao toàn bộ tệp.",
                                 "the new signature is not valid or does not cover the whole file.")
             if new.signer is None or new.signer.certificate_sha256 not in registered:
