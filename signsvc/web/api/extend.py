@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from signsvc.names import PadesLevel
 from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
@@ -37,7 +38,7 @@ def extend(ctx: RequestContext) -> Response:
     """Upgrade the signatures of a signed PDF to ?level=B-LT|B-LTA."""
     svc = services()
     data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
-    level = parse_query(ExtendQuery, request.args).level or "B-LT"
+    level = parse_query(ExtendQuery, request.args).level or PadesLevel.B_LT
 
     def extended() -> Response:
         result = svc.extend.extend(ctx, data, level)
