@@ -181,7 +181,11 @@ EOF
     || die "nginx refused the generated configuration $NGX/nginx.conf"
 }
 
-PIDS=()        # every process this script started (each leads its own process group)
+# an instance's pid file, control socket and metrics folder (signsvc serve --pidfile)
+forget_instance() {
+  rm -rf "$RUN_DIR/signsvc-$1.pid" "$RUN_DIR/signsvc-$1.ctl" "$RUN_DIR/signsvc-$1.metrics"
+}
+
 NGINX=""
 declare -A INSTANCE=()
 
@@ -192,7 +196,7 @@ stop_all() {
   local p
   for p in "${!INSTANCE[@]}"; do end_process "${INSTANCE[$p]}" 40 & done
   wait 2>/dev/null || true
-  for p in "${!INSTANCE[@]}"; do rm -f "$RUN_DIR/signsvc-$p.pid" "$RUN_DIR/signsvc-$p.ctl"; done
+  for p in "${!INSTANCE[@]}"; do forget_instance "$p"; done
   rm -f "$NGINX_PID" "$SELF_PID" "$INSTANCES_FILE"
   if [ -f "$PG_MARK" ]; then bash scripts/postgres.sh stop || true; rm -f "$PG_MARK"; fi
   say "stopped"
@@ -292,7 +296,7 @@ stop() {
   if pid=$(live_pid "$NGINX_PID" nginx); then end_process "$pid" 10; fi
   for p in $ports; do
     if pid=$(live_pid "$RUN_DIR/signsvc-$p.pid" "signsvc|gunicorn"); then end_process "$pid" 40; fi
-    rm -f "$RUN_DIR/signsvc-$p.pid" "$RUN_DIR/signsvc-$p.ctl"
+    forget_instance "$p"
   done
   rm -f "$NGINX_PID" "$SELF_PID" "$INSTANCES_FILE"
   if [ -f "$PG_MARK" ]; then bash scripts/postgres.sh stop || true; rm -f "$PG_MARK"; fi

@@ -19,8 +19,9 @@ runtime_pkgs=(softhsm2 opensc libnss3-tools poppler-utils ca-certificates fonts-
 # chromium: the browser the page tests drive through Playwright (executablePath);
 # Playwright never downloads a browser of its own here. xvfb + xdotool: the agent's Tk PIN
 # window is tested on a virtual screen, typed into as a person would (python3-tk: Tk itself).
-# nginx: the production front (config/nginx/signsvc.conf) is tested as shipped
-# postgresql: the storage tests run on it too (scripts/postgres.sh, a cluster under var/pg)
+# nginx: the production front (config/nginx/signsvc.conf) is tested as shipped; make cluster
+# runs it in front of two instances (config/nginx.cluster.conf)
+# postgresql: the storage tests and make cluster run on it (scripts/postgres.sh, a cluster under var/pg)
 dev_pkgs=(python3-venv chromium xvfb xdotool python3-tk nginx postgresql)
 
 need=()
