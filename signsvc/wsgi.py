@@ -8,6 +8,7 @@ own errors are problem+json, and workers die with their master.
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
     metrics_hooks.prepare(pidfile.with_suffix(".metrics") if pidfile else settings.paths.metrics_dir)
     from gunicorn.app.base import BaseApplication
 
-    from signsvc.app import create_app, prepare_state
+    from signsvc.app import build_services, create_app, prepare_state
     from signsvc.logsetup import configure_logging
     from signsvc.web_server.logs import configure as configure_gunicorn_logs
     from signsvc.web_server.worker import configure as configure_worker
@@ -56,8 +57,9 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
               "child_exit": metrics_hooks.child_exit,
               "worker_class": configure_worker(
                   max_document_bytes=settings.service.max_document_bytes,
-                  batch_max_bytes=settings.service.batch_max_bytes,
-                  batch_max_files=settings.service.batch_max_files),
+                  batch_max_bytes=max(settings.service.batch_max_bytes,
+                                      settings.jobs.max_total_bytes),
+                  batch_max_files=max(settings.service.batch_max_files, settings.jobs.max_files)),
               "limit_request_line": 8190}
     config.update(control_socket_settings(
         settings, pidfile.with_suffix(".ctl") if pidfile else None))
@@ -76,7 +78,12 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
             super().reload()
 
         def load(self):
-            return create_app(settings, reloading=type(self).reloading)
+            # in the worker, after fork: its services, and its batch-job threads started at
+            # once (a job left by a stopped instance is taken up without waiting for a request)
+            services = build_services(settings, reloading=type(self).reloading)
+            services.job_workers.start()
+            atexit.register(services.job_workers.stop)
+            return create_app(settings, services)
 
     _App().run()
 

@@ -31,7 +31,8 @@ def valid(dev_pki, data: bytes) -> None:
 def new_api(tmp_path, engine_kind: str, request: pytest.FixtureRequest, **settings: str) -> Any:
     if engine_kind == "postgresql":
         settings["DATABASE__URL"] = request.getfixturevalue("storage_url")
-    return build_api(tmp_path / "state", **settings)
+    build: Any = build_api
+    return build(tmp_path / "state", **settings)
 
 
 @pytest.fixture
