@@ -11,6 +11,7 @@ from signsvc.app import build_services, open_keys
 from signsvc.app.console import console_verification
 from signsvc.cli.batch import cmd_verify_batch
 from signsvc.cli.context import request_context, write_atomically
+from signsvc.cli.sign_batch import cmd_sign_batch
 from signsvc.errors import BadRequest, DocumentTooLarge, Message, SignsvcError
 from signsvc.names import LONG_TERM_LEVELS, PadesLevel, Role, Verdict
 from signsvc.services.signing_requests import SignatureRequest, parse_appearance
@@ -42,6 +43,18 @@ def cmd_sign(settings: Settings, args: argparse.Namespace) -> int:
             # the visible signature: the API's parameters, parsed by the same code
             appearance = parse_appearance({name: getattr(args, name) for name in APPEARANCE_OPTIONS
                                            if getattr(args, name) is not None})
+            if args.batch and not args.input:   # every PDF of a folder: one request each
+                return cmd_sign_batch(
+                    services.signing, lambda: request_context(keys, role=Role.CLERK), args,
+                    SignatureRequest(level=args.level or settings.service.default_level,
+                                     reason=args.reason, location=args.location,
+                                     field_name=args.field, eservice=args.eservice,
+                                     appearance=appearance),
+                    settings.service.max_document_bytes)
+            if args.batch or not args.input or not args.output:
+                raise BadRequest(Message(
+                    "Cần tệp vào và tệp ra, hoặc chỉ --batch THƯ_MỤC (--output-dir).",
+                    "An input and an output file are needed, or only --batch DIR (--output-dir)."))
             data = Path(args.input).read_bytes()
             if len(data) > settings.service.max_document_bytes:
                 raise DocumentTooLarge()
@@ -152,9 +165,13 @@ def add_commands(sub) -> None:
                                      "(NAME.ctl); default: in the state folder")
     s.set_defaults(func=cmd_serve)
 
-    s = sub.add_parser("sign", help="sign a PDF with a configured key")
-    s.add_argument("input")
-    s.add_argument("output")
+    s = sub.add_parser("sign", help="sign a PDF (or every PDF of a folder) with a configured key")
+    s.add_argument("input", nargs="?")
+    s.add_argument("output", nargs="?")
+    s.add_argument("--batch", metavar="DIR", help="sign every PDF directly in DIR, with a "
+                                                  "progress bar; a rerun skips those already signed")
+    s.add_argument("--output-dir", dest="output_dir", metavar="OUT",
+                   help="--batch: where the signed PDFs go (default DIR/signed)")
     s.add_argument("--key", required=True)
     s.add_argument("--level", choices=LEVELS)
     s.add_argument("--reason")
