@@ -157,6 +157,12 @@ def _served_by(c: Cluster) -> dict[str, int]:
     return out
 
 
+def _csrf(page: requests.Response) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, page.text[:300]
+    return found.group(1)
+
+
 def _audit_records(c: Cluster) -> dict[int, Any]:
     from signsvc.adapters.audit_sqlite import SqliteAuditStore
     from signsvc.adapters.db.engine import url_engine
@@ -257,8 +263,9 @@ def test_nginx_front_limits_and_errors(cluster):
 
 
 def test_session_started_on_one_instance_completes_on_the_other(cluster, dev_pki):
-    """The three-step browser signing: document filed and session prepared on instance A,
-    the official's signature completed on instance B; valid; used once on either."""
+    """The official's page login made on instance A holds on B (logout on B ends it on A);
+    the three-step browser signing: document filed and session prepared on A, the
+    official's signature completed on B; valid; used once on either."""
     c = cluster
     a, b = (f"http://127.0.0.1:{p}" for p in c.instances)
     official = c.client("cluster-an", "official")
@@ -270,6 +277,24 @@ def test_session_started_on_one_instance_completes_on_the_other(cluster, dev_pki
                         data={"title": "Quyết định cấp phép", "number": "7/QĐ-UBND",
                               "assignee": "cluster-an"})
     assert doc.status_code == 201, doc.text[:300]
+    # the official's page login made on A is valid on B (page sessions in the database,
+    # cookies signed with the shared state folder's secret); logged out on B, out on A too
+    password = "Cluster-pages-2026!"
+    set_pw = subprocess.run([SIGNSVC, "clients", "set-password", "cluster-an"], env=c.env,
+                            cwd=REPO, input=password + "\n", capture_output=True, text=True,
+                            timeout=120)
+    assert set_pw.returncode == 0, set_pw.stderr
+    browser = requests.Session()
+    login = browser.post(f"{a}/login", allow_redirects=False, timeout=60, data={
+        "name": "cluster-an", "password": password, "csrf_token": _csrf(browser.get(f"{a}/login"))})
+    assert login.status_code in (302, 303), login.text[:300]
+    listed = browser.get(f"{b}/documents", allow_redirects=False, timeout=60)
+    assert listed.status_code == 200 and "7/QĐ-UBND" in listed.text, listed.text[:300]
+    out = browser.post(f"{b}/logout", data={"csrf_token": _csrf(listed)}, allow_redirects=False,
+                       timeout=60)
+    assert out.status_code in (302, 303)
+    assert browser.get(f"{a}/documents", allow_redirects=False, timeout=60).status_code in (302, 303)
+
     them = {"Authorization": f"Bearer {official}"}
     started = requests.post(f"{a}/v1/signing-sessions", headers=them, timeout=60, json={
         "document_id": doc.json()["id"], "certificate": cert_b64(dev_pki, "official-an"),
