@@ -16,7 +16,14 @@ import logging
 import os
 from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    values,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -70,6 +77,10 @@ class PrometheusMetrics:
             ("outcome",), buckets=AUDIT_BUCKETS, registry=r)
         self._denials = Counter("signsvc_policy_denials", "Signing requests denied by a "
                                 "policy rule", ("rule",), registry=r)
+        # the shared queue's depth, as the live worker that last polled it saw it
+        self._job_queue = Gauge("signsvc_job_queue_depth", "Documents of batch jobs pending "
+                                "or being signed (every instance)", registry=r,
+                                multiprocess_mode="livemostrecent")
         self._failed_once = False
 
     # -- the port ------------------------------------------------------------------------
@@ -102,6 +113,9 @@ class PrometheusMetrics:
 
     def count_token_error(self, key: str, backend: str) -> None:
         self._safely(lambda: self._token_errors.labels(key, backend).inc())
+
+    def set_job_queue_depth(self, depth: int) -> None:
+        self._safely(lambda: self._job_queue.set(depth))
 
     def exposition(self) -> tuple[bytes, str]:
         """Prometheus text format: every worker's samples under gunicorn, else this

@@ -71,7 +71,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     signing = MeteredSigningService(keys, parts.pades, audit, policy_service, images=images,
                                     timeout_seconds=settings.service.signing_timeout_seconds,
                                     metrics=metrics, backends=key_backends(settings))
-    jobs, job_workers = build_jobs(settings, signing, clients, audit)
+    jobs, job_workers = build_jobs(settings, signing, clients, audit, metrics)
     return Services(
         settings=settings,
         audit=audit,

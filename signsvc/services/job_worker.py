@@ -14,6 +14,7 @@ import os
 import threading
 
 from signsvc.services.jobs import JobService
+from signsvc.services.metrics import Metrics, NullMetrics
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,10 @@ class JobWorkers:
     """``count`` threads of this process signing queued documents; an idle thread looks
     for work every ``poll_seconds``, or at once when a job is created here."""
 
-    def __init__(self, jobs: JobService, count: int, poll_seconds: float) -> None:
+    def __init__(self, jobs: JobService, count: int, poll_seconds: float,
+                 metrics: Metrics | None = None) -> None:
         self._jobs = jobs
+        self._metrics = metrics or NullMetrics()
         self._count = count
         self._poll = poll_seconds
         self._lock = threading.Lock()
@@ -66,6 +69,7 @@ class JobWorkers:
         while not stop.is_set():
             try:
                 worked = self._jobs.process_one()
+                self._metrics.set_job_queue_depth(self._jobs.depth())
             except Exception:   # a store outage: log, wait, try again
                 log.exception("job worker: the queue could not be read")
                 worked = False

@@ -54,6 +54,10 @@ class Metrics(Protocol):
     def count_token_error(self, key: str, backend: str) -> None:
         """A key's token (HSM) could not be used (``token-unavailable``)."""
 
+    def set_job_queue_depth(self, depth: int) -> None:
+        """Documents of batch jobs pending or being signed, in the queue every instance
+        shares (read by each process's job workers as they poll)."""
+
     def exposition(self) -> tuple[bytes, str]:
         """The metrics of every process of this instance, and their content type."""
 
@@ -81,6 +85,9 @@ class NullMetrics:
         return None
 
     def count_token_error(self, key: str, backend: str) -> None:
+        return None
+
+    def set_job_queue_depth(self, depth: int) -> None:
         return None
 
     def exposition(self) -> tuple[bytes, str]:

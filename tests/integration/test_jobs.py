@@ -200,3 +200,37 @@ def test_refused_before_anything_is_queued(idle_api):
     assert [r.error_code for r in refused][:2] == ["document-too-large", "key-not-permitted"]
     unknown = api.client.get("/v1/jobs/nope", headers=api.headers("portal"))
     assert unknown.status_code == 404 and unknown.mimetype == "application/problem+json"
+
+
+class DepthSeen:
+    """Records what the workers report as the queue's depth (the metrics port)."""
+
+    def __init__(self) -> None:
+        self.depths: list[int] = []
+
+    def set_job_queue_depth(self, depth: int) -> None:
+        self.depths.append(depth)
+
+
+def test_workers_report_the_queue_depth(idle_api, dev_pki):
+    from signsvc.adapters.metrics_prometheus import PrometheusMetrics
+    from signsvc.services.job_worker import JobWorkers
+
+    api = idle_api
+    resp = create(api, [(make_pdf(1, text=f"depth {i}"), f"{i}.pdf") for i in range(3)])
+    seen = DepthSeen()
+    workers = JobWorkers(api.services.jobs, 2, 0.05, metrics=seen)  # type: ignore[arg-type]
+    workers.start()
+    try:
+        body = wait_done(api, resp.headers["Location"])
+        end = time.monotonic() + 10
+        while (not seen.depths or seen.depths[-1] != 0) and time.monotonic() < end:
+            time.sleep(0.05)
+    finally:
+        workers.stop()
+    assert body["done"] == 3 and not workers.running
+    assert seen.depths[-1] == 0 and max(seen.depths) in (1, 2), seen.depths
+    metrics = PrometheusMetrics()
+    metrics.set_job_queue_depth(7)
+    text, _ = metrics.exposition()
+    assert b"signsvc_job_queue_depth 7.0" in text

@@ -7,16 +7,18 @@ from signsvc.services.audit_service import AuditService
 from signsvc.services.client_service import ClientService
 from signsvc.services.job_worker import JobWorkers
 from signsvc.services.jobs import JobService
+from signsvc.services.metrics import Metrics
 from signsvc.services.signing_service import SigningService
 from signsvc.settings import Settings
 
 
 def build_jobs(settings: Settings, signing: SigningService, clients: ClientService,
-               audit: AuditService) -> tuple[JobService, JobWorkers]:
+               audit: AuditService, metrics: Metrics) -> tuple[JobService, JobWorkers]:
     """The job service (bounds of ``[jobs]``) and its ``[jobs] workers`` threads, not
-    started: the web app starts them in each service process (``JobWorkers.start``)."""
+    started: the web app starts them in each service process (``JobWorkers.start``); they
+    report the queue's depth to ``metrics`` (``signsvc_job_queue_depth``)."""
     cfg = settings.jobs
     service = JobService(stores.job_store(settings), signing, clients, audit,
                          max_files=cfg.max_files, max_total_bytes=cfg.max_total_bytes,
                          lease_seconds=cfg.lease_seconds)
-    return service, JobWorkers(service, cfg.workers, cfg.poll_seconds)
+    return service, JobWorkers(service, cfg.workers, cfg.poll_seconds, metrics)
