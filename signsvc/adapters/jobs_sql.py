@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from signsvc.adapters.db.databases import open_engine
@@ -174,6 +174,24 @@ class SqlJobStore:
         """Record the document's problem if ``doc.owner`` still holds it."""
         return self._settle(doc, {"state": FAILED, "problem": json.dumps(problem),
                                   "finished_at": now})
+
+    def purge(self, before: float) -> int:
+        """Delete every job created before ``before`` whose documents are all settled, the
+        last of them before ``before`` (with their PDFs); how many jobs."""
+        unsettled = select(d.c.job_id).where(d.c.state.in_((PENDING, RUNNING)))
+        recent = select(d.c.job_id).group_by(d.c.job_id).having(
+            func.max(d.c.finished_at) >= before)
+        try:
+            with write_transaction(self._engine) as conn:
+                ids = [r[0] for r in conn.execute(select(j.c.id).where(
+                    j.c.created_at < before, j.c.id.not_in(unsettled), j.c.id.not_in(recent)))]
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start:start + 500]
+                    conn.execute(delete(d).where(d.c.job_id.in_(chunk)))
+                    conn.execute(delete(j).where(j.c.id.in_(chunk)))
+                return len(ids)
+        except SQLAlchemyError as exc:
+            raise JobsUnavailable() from exc
 
     def depth(self) -> int:
         """Documents pending or running, in every job."""

@@ -3,8 +3,9 @@ documents of batch jobs (``JobService.process_one``) until stopped.
 
 ``start`` is idempotent and fork-aware: in a gunicorn worker it starts the threads of that
 process (threads do not survive ``fork``), whichever of the app's load or a request calls
-it first. ``stop`` lets a document being signed finish (at most ``timeout`` seconds; a
-document left behind is claimed again by any instance once its lease ends).
+it first. Each thread also deletes expired jobs (``JobService.purge``) once a minute.
+``stop`` lets a document being signed finish (at most ``timeout`` seconds; a document left
+behind is claimed again by any instance once its lease ends).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from signsvc.services.jobs import JobService
 from signsvc.services.metrics import Metrics, NullMetrics
 
 log = logging.getLogger(__name__)
+
+PURGE_EVERY_SECONDS = 60.0
 
 
 class JobWorkers:
@@ -66,8 +70,12 @@ class JobWorkers:
 
     def _run(self) -> None:
         stop = self._stop
+        purged_at = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() - purged_at >= PURGE_EVERY_SECONDS:
+                    purged_at = time.monotonic()
+                    self._jobs.purge()
                 worked = self._jobs.process_one()
                 self._metrics.set_job_queue_depth(self._jobs.depth())
             except Exception:   # a store outage: log, wait, try again

@@ -142,6 +142,7 @@ class JobStore(Protocol):
     def finish(self, doc: Claimed, now: float, *, output: bytes, sha256: str, level: str,
                audit_sequence: int) -> bool: ...
     def fail(self, doc: Claimed, now: float, problem: dict[str, Any]) -> bool: ...
+    def purge(self, before: float) -> int: ...
     def depth(self) -> int: ...
 
 
@@ -157,7 +158,8 @@ class JobService:
 
     def __init__(self, store: JobStore, signing: SigningService, clients: ClientService,
                  audit_service: AuditService, *, max_files: int, max_total_bytes: int,
-                 lease_seconds: float, clock: Callable[[], float] = time.time) -> None:
+                 lease_seconds: float, keep_seconds: float = 7 * 86400,
+                 clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._signing = signing
         self._clients = clients
@@ -165,6 +167,7 @@ class JobService:
         self.max_files = max_files
         self.max_total_bytes = max_total_bytes
         self._lease = lease_seconds
+        self._keep = keep_seconds
         self._clock = clock
         self.on_created: Callable[[], None] = lambda: None   # wakes this process's workers
 
@@ -254,6 +257,14 @@ class JobService:
     def depth(self) -> int:
         """Documents waiting or being signed, across every instance."""
         return self._store.depth()
+
+    def purge(self) -> int:
+        """Delete the jobs settled more than ``keep_seconds`` ago, with their PDFs (the
+        audit records of their signatures stay); how many."""
+        purged = self._store.purge(self._clock() - self._keep)
+        if purged:
+            log.info("%d finished batch job(s) deleted after their keep time", purged)
+        return purged
 
     def process_one(self) -> bool:
         """Claim the next document and sign it; False when there was none. Signing

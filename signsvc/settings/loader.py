@@ -313,9 +313,9 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
         raise _fail("metrics.roles", f"roles are {', '.join(ROLES)}")
     jobs: JobsSettings = sections["jobs"]
     if not (1 <= jobs.max_files <= 10000 and jobs.max_total_bytes >= 1 and 0 <= jobs.workers <= 16
-            and 0.05 <= jobs.poll_seconds <= 60):
+            and 0.05 <= jobs.poll_seconds <= 60 and 1 <= jobs.keep_hours <= 24 * 366):
         raise _fail("jobs", "max_files 1..10000, max_total_bytes >= 1, workers 0..16, "
-                            "poll_seconds 0.05..60")
+                            "poll_seconds 0.05..60, keep_hours 1..8784")
     if not svc.signing_timeout_seconds < jobs.lease_seconds <= 86400:
         raise _fail("jobs.lease_seconds",
                     "must exceed service.signing_timeout_seconds, at most 86400")

@@ -227,13 +227,15 @@ class JobsSettings:
     ``max_total_bytes`` in one job; ``workers`` signing threads per service process (0: this
     process signs none); a claimed document left ``lease_seconds`` (longer than ``[service]
     signing_timeout_seconds``) by a worker that died is claimed again; an idle worker looks
-    for work every ``poll_seconds``."""
+    for work every ``poll_seconds``. A job whose documents are all settled (signed, failed
+    or cancelled) is deleted with its PDFs ``keep_hours`` after the last one settled."""
 
     max_files: int = 50
     max_total_bytes: int = 100 * 1024 * 1024
     workers: int = 1
     lease_seconds: int = 120
     poll_seconds: float = 1.0
+    keep_hours: int = 168
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,12 @@ def test_cancel_keeps_signed_and_signs_no_other(idle_api, dev_pki):
                 if r.request_id and r.request_id.startswith("job-")]) == 1
     (record,) = api.services.audit.list(action="jobs:job:cancelled")
     assert record.details["cancelled_documents"] == 2 and record.actor == "portal"
+    # past its keep time a settled job is deleted with its PDFs; one still pending is kept
+    pending = create(api, [(make_pdf(1, text="kept"), "kept.pdf")]).headers["Location"]
+    assert api.services.jobs._store.purge(time.time() + 1) == 1
+    assert api.client.get(url, headers=api.headers("portal")).status_code == 404
+    assert api.client.get(pending, headers=api.headers("portal")).status_code == 200
+    assert api.services.jobs.purge() == 0          # [jobs] keep_hours (168) not over
 
 
 def test_document_of_a_dead_worker_is_signed_after_its_lease(idle_api, dev_pki):
@@ -234,3 +240,41 @@ def test_workers_report_the_queue_depth(idle_api, dev_pki):
     metrics.set_job_queue_depth(7)
     text, _ = metrics.exposition()
     assert b"signsvc_job_queue_depth 7.0" in text
+
+
+def test_two_instances_sign_each_document_once(engine_kind, request, tmp_path, dev_pki,
+                                               responders):
+    """Two services on one database (threads of each claiming at once: SKIP LOCKED on
+    PostgreSQL, the write lock on SQLite): every document signed once, by one claim."""
+    first = new_api(tmp_path, engine_kind, request, JOBS__WORKERS="0")
+    build: Any = build_api
+    overrides = {"DATABASE__URL": request.getfixturevalue("storage_url")} \
+        if engine_kind == "postgresql" else {}
+    second = build(tmp_path / "state", with_clients=False, JOBS__WORKERS="2",
+                   JOBS__POLL_SECONDS="0.05", **overrides)
+    try:
+        count = 8
+        resp = create(first, [(make_pdf(1, text=f"two {i}"), f"{i}.pdf") for i in range(count)])
+        assert resp.status_code == 202
+        job_id = resp.get_json()["id"]
+        from signsvc.services.job_worker import JobWorkers
+        mine = JobWorkers(first.services.jobs, 2, 0.05)
+        mine.start()
+        second.services.job_workers.start()
+        try:
+            body = wait_done(first, resp.headers["Location"])
+        finally:
+            mine.stop()
+        assert body["done"] == count, body
+        assert [d["attempts"] for d in body["documents"]] == [1] * count
+        records = [r for r in first.services.audit.list(action=SIGNED)
+                   if (r.request_id or "").startswith(f"job-{job_id}-")]
+        assert sorted(str(r.request_id) for r in records) == sorted(
+            f"job-{job_id}-{n}" for n in range(1, count + 1))
+        assert {r.output_sha256 for r in records} == {d["sha256"] for d in body["documents"]}
+        for n in (1, count):
+            valid(dev_pki, first.client.get(f"/v1/jobs/{job_id}/documents/{n}",
+                                            headers=first.headers("portal")).data)
+    finally:
+        second.services.shutdown()
+        first.services.shutdown()
