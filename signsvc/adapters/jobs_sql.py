@@ -60,9 +60,11 @@ class SqlJobStore:
                     context=json.dumps(job.context), total=len(job.files),
                     created_at=job.created_at))
                 conn.execute(d.insert(), [
-                    {"job_id": job.id, "n": n, "name": name, "state": PENDING,
-                     "queued_at": job.created_at, "input_sha256": hashlib.sha256(data).hexdigest(),
-                     "input": data, "attempts": 0}
+                    {"job_id": job.id, "n": n, "name": name, "queued_at": job.created_at,
+                     "input_sha256": hashlib.sha256(data).hexdigest(), "attempts": 0,
+                     **({"state": FAILED, "input": None, "finished_at": job.created_at,
+                         "problem": json.dumps(job.refused[n])} if n in job.refused else
+                        {"state": PENDING, "input": data, "finished_at": None, "problem": None})}
                     for n, (name, data) in enumerate(job.files, 1)])
         except SQLAlchemyError as exc:
             raise JobsUnavailable() from exc

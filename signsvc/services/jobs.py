@@ -112,6 +112,7 @@ class NewJob:
     context: dict[str, Any]          # role, client_address, request_id of the creation
     created_at: float
     files: tuple[tuple[str, bytes], ...] = field(default=())
+    refused: dict[int, dict[str, Any]] = field(default_factory=dict)  # n -> problem (intake)
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ class JobService:
 
     def __init__(self, store: JobStore, signing: SigningService, clients: ClientService,
                  audit_service: AuditService, *, max_files: int, max_total_bytes: int,
-                 lease_seconds: float, keep_seconds: float = 7 * 86400,
+                 max_document_bytes: int, lease_seconds: float, keep_seconds: float = 7 * 86400,
                  clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._signing = signing
@@ -166,6 +167,7 @@ class JobService:
         self._audit = audit_service
         self.max_files = max_files
         self.max_total_bytes = max_total_bytes
+        self.max_document_bytes = max_document_bytes
         self._lease = lease_seconds
         self._keep = keep_seconds
         self._clock = clock
@@ -195,7 +197,9 @@ class JobService:
 
     def create(self, ctx: RequestContext, key_id: str, request: SignatureRequest,
                appearance: dict[str, str], files: Sequence[tuple[str | None, bytes]]) -> Job:
-        """Queue every file for signing (committed, audited) and return the job."""
+        """Queue every file for signing (committed, audited) and return the job. A file
+        over ``max_document_bytes`` is a failed document from the start (its problem:
+        ``document-too-large``, audited), never queued."""
         try:
             self.check_bounds(len(files), sum(len(d) for _, d in files))
             if key_id not in ctx.keys:
@@ -211,10 +215,19 @@ class JobService:
             context={"role": ctx.role, "client_address": ctx.client_address,
                      "request_id": ctx.request_id},
             created_at=self._clock(),
-            files=tuple((_name(name, n), data) for n, (name, data) in enumerate(files, 1)))
+            files=tuple((_name(name, n), data) for n, (name, data) in enumerate(files, 1)),
+            refused={n: problem_from(DocumentTooLarge(max_bytes=self.max_document_bytes),
+                                     None).as_dict()
+                     for n, (_, data) in enumerate(files, 1)
+                     if len(data) > self.max_document_bytes})
         self._store.create(job)
         audit(self._audit, ctx, AuditTag.JOBS_JOB_CREATED, AuditOutcome.SUCCESS, key_id=key_id,
-              level=request.level, details={"job": job.id, "total": len(files)})
+              level=request.level, details={"job": job.id, "total": len(files),
+                                            "refused": len(job.refused)})
+        for n in sorted(job.refused):
+            audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_REJECTED, AuditOutcome.FAILURE,
+                  error_code=DocumentTooLarge.code, key_id=key_id, level=request.level,
+                  details={"job": job.id, "document": n})
         self.on_created()
         return self.get(ctx, job.id)
 

@@ -278,3 +278,29 @@ def test_two_instances_sign_each_document_once(engine_kind, request, tmp_path, d
     finally:
         second.services.shutdown()
         first.services.shutdown()
+
+
+def test_a_document_over_the_size_limit_fails_alone(engine_kind, request, tmp_path, dev_pki,
+                                                    responders):
+    small, big = make_pdf(1, text="small"), make_pdf(1, text="big", pad_to=200_000)
+    api = new_api(tmp_path, engine_kind, request, JOBS__WORKERS="0",
+                  SERVICE__MAX_DOCUMENT_BYTES="100000")
+    try:
+        resp = create(api, [(small, "small.pdf"), (big, "big.pdf")])
+        assert resp.status_code == 202
+        docs = resp.get_json()["documents"]
+        assert [d["status"] for d in docs] == ["pending", "failed"]
+        assert docs[1]["problem"]["code"] == "document-too-large"
+        assert docs[1]["problem"]["max_bytes"] == 100000
+        assert api.services.jobs.depth() == 1
+        assert api.services.jobs.process_one() is True
+        assert api.services.jobs.process_one() is False
+        body = api.client.get(resp.headers["Location"], headers=api.headers("portal")).get_json()
+        assert (body["status"], body["done"], body["failed"]) == ("completed", 1, 1)
+        valid(dev_pki, api.client.get(body["documents"][0]["download"],
+                                      headers=api.headers("portal")).data)
+        (refused,) = [r for r in api.services.audit.list(action="signing:document:rejected")
+                      if r.details.get("job") == body["id"]]
+        assert refused.error_code == "document-too-large" and refused.details["document"] == 2
+    finally:
+        api.services.shutdown()

@@ -20,5 +20,6 @@ def build_jobs(settings: Settings, signing: SigningService, clients: ClientServi
     cfg = settings.jobs
     service = JobService(stores.job_store(settings), signing, clients, audit,
                          max_files=cfg.max_files, max_total_bytes=cfg.max_total_bytes,
+                         max_document_bytes=settings.service.max_document_bytes,
                          lease_seconds=cfg.lease_seconds, keep_seconds=cfg.keep_hours * 3600)
     return service, JobWorkers(service, cfg.workers, cfg.poll_seconds, metrics)
