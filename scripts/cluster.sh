@@ -94,6 +94,7 @@ values = {
     "STATE_DIR": str(svc.state_dir),
     "MAX_BODY": f"{svc.max_document_bytes // kib + 64}k",
     "BATCH_BODY": f"{svc.batch_max_bytes // kib + 64 * (svc.batch_max_files + 1)}k",
+    "JOBS_BODY": f"{s.jobs.max_total_bytes // kib + 64 * (s.jobs.max_files + 1)}k",
     "READ_TIMEOUT": f"{int(svc.signing_timeout_seconds) + 30}s",
     "PROXY_HOPS": str(svc.proxy_hops),
 }
@@ -143,12 +144,14 @@ write_nginx_config() {
   echo "listen 127.0.0.1:$CLUSTER_PORT;" >"$NGX/listen.conf"
   SIGNSVC_NGINX_LISTEN_CONF=$NGX/listen.conf SIGNSVC_UPSTREAM_SERVERS=$servers \
   SIGNSVC_CLIENT_MAX_BODY_SIZE=$MAX_BODY SIGNSVC_BATCH_MAX_BODY_SIZE=$BATCH_BODY \
+  SIGNSVC_JOBS_MAX_BODY_SIZE=$JOBS_BODY \
   SIGNSVC_PROXY_READ_TIMEOUT=$READ_TIMEOUT SIGNSVC_NGINX_ACCESS_LOG=$NGX/access.log \
   $PY - config/nginx.cluster.conf "$NGX/site.conf" <<'PY'
 import os, re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
 names = ("SIGNSVC_NGINX_LISTEN_CONF", "SIGNSVC_UPSTREAM_SERVERS", "SIGNSVC_CLIENT_MAX_BODY_SIZE",
-         "SIGNSVC_BATCH_MAX_BODY_SIZE", "SIGNSVC_PROXY_READ_TIMEOUT", "SIGNSVC_NGINX_ACCESS_LOG")
+         "SIGNSVC_BATCH_MAX_BODY_SIZE", "SIGNSVC_JOBS_MAX_BODY_SIZE", "SIGNSVC_PROXY_READ_TIMEOUT",
+         "SIGNSVC_NGINX_ACCESS_LOG")
 for name in names:
     text = text.replace("${" + name + "}", os.environ[name])
 left = re.findall(r"\$\{[A-Z_]+\}", text)

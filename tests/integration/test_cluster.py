@@ -422,11 +422,14 @@ def test_compose_runs_the_same_nginx_template(tmp_path):
     env = front["environment"]
     placeholders = set(re.findall(r"\$\{(SIGNSVC_[A-Z_]+)\}", text))
     assert placeholders == {k for k in env if k.startswith("SIGNSVC_")}
-    svc = load_settings(REPO / "config" / "signsvc.cluster.toml").service
+    settings = load_settings(REPO / "config" / "signsvc.cluster.toml")
+    svc, jobs = settings.service, settings.jobs
     assert env["SIGNSVC_CLIENT_MAX_BODY_SIZE"] == f"{svc.max_document_bytes // 1024 + 64}k"
     assert env["SIGNSVC_BATCH_MAX_BODY_SIZE"] == \
         f"{svc.batch_max_bytes // 1024 + 64 * (svc.batch_max_files + 1)}k"
     assert env["SIGNSVC_PROXY_READ_TIMEOUT"] == f"{int(svc.signing_timeout_seconds) + 30}s"
+    assert env["SIGNSVC_JOBS_MAX_BODY_SIZE"] == \
+        f"{jobs.max_total_bytes // 1024 + 64 * (jobs.max_files + 1)}k"
     assert re.findall(r"server (signsvc-\d):8080 max_fails=", env["SIGNSVC_UPSTREAM_SERVERS"]) \
         == ["signsvc-1", "signsvc-2"]
 
