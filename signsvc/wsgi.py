@@ -17,9 +17,19 @@ from signsvc.settings import Settings, load_settings
 
 def create():
     """Application factory for ``gunicorn 'signsvc.wsgi:create()'``."""
-    from signsvc.app import create_app
+    return worker_app(load_settings())
 
-    return create_app(load_settings())
+
+def worker_app(settings: Settings, *, reloading: bool = False):
+    """The app of one server process (a gunicorn worker, after fork): its services, and
+    its batch-job threads started at once (a job left by a stopped instance is taken up
+    without waiting for a request), stopped when the process exits."""
+    from signsvc.app import build_services, create_app
+
+    services = build_services(settings, reloading=reloading)
+    services.job_workers.start()
+    atexit.register(services.job_workers.stop)
+    return create_app(settings, services)
 
 
 def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
@@ -34,7 +44,7 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
     metrics_hooks.prepare(pidfile.with_suffix(".metrics") if pidfile else settings.paths.metrics_dir)
     from gunicorn.app.base import BaseApplication
 
-    from signsvc.app import build_services, create_app, prepare_state
+    from signsvc.app import prepare_state
     from signsvc.logsetup import configure_logging
     from signsvc.web_server.logs import configure as configure_gunicorn_logs
     from signsvc.web_server.worker import configure as configure_worker
@@ -78,12 +88,7 @@ def run_gunicorn(settings: Settings, *, host: str | None, port: int | None,
             super().reload()
 
         def load(self):
-            # in the worker, after fork: its services, and its batch-job threads started at
-            # once (a job left by a stopped instance is taken up without waiting for a request)
-            services = build_services(settings, reloading=type(self).reloading)
-            services.job_workers.start()
-            atexit.register(services.job_workers.stop)
-            return create_app(settings, services)
+            return worker_app(settings, reloading=type(self).reloading)
 
     _App().run()
 
