@@ -304,3 +304,27 @@ def test_a_document_over_the_size_limit_fails_alone(engine_kind, request, tmp_pa
         assert refused.error_code == "document-too-large" and refused.details["document"] == 2
     finally:
         api.services.shutdown()
+
+
+def test_visible_signature_parameters_reach_every_document(idle_api, dev_pki):
+    """The /v1/sign query of a job (here a text box at a place, an agency line) is what
+    each document is signed with, when it is signed later by a worker."""
+    from tests.support.appearance import widget
+
+    api = idle_api
+    resp = create(api, [(make_pdf(1, text=f"visible {i}"), f"{i}.pdf") for i in range(2)],
+                  profile="text", page="1", rect="300,90,560,150", lines="agency,time",
+                  agency="Sở Tư pháp", reason="Phê duyệt")
+    assert resp.status_code == 202, resp.get_json()
+    while api.services.jobs.process_one():
+        pass
+    body = api.client.get(resp.headers["Location"], headers=api.headers("portal")).get_json()
+    assert body["done"] == 2, body
+    for doc in body["documents"]:
+        data = api.client.get(doc["download"], headers=api.headers("portal")).data
+        _, rect, _ = widget(data, "Signature1")
+        assert rect == pytest.approx((300, 90, 560, 150))
+        valid(dev_pki, data)
+    bad = create(api, [(make_pdf(1), "x.pdf")], profile="text", page="0", rect="1,1,2,2")
+    assert bad.status_code in (400, 422) and bad.get_json()["parameter"] == "page"
+    assert api.services.jobs.depth() == 0
