@@ -83,7 +83,7 @@ def _number(n: str) -> int:
 def create_job(ctx: RequestContext) -> tuple[Response, int]:
     """Queue every PDF (committed) and answer 202 with the job and its Location."""
     svc = services()
-    svc.job_workers.start()
+    svc.job_workers.start()   # this process's (already running under signsvc serve)
     try:
         query = parse_query(SignQuery, request.args)
         key_id, sig_request = query.signature_request(svc.settings.service.default_level)
@@ -106,9 +106,7 @@ def create_job(ctx: RequestContext) -> tuple[Response, int]:
 @client_required()
 def job(ctx: RequestContext, job_id: str) -> Response:
     """Status, counts and each document's result."""
-    svc = services()
-    svc.job_workers.start()
-    return jsonify(job_json(svc.jobs.get(ctx, job_id), _url(job_id)))
+    return jsonify(job_json(services().jobs.get(ctx, job_id), _url(job_id)))
 
 
 @api_jobs.get("/jobs/<job_id>/documents/<n>")
