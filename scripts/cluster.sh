@@ -31,6 +31,11 @@ CLUSTER_THREADS=${CLUSTER_THREADS:-4}
 CLUSTER_DIR=$(realpath -m "${CLUSTER_DIR:-var/cluster}")
 RUN_DIR=$(realpath -m "${CLUSTER_RUN_DIR:-var/run}")
 export SIGNSVC_CONFIG=${SIGNSVC_CONFIG:-config/signsvc.cluster.toml}
+# the throwaway PostgreSQL moved to another port: the cluster's database moves with it
+if [ -n "${SIGNSVC_PG_PORT:-}" ] && [ -z "${SIGNSVC_DATABASE__URL:-}" ] \
+    && [ "$SIGNSVC_CONFIG" = config/signsvc.cluster.toml ]; then
+  export SIGNSVC_DATABASE__URL="\"postgresql://signsvc@127.0.0.1:$SIGNSVC_PG_PORT/signsvc_cluster\""
+fi
 NGX=$CLUSTER_DIR/nginx
 SELF_PID=$RUN_DIR/cluster-$CLUSTER_PORT.pid
 NGINX_PID=$RUN_DIR/nginx-$CLUSTER_PORT.pid
@@ -256,12 +261,17 @@ run() {
   local ms=$(( ($(date +%s%N) - t0) / 1000000 )) seconds
   seconds=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))
   say "ready in ${seconds} s: nginx http://127.0.0.1:$CLUSTER_PORT -> instances $(for p in $CLUSTER_INSTANCE_PORTS; do printf '127.0.0.1:%s ' "$p"; done)"
+  local overrides
+  # the overrides in force, for the command line (a password in a URL shown as ***)
+  overrides=$(env | grep -E '^SIGNSVC_[A-Z0-9_]+__' | sed -e "s/^\([^=]*\)=\(.*\)$/    export \1='\2'/" \
+    -e 's#://\([^:/@]*\):[^@]*@#://\1:***@#' || true)
   cat <<TXT
 
 signsvc cluster (TEST ONLY PKI and token) -- clients use http://127.0.0.1:$CLUSTER_PORT
   the command line acts on the cluster's database with:
     export SIGNSVC_CONFIG=$SIGNSVC_CONFIG
-    TOKEN=\$(.venv/bin/signsvc clients create portal1 --role portal --keys agency-seal,dev-software | tail -n 1)
+${overrides:+$overrides
+}    TOKEN=\$(.venv/bin/signsvc clients create portal1 --role portal --keys agency-seal,dev-software | tail -n 1)
     curl -sS -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/pdf' \\
          --data-binary @your.pdf 'http://127.0.0.1:$CLUSTER_PORT/v1/sign?key=agency-seal&level=B-T' -o signed.pdf
   which instance served each request: $NGX/access.log (upstream=...)

@@ -260,6 +260,7 @@ def test_nginx_front_limits_and_errors(cluster):
     assert re.findall(r"^\s*proxy_next_upstream .*$", site, re.M) == \
         ["    proxy_next_upstream error timeout;"]
     assert re.search(r"proxy_read_timeout 90s;", site)   # signing deadline 60 s + 30 s
+    assert re.search(r"location = /v1/jobs \{\s*client_max_body_size 105664k;", site)
 
 
 def test_session_started_on_one_instance_completes_on_the_other(cluster, dev_pki):
