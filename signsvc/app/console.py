@@ -11,7 +11,13 @@ from signsvc.app.builders.audit import checking_checkpoints, console_audit, expo
 from signsvc.app.builders.clients import build_clients, build_login
 from signsvc.app.builders.features import build_batch
 from signsvc.app.builders.keys import open_keys
-from signsvc.app.builders.policy import policy_in_force_text, policy_or_none, read_policy_file
+from signsvc.app.builders.policy import (
+    POLICY_CHECK_SECONDS,
+    policy_in_force_text,
+    policy_or_none,
+    read_policy_file,
+    record_policy,
+)
 from signsvc.app.builders.signing import build_validator, load_trust
 from signsvc.policy.engine import Policy
 from signsvc.services.audit_service import AuditService
@@ -23,6 +29,7 @@ from signsvc.settings import Settings
 from signsvc.validation.trust import TrustAnchors
 
 __all__ = [
+    "POLICY_CHECK_SECONDS",
     "checking_checkpoints",
     "console_audit",
     "console_batch",
@@ -36,6 +43,7 @@ __all__ = [
     "policy_in_force_text",
     "policy_or_none",
     "read_policy_file",
+    "record_policy",
     "register_certificate",
 ]
 

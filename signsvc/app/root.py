@@ -13,7 +13,12 @@ from signsvc.app.builders.idempotency import build_idempotency
 from signsvc.app.builders.jobs import build_jobs
 from signsvc.app.builders.keys import open_keys
 from signsvc.app.builders.observability import build_readiness, install_metrics, key_backends
-from signsvc.app.builders.policy import build_policy_service, load_policy
+from signsvc.app.builders.policy import (
+    POLICY_CHECK_SECONDS,
+    build_policy_service,
+    load_policy,
+    policy_watch,
+)
 from signsvc.app.builders.signing import (
     build_extend,
     build_signing_parts,
@@ -42,7 +47,7 @@ def build_services(settings: Settings, *, reloading: bool = False) -> Services:
     trust = load_trust(settings)
     audit_store = stores.audit_store(settings)
     policy = load_policy(settings, AuditService(audit_store), reloading=reloading)
-    holder = PolicyHolder(policy)
+    holder = PolicyHolder(policy, refresh=policy_watch(settings), every=POLICY_CHECK_SECONDS)
     rate_store = stores.rate_counters(settings)
     rates = RateLedger(rate_store, lambda: datetime.now(UTC))
     metrics = install_metrics()

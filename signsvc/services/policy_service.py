@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,16 +50,43 @@ log = logging.getLogger(__name__)
 
 
 class PolicyHolder:
-    """The policy in force; swapped atomically on reload."""
+    """The policy in force; swapped atomically on reload. With ``refresh`` (given the
+    policy in force, it answers a newer one recorded elsewhere -- another instance, the
+    command line -- or None), it is asked at most every ``every`` seconds, by the one thread
+    that reads the policy then (the others keep going with the policy in force); a failing
+    ``refresh`` is logged and the policy in force kept."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, *, refresh: Callable[[Policy], Policy | None] | None = None,
+                 every: float = 2.0) -> None:
         self._policy = policy
         self._lock = threading.Lock()
+        self._refresh = refresh
+        self._every = every
+        self._checking = threading.Lock()
+        self._next_check = time.monotonic() + every
 
     @property
     def policy(self) -> Policy:
+        if self._refresh is not None and time.monotonic() >= self._next_check:
+            self._check()
         with self._lock:
             return self._policy
+
+    def _check(self) -> None:
+        if not self._checking.acquire(blocking=False):
+            return
+        try:
+            self._next_check = time.monotonic() + self._every
+            assert self._refresh is not None
+            newer = self._refresh(self._policy)
+            if newer is not None:
+                old = self.replace(newer)
+                log.info("policy in force switched from %s to %s (recorded in the database)",
+                         old.sha256, newer.sha256)
+        except Exception:
+            log.exception("the policy in force could not be checked; the current one is kept")
+        finally:
+            self._checking.release()
 
     def replace(self, policy: Policy) -> Policy:
         with self._lock:

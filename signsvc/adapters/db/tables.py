@@ -237,6 +237,7 @@ kept_reports = _table(
 # the idempotency group keeps its table in its own file (registered in ``metadata`` here)
 from signsvc.adapters.db import tables_idempotency as _idempotency  # noqa: E402,F401
 from signsvc.adapters.db import tables_jobs as _jobs  # noqa: E402,F401
+from signsvc.adapters.db import tables_policy as _policy  # noqa: E402,F401
 
 
 def tables_of(group: str) -> list[Table]:

@@ -3,6 +3,7 @@ policy service with its certificate-status and prior-signature lookups."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 
@@ -27,6 +28,8 @@ from signsvc.signing.pdf_input import signer_certificate_policies
 from signsvc.validation.trust import TrustAnchors
 from signsvc.validation.validator import PdfValidator
 
+log = logging.getLogger(__name__)
+
 
 def load_policy(settings: Settings, audit: AuditService, *, reloading: bool) -> Policy:
     """The policy from its file. At start-up a bad file stops the service; on a reload
@@ -48,13 +51,51 @@ def load_policy(settings: Settings, audit: AuditService, *, reloading: bool) -> 
                                 request_id=ctx.request_id, error_code=exc.code,
                                 details={"error": exc.message.en[:500], "kept_sha256": policy.sha256}))
         return policy
-    changed, old = active.remember(policy)
+    record_policy(settings, audit, policy, ctx)
+    return policy
+
+
+def record_policy(settings: Settings, audit: AuditService, policy: Policy,
+                  ctx: RequestContext) -> bool:
+    """Record ``policy`` as the one in force for every instance on this database (each
+    switches to it within ``POLICY_CHECK_SECONDS``); a change is audited once, by whoever
+    made it, with the old and new hashes. True when it changed."""
+    changed, old = stores.policy_files(settings).remember(policy, by=ctx.actor or "system")
     if changed:
         audit.record(AuditEvent(action=AuditTag.POLICY_POLICY_LOADED, outcome=AuditOutcome.SUCCESS,
                                 actor=ctx.actor, role=ctx.role, request_id=ctx.request_id,
                                 details={"old_sha256": old, "new_sha256": policy.sha256,
                                          "version": policy.version[:64]}))
-    return policy
+    return changed
+
+
+#: how often a process looks for a policy recorded in force by another one
+POLICY_CHECK_SECONDS = 2.0
+
+
+def policy_watch(settings: Settings) -> Callable[[Policy], Policy | None]:
+    """For ``PolicyHolder(refresh=...)``: the newest policy recorded in force, when it is not
+    the one given; None otherwise. One indexed read when nothing changed; a recorded text
+    this instance cannot use (a key it does not have) is logged once and not applied."""
+    shared = stores.policy_files(settings)
+    known_keys = {k.id for k in settings.keys}
+    seen: list[int] = []
+
+    def refresh(current: Policy) -> Policy | None:
+        newest = shared.newest()
+        if newest is None or (seen and seen[-1] == newest[0]) or newest[1] == current.sha256:
+            return None
+        seen[:] = [newest[0]]
+        text = shared.text_of(newest[0])
+        if text is None:
+            return None
+        try:
+            return parse_policy(text, known_keys)
+        except PolicyError as exc:
+            log.error("policy %s recorded in force cannot be used here: %s", newest[1],
+                      exc.message.en)
+            return None
+    return refresh
 
 
 def read_policy_file(settings: Settings) -> Policy:

@@ -13,6 +13,7 @@ from signsvc.adapters.images_sqlite import SqliteImageStore
 from signsvc.adapters.jobs_sql import SqlJobStore
 from signsvc.adapters.logins_sqlite import SqliteLoginStore
 from signsvc.adapters.policy_file import ActivePolicy
+from signsvc.adapters.policy_sql import SharedPolicy
 from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
 from signsvc.adapters.reports_sqlite import SqliteReportStore
 from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache
@@ -72,7 +73,9 @@ def job_store(settings: Settings) -> SqlJobStore:
     return SqlJobStore(database_for(settings, "jobs"))
 
 
-def policy_files(settings: Settings) -> ActivePolicy:
-    """The policy last in force and the archive of every policy once in force."""
+def policy_files(settings: Settings) -> SharedPolicy:
+    """The policy in force (recorded in the database, shared by every instance; also kept
+    in the state folder) and the archive of every policy once in force."""
     paths = settings.paths
-    return ActivePolicy(paths.active_policy, paths.policy_lock, paths.policy_archive)
+    return SharedPolicy(database_for(settings, "state"),
+                        ActivePolicy(paths.active_policy, paths.policy_lock, paths.policy_archive))
