@@ -201,3 +201,25 @@ def test_nginx_errors_are_problem_json(front):
                  "Content-Type": "application/pdf"})
     assert status == 413
     _problem(413, headers, body, "document-too-large")
+
+
+def test_jobs_take_the_jobs_body_bound(front):
+    """POST /v1/jobs may carry a whole job ([jobs] max_total_bytes + 64 KiB per part, as the
+    cluster front): a body over one document's bound reaches signsvc, not nginx's 413."""
+    from signsvc.settings.loader import build_settings
+
+    jobs = build_settings({}, REPO, None, {}).jobs
+    bound = jobs.max_total_bytes // 1024 + 64 * (jobs.max_files + 1)
+    block = re.search(r"location = /v1/jobs \{\s*client_max_body_size (\d+)k;",
+                      SHIPPED.read_text(encoding="utf-8"))
+    assert block is not None and int(block.group(1)) == bound
+    status, _, body, _ = _request(
+        front.tls_port, "POST", "/v1/jobs?key=dev-software&level=B-B",
+        body=b"%" * (25664 * 1024 + 1),
+        headers={"Authorization": f"Bearer {front.tokens['busy']}",
+                 "Content-Type": "multipart/form-data; boundary=x"})
+    problem = json.loads(body.decode("utf-8"))
+    # signsvc's own answer (the job's bounds), not nginx's "exceeds the maximum size allowed"
+    assert 400 <= status < 500 and problem["detail_vi"] and problem["detail_en"], problem
+    assert problem["detail_en"] != "The document exceeds the maximum size allowed.", problem
+    assert "POST /v1/jobs?key=dev-software" in front.output()
