@@ -23,7 +23,7 @@ from .diff.policy import DIFF_POLICY
 from .integrity import DocumentFacts, integrity_of, range_past_end
 from .pdfread import SignatureEntry
 from .report import DocumentTimestampReport, Messages, TimestampInfo
-from .signature import status_chain, timestamp_info
+from .signature_facts import status_chain, timestamp_info
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""One signature: run pyHanko, gather plain facts, decide, build its ``SignatureReport``.
+"""One signature: run pyHanko, gather plain facts, decide, build its ``SignatureReport``
+(what is read off the signature and its pyHanko status: ``signature_facts``).
 
 ``check_signature`` never raises: an unparseable CMS, an unsupported algorithm or any
 pyHanko/asn1crypto/certvalidator error becomes a report about that signature.
@@ -15,28 +16,23 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from asn1crypto import cms, x509
-from cryptography.hazmat.primitives.serialization import load_der_public_key
-from pyhanko.pdf_utils import generic
+from asn1crypto import x509
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.sign.diff_analysis.policy_api import SuspiciousModification
-from pyhanko.sign.general import find_unique_cms_attribute
-from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import FetcherBackend
 
-from signsvc.names import PadesLevel
 from signsvc.names import SubIndication as Sub
 
 from . import algorithms, certinfo, legacy, messages, revocation
+from . import signature_facts as sf
 from .chain import RevocationData, chain_of, cms_certificates, timestamp_token_certificates
 from .cmsform import signed_attributes_not_der
-from .context import SIGNER_KEY_USAGE, TrustSetup
+from .context import TrustSetup
 from .decision import Facts, decide
-from .diff.policy import policy_for
 from .evidence import Evidence, signature_evidence
 from .integrity import (
     DocumentFacts,
@@ -49,134 +45,6 @@ from .pdfread import SignatureEntry
 from .report import AlgorithmInfo, ChainCertificate, SignatureReport, TimestampInfo
 
 logger = logging.getLogger(__name__)
-
-TIME_BOUND_PROBLEMS = frozenset({Sub.REVOKED_NO_POE, Sub.REVOKED_CA_NO_POE,
-                                 Sub.OUT_OF_BOUNDS_NO_POE, Sub.OUT_OF_BOUNDS_NOT_REVOKED,
-                                 Sub.EXPIRED, Sub.CRYPTO_CONSTRAINTS_FAILURE_NO_POE})
-def _claimed_time(entry: SignatureEntry) -> datetime | None:
-    try:
-        if entry.embedded is not None:
-            return entry.embedded.self_reported_timestamp
-        return generic.parse_pdf_date(entry.sig_object["/M"], strict=False)
-    except Exception:
-        return None
-
-
-def _has_signature_timestamp(signer_info: cms.SignerInfo) -> bool:
-    try:
-        attrs = signer_info["unsigned_attrs"]
-        return any(a["type"].native == "signature_time_stamp_token" for a in attrs) if attrs else False
-    except (ValueError, KeyError, TypeError):
-        return False
-
-
-def _level(entry: SignatureEntry, doc: DocumentFacts, has_timestamp: bool, evidence: Evidence,
-           cert: x509.Certificate | None) -> str:
-    """B-B without a time proof; B-T with one: a signature timestamp, or a document
-    timestamp in a later revision (ETSI EN 319 142-1 6.3 accepts either); B-LT when the
-    document (DSS) or the signature (Adobe archive) also holds an OCSP response or CRL about
-    the signer's certificate; B-LTA when a document timestamp other than the time proof
-    was added in a later revision."""
-    if entry.embedded is None:
-        return "none"
-    later = sum(1 for rev in doc.doc_timestamp_revisions if rev > entry.signed_revision)
-    if not has_timestamp and not later:
-        return PadesLevel.B_B
-    has_revinfo = (revocation.has_evidence(cert, evidence.ocsps, evidence.crls) if cert is not None
-                   else evidence.has_revinfo)
-    if not has_revinfo:
-        return PadesLevel.B_T
-    archive = later if has_timestamp else later - 1  # the first one is then the time proof
-    return PadesLevel.B_LTA if archive > 0 else PadesLevel.B_LT
-
-
-def timestamp_info(status, chain: tuple[ChainCertificate, ...] = ()) -> TimestampInfo:
-    """A pyHanko timestamp status as a ``TimestampInfo`` (with the TSA's ``chain``)."""
-    return TimestampInfo(time=status.timestamp, tsa=certinfo.common_name(status.signing_cert),
-                         valid=bool(status.intact and status.valid and status.trusted),
-                         intact=bool(status.intact), signature_valid=bool(status.valid),
-                         trusted=bool(status.trusted), chain=chain)
-
-
-def status_chain(status, vc: ValidationContext, setup: TrustSetup,
-                 candidates: list[x509.Certificate]) -> tuple[ChainCertificate, ...]:
-    """The chain of a pyHanko status's signing certificate: its ``validation_path`` with
-    what ``vc``'s revocation data says per certificate, or what can be built from
-    ``candidates`` when pyHanko found no path."""
-    details = status.revocation_details
-    return chain_of(status.signing_cert, status.validation_path,
-                    RevocationData.of(vc, allow_fetching=setup.allow_fetching),
-                    candidates=candidates, trust_manager=setup.trust_manager,
-                    leaf_revoked=details is not None and not details.ca_revoked)
-
-
-def _signer_cert(emb: EmbeddedPdfSignature) -> x509.Certificate | None:
-    try:
-        return emb.signer_cert
-    except Exception:
-        return None
-
-
-async def _validate(emb: EmbeddedPdfSignature, vc: ValidationContext, skip_diff: bool = False) -> PdfSignatureStatus:
-    return await async_validate_pdf_signature(emb, signer_validation_context=vc, diff_policy=policy_for(_mdp(emb)),
-                                              key_usage_settings=SIGNER_KEY_USAGE, skip_diff=skip_diff)
-
-
-def _mdp(emb: EmbeddedPdfSignature):
-    try:
-        return emb.docmdp_level
-    except Exception:  # an unreadable /Reference: as an approval signature
-        return None
-
-
-def _problem(status: PdfSignatureStatus) -> str | None:
-    return status.trust_problem_indic.standard_name if status.trust_problem_indic is not None else None
-
-
-def _needs_time_check(status: PdfSignatureStatus) -> bool:
-    ts = status.timestamp_validity
-    if ts is None or not (ts.intact and ts.valid and ts.trusted):
-        return False
-    horizon = status.error_time_horizon
-    return _problem(status) in TIME_BOUND_PROBLEMS and horizon is not None and ts.timestamp < horizon
-
-
-def _digest_checkable(emb: EmbeddedPdfSignature) -> bool:
-    """Whether signsvc can hash the byte range with the signer's digest algorithm and the
-    CMS holds a messageDigest to compare with (detached: no eContent, or the zero-length
-    eContent some writers leave, which Acrobat also reads as detached)."""
-    try:
-        return (emb.md_algorithm in algorithms.SUPPORTED_DIGEST and bool(emb.signer_info["signed_attrs"])
-                and emb.signed_data["encap_content_info"]["content"].native in (None, b""))
-    except (KeyError, ValueError, TypeError):
-        return False
-
-
-def _content_intact(emb: EmbeddedPdfSignature) -> bool:
-    """The byte range digest equals the signed messageDigest (False when not checkable)."""
-    if not _digest_checkable(emb):
-        return False
-    try:
-        signed = find_unique_cms_attribute(emb.signer_info["signed_attrs"], "message_digest").native
-        return emb.compute_digest() == signed
-    except Exception:  # a missing or repeated attribute, an odd digest: not shown to be intact
-        return False
-
-
-def _pss_salt_mismatch(emb: EmbeddedPdfSignature, status: PdfSignatureStatus):
-    """For an intact RSA-PSS signature whose value does not verify with its declared salt
-    length but does with another one: the ``pss_salt_mismatch`` message; else ``None``."""
-    if status.valid or not status.intact or status.pkcs7_signature_mechanism != "rsassa_pss":
-        return None
-    try:
-        public_key = load_der_public_key(status.signing_cert.public_key.dump())
-        declared = emb.signer_info["signature_algorithm"]["parameters"]["salt_length"].native
-    except Exception:
-        return None
-    used = algorithms.pss_salt_used(emb.signer_info, public_key)
-    if used is None or used == declared:
-        return None
-    return messages.text("pss_salt_mismatch", declared=str(declared), used=str(used))
 
 
 class _Check:
@@ -215,15 +83,16 @@ class _Check:
             if entry.problem == "unsupported_subfilter" and entry.subfilter in legacy.SUBFILTERS:
                 return self._legacy()
             return self._report(self._unparsed_facts(), None, "none")
-        cert = _signer_cert(emb)
+        cert = sf.signer_cert(emb)
         if range_past_end(entry, self.doc):  # never hash what is not in the upload
-            facts = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
+            facts = Facts(intact=False, valid=False, trusted=False, claimed_time=sf.claimed_time(entry),
                           extra=(messages.text("byte_range_past_end"),))
             return self._report(self._with_integrity(facts, integrity_without_status(entry, self.doc)), cert, "none")
         evidence = self.evidence()
-        level = self.level = _level(entry, self.doc, _has_signature_timestamp(emb.signer_info), evidence, cert)
+        level = self.level = sf.pades_level(entry, self.doc, sf.has_signature_timestamp(emb.signer_info),
+                                            evidence, cert)
         weak = tuple(algorithms.weaknesses(emb.signer_info, cert))
-        base = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
+        base = Facts(intact=False, valid=False, trusted=False, claimed_time=sf.claimed_time(entry),
                      weaknesses=weak)
         unsupported = algorithms.unsupported(emb.signer_info)
         cannot_check = (messages.text("unsupported_algorithm", algorithm=unsupported) if unsupported is not None
@@ -231,25 +100,25 @@ class _Check:
         if cannot_check is not None:
             return self._cannot_check(base, cannot_check, cert, level)
         if signed_attributes_not_der(emb.signer_info):  # positive evidence: RFC 5652 5.4
-            facts = replace(base, intact=_content_intact(emb), valid=False,
+            facts = replace(base, intact=sf.content_intact(emb), valid=False,
                             extra=(messages.text("signed_attrs_not_der"),))
             return self._report(self._with_integrity(facts, integrity_without_status(entry, self.doc)), cert, level)
         vc = self.setup.context(evidence, self.backend)
         try:
-            status = await _validate(emb, vc)
+            status = await sf.validate(emb, vc)
         except SignatureValidationError as exc:
             sub = exc.ades_subindication
-            facts = replace(base, processing_error=exc.failure_message, intact=_content_intact(emb),
+            facts = replace(base, processing_error=exc.failure_message, intact=sf.content_intact(emb),
                             sub_indication_hint=sub.standard_name if sub else None)
             return self._report(self._with_integrity(facts, integrity_without_status(entry, self.doc)),
                                 cert, level)
         except (PdfReadError, SuspiciousModification) as exc:  # the change analysis refused the form
             if entry.signed_revision >= self.doc.reader.xrefs.total_revisions - 1:
                 raise
-            status = await _validate(emb, vc, skip_diff=True)  # the signature itself, then "not classified"
+            status = await sf.validate(emb, vc, skip_diff=True)  # the signature itself, then "not classified"
             base = replace(base, extra=(*base.extra, messages.text(
                 "structure_unverifiable", reason=f"{type(exc).__name__}: {exc}"[:160])))
-        salt = _pss_salt_mismatch(emb, status)
+        salt = sf.pss_salt_mismatch(emb, status)
         if salt is not None:
             return self._cannot_check(base, salt, status.signing_cert, level)
         return self._report(await self._facts(status, vc, evidence, base), status.signing_cert, level)
@@ -257,9 +126,9 @@ class _Check:
     def _cannot_check(self, base: Facts, reason, cert: x509.Certificate | None, level: str) -> SignatureReport:
         """INDETERMINATE with ``reason``: the signature value is not checked, but whether the
         signed content is unchanged still is (a digest mismatch is a real failure)."""
-        facts = replace(base, intact=_content_intact(self._embedded), unsupported=reason,
+        facts = replace(base, intact=sf.content_intact(self._embedded), unsupported=reason,
                         sub_indication_hint=Sub.CRYPTO_CONSTRAINTS_FAILURE)
-        if not facts.intact and _digest_checkable(self._embedded):
+        if not facts.intact and sf.digest_checkable(self._embedded):
             facts = replace(facts, unsupported=None, sub_indication_hint=None)  # HASH_FAILURE
         return self._report(self._with_integrity(facts, integrity_without_status(self.entry, self.doc)),
                             cert, level)
@@ -268,13 +137,13 @@ class _Check:
                      base: Facts) -> Facts:
         trust_status, trust_vc, at_timestamp = status, vc, False
         ts = status.timestamp_validity
-        if ts is not None and _needs_time_check(status):
+        if ts is not None and sf.needs_time_check(status):
             later_vc = self.setup.context(evidence, self.backend, moment=ts.timestamp)
-            later = await _validate(self._embedded, later_vc, skip_diff=True)
+            later = await sf.validate(self._embedded, later_vc, skip_diff=True)
             if later.trusted:
                 trust_status, trust_vc, at_timestamp = later, later_vc, True
         self.checked_at = trust_vc.moment
-        self.chain = status_chain(trust_status, trust_vc, self.setup, self.candidates())
+        self.chain = sf.status_chain(trust_status, trust_vc, self.setup, self.candidates())
         path = trust_status.validation_path
         cert = trust_status.signing_cert
         rev = revocation.assess(
@@ -282,7 +151,7 @@ class _Check:
             chain=list(path.iter_certs(include_root=False)) if path is not None else None,
             leaf=cert, ocsps=trust_vc.ocsps, crls=trust_vc.crls,
             soft_failures=len(trust_vc.soft_fail_exceptions), allow_fetching=self.setup.allow_fetching)
-        problem = _problem(trust_status)
+        problem = sf.problem(trust_status)
         if problem == Sub.CHAIN_CONSTRAINTS_FAILURE and path is None and cert.self_signed in ("yes", "maybe"):
             problem = Sub.NO_CERTIFICATE_CHAIN_FOUND  # certvalidator's name for an untrusted self-signed cert
         if problem == Sub.CERTIFICATE_CHAIN_GENERAL_FAILURE and rev.missing:
@@ -307,7 +176,7 @@ class _Check:
         if ts is None:
             return None
         tst_certs = timestamp_token_certificates(self._embedded.signer_info)
-        return timestamp_info(ts, status_chain(ts, vc, self.setup, [*tst_certs, *self.candidates()]))
+        return sf.timestamp_info(ts, sf.status_chain(ts, vc, self.setup, [*tst_certs, *self.candidates()]))
 
     @staticmethod
     def _with_integrity(facts: Facts, integrity: Integrity) -> Facts:
@@ -319,7 +188,7 @@ class _Check:
         by ``legacy``; being SHA-1 they end INDETERMINATE (weak algorithm, VAL-5) at best."""
         entry = self.entry
         result = legacy.check_legacy(entry.sig_object, self.doc.data)
-        base = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
+        base = Facts(intact=False, valid=False, trusted=False, claimed_time=sf.claimed_time(entry),
                      extra=(messages.text("legacy_subfilter", subfilter=entry.subfilter.lstrip("/")),))
         if result.problem is not None:
             facts = replace(base, parse_failure=result.problem)
@@ -340,7 +209,7 @@ class _Check:
 
     def _unparsed_facts(self) -> Facts:
         entry = self.entry
-        base = Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry))
+        base = Facts(intact=False, valid=False, trusted=False, claimed_time=sf.claimed_time(entry))
         if entry.problem == "unsupported_subfilter":
             base = replace(base, unsupported=messages.text("unsupported_subfilter", subfilter=entry.subfilter))
         elif entry.problem == "several_signers":  # ambiguous, not shown broken: INDETERMINATE
@@ -400,8 +269,8 @@ async def check_signature(entry: SignatureEntry, setup: TrustSetup, backend: Fet
         logger.warning("signature %s could not be checked", entry.field, exc_info=exc)
         reason = f"{type(exc).__name__}: {exc}"[:200]
         facts = check._with_integrity(
-            Facts(intact=False, valid=False, trusted=False, claimed_time=_claimed_time(entry),
+            Facts(intact=False, valid=False, trusted=False, claimed_time=sf.claimed_time(entry),
                   processing_error=reason),
             integrity_without_status(entry, doc))
-        cert = _signer_cert(entry.embedded) if entry.embedded is not None else None
+        cert = sf.signer_cert(entry.embedded) if entry.embedded is not None else None
         return check._report(facts, cert, check.level)
