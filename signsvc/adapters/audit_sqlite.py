@@ -183,7 +183,23 @@ class SqliteAuditStore(KeyedChainMixin):
         query = query.order_by(_t.c.sequence.desc() if newest_first else _t.c.sequence)
         if limit is not None:
             query = query.limit(limit)
-        return [_record(row) for row in self._read(lambda conn: conn.execute(query).all())]
+        if action is None or (since is None and until is None):
+            return [_record(row) for row in self._read(lambda conn: conn.execute(query).all())]
+        # an action and a date range: the (action, time) index gives the first and last
+        # matching sequence, then the (action, sequence) index is walked between them only
+        # (else it is walked from the newest record back to the range: 120 ms at 1,000,000)
+        bounds = select(func.min(_t.c.sequence), func.max(_t.c.sequence)).where(
+            _t.c.action == action,
+            *([_t.c.time >= since] if since is not None else []),
+            *([_t.c.time < until] if until is not None else []))
+
+        def read(conn: Connection) -> list[Any]:
+            low, high = conn.execute(bounds).one()
+            if low is None:
+                return []
+            return list(conn.execute(query.where(_t.c.sequence >= low,
+                                                 _t.c.sequence <= high)).all())
+        return [_record(row) for row in self._read(read)]
 
     def count(self, *, action: str, since: str, actor: str | None = None,
               key_id: str | None = None) -> int:

@@ -23,7 +23,8 @@ FILES = {"audit": "audit.sqlite3", "signsvc": "signsvc.sqlite3",
          "workflow": "workflow.sqlite3", "images": "images.sqlite3", "reports": "reports.sqlite3"}
 
 # what the revisions after each group's first add (table and index names, by file)
-ADDED_LATER = {"signsvc.sqlite3": {"policy_in_force", "policy_in_force_sha256"}}
+ADDED_LATER = {"signsvc.sqlite3": {"policy_in_force", "policy_in_force_sha256"},
+               "audit.sqlite3": {"audit_events_action_time"}}
 
 
 def _restore(state: Path) -> None:

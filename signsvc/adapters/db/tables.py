@@ -62,6 +62,7 @@ audit_events = _table(
     Index("audit_events_time", "time"),
     Index("audit_events_actor", "actor", "sequence"),
     Index("audit_events_action", "action", "sequence"),
+    Index("audit_events_action_time", "action", "time"),   # revision audit_0002
     Index("audit_events_input", "input_sha256"),
     Index("audit_events_output", "output_sha256"),
 )
