@@ -83,8 +83,9 @@ class PolicyHolder:
                 old = self.replace(newer)
                 log.info("policy in force switched from %s to %s (recorded in the database)",
                          old.sha256, newer.sha256)
-        except Exception:
-            log.exception("the policy in force could not be checked; the current one is kept")
+        except Exception as exc:   # e.g. the database is down: keep serving the policy in force
+            log.warning("the policy in force could not be checked (%s: %s); the current one "
+                        "is kept", type(exc).__name__, exc)
         finally:
             self._checking.release()
 
