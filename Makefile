@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := set -a && . var/dev.env && set +a
 
-.PHONY: run test deps pki responders stop lint bench clean-state cluster cluster-stop
+.PHONY: run test deps pki responders stop lint bench bench-cluster clean-state cluster cluster-stop
 
 deps:
 	@bash scripts/install.sh
@@ -35,6 +35,11 @@ lint: deps
 bench: responders
 	@$(DEV_ENV) && $(PY) bench/sign_throughput.py
 	@$(DEV_ENV) && $(PY) bench/http_load.py $(HTTP_LOAD_ARGS)
+
+# signatures per second through nginx with one and with two instances (scripts/cluster.sh on
+# free ports, a fresh database each); e.g. CLUSTER_LOAD_ARGS="--key agency-seal --level B-T"
+bench-cluster: responders
+	@$(DEV_ENV) && $(PY) bench/cluster_load.py $(CLUSTER_LOAD_ARGS)
 
 stop:
 	@bash scripts/responders.sh stop
