@@ -35,6 +35,7 @@ class Permission(StrEnum):
     SEE_IDENTIFIERS = "see-identifiers"          # CMND/CCCD/MST in full (SEC-5); others masked
     PAGES_LOGIN = "pages-login"                  # log in to the web pages
     AUDITOR_PAGES = "auditor-pages"              # the auditor's pages (verify, reports, audit log)
+    SIGN_SERVER_FOLDER = "sign-server-folder"    # POST /v1/jobs from a folder on the server
 
 
 _R = Role
@@ -54,6 +55,7 @@ _TABLE: dict[Permission, tuple[Role, ...]] = {
     Permission.SEE_IDENTIFIERS: (_R.AUDITOR, _R.ADMIN),
     Permission.PAGES_LOGIN: (_R.OFFICIAL, _R.CLERK, _R.AUDITOR),
     Permission.AUDITOR_PAGES: (_R.AUDITOR, _R.ADMIN),
+    Permission.SIGN_SERVER_FOLDER: (_R.ADMIN,),   # the operator (no role of its own)
 }
 
 #: permission -> the roles that have it (read-only; every permission is listed)

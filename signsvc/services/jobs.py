@@ -43,7 +43,7 @@ from signsvc.errors import (
     problem_from,
 )
 from signsvc.names import AuditOutcome, Role
-from signsvc.permissions import Permission, roles_for
+from signsvc.permissions import Permission, may
 from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.client_service import ClientService
@@ -147,6 +147,13 @@ class JobStore(Protocol):
     def depth(self) -> int: ...
 
 
+class FolderReader(Protocol):
+    """The PDFs of a folder on the server (``[jobs] server_folders_root``)."""
+
+    def read_pdfs(self, name: str, check: Callable[[int, int], None],
+                  max_total_bytes: int) -> list[tuple[str, bytes]]: ...
+
+
 def _name(raw: str | None, n: int) -> str:
     """The file's own name (no folder), printable, at most 200 characters."""
     base = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -160,8 +167,10 @@ class JobService:
     def __init__(self, store: JobStore, signing: SigningService, clients: ClientService,
                  audit_service: AuditService, *, max_files: int, max_total_bytes: int,
                  max_document_bytes: int, lease_seconds: float, keep_seconds: float = 7 * 86400,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 folders: FolderReader | None = None) -> None:
         self._store = store
+        self._folders = folders
         self._signing = signing
         self._clients = clients
         self._audit = audit_service
@@ -190,28 +199,55 @@ class JobService:
                 f"The job exceeds {mib:.1f} MiB in total; nothing was signed."),
                 max_bytes=self.max_total_bytes)
 
-    def reject(self, ctx: RequestContext, error: SignsvcError, key_id: str | None) -> None:
-        """Audit a job refused before it was queued."""
+    def reject(self, ctx: RequestContext, error: SignsvcError, key_id: str | None,
+               folder: str | None = None) -> None:
+        """Audit a job refused before it was queued (with the folder named, if any)."""
         audit(self._audit, ctx, AuditTag.JOBS_JOB_REJECTED, AuditOutcome.FAILURE,
-              error_code=error.code, key_id=(key_id or None) and key_id[:128])
+              error_code=error.code, key_id=(key_id or None) and key_id[:128],
+              details={"folder": folder[:300]} if folder is not None else {})
+
+    def create_from_folder(self, ctx: RequestContext, key_id: str, request: SignatureRequest,
+                           appearance: dict[str, str], folder: str) -> Job:
+        """A job of every ``*.pdf`` in ``folder`` under ``[jobs] server_folders_root``, read
+        now (the job does not depend on the folder afterwards). Refused, audited with the
+        folder's name: a role without ``sign-server-folder`` or the feature off (403), a
+        name outside the root (400/403), no such folder (404), the upload bounds (413)."""
+        try:
+            if not may(ctx.role, Permission.SIGN_SERVER_FOLDER):
+                raise Forbidden(Message(
+                    "Chỉ người vận hành (admin) được ký một thư mục trên máy chủ.",
+                    "Only an operator (admin) may sign a folder on the server."))
+            if self._folders is None:
+                raise Forbidden(Message(
+                    "Ký thư mục trên máy chủ chưa được bật ([jobs] server_folders_root).",
+                    "Signing a folder on the server is not enabled "
+                    "([jobs] server_folders_root)."))
+            files = self._folders.read_pdfs(folder, self.check_bounds, self.max_total_bytes)
+        except SignsvcError as exc:
+            self.reject(ctx, exc, key_id, folder)
+            raise
+        return self.create(ctx, key_id, request, appearance, files, folder=folder)
 
     def create(self, ctx: RequestContext, key_id: str, request: SignatureRequest,
-               appearance: dict[str, str], files: Sequence[tuple[str | None, bytes]]) -> Job:
+               appearance: dict[str, str], files: Sequence[tuple[str | None, bytes]],
+               folder: str | None = None) -> Job:
         """Queue every file for signing (committed, audited) and return the job. A file
         over ``max_document_bytes`` is a failed document from the start (its problem:
-        ``document-too-large``, audited), never queued."""
+        ``document-too-large``, audited), never queued. ``folder``: the server folder the
+        files were read from (signed with ``sign-server-folder``)."""
         try:
             self.check_bounds(len(files), sum(len(d) for _, d in files))
             if key_id not in ctx.keys:
                 raise KeyNotPermitted()
         except SignsvcError as exc:
-            self.reject(ctx, exc, key_id)
+            self.reject(ctx, exc, key_id, folder)
             raise
         job = NewJob(
             id=secrets.token_hex(16), client=ctx.actor or "", key_id=key_id, level=request.level,
             request={"reason": request.reason, "location": request.location,
                      "field_name": request.field_name, "eservice": request.eservice,
-                     "appearance": dict(appearance)},
+                     "appearance": dict(appearance),
+                     **({"folder": folder} if folder is not None else {})},
             context={"role": ctx.role, "client_address": ctx.client_address,
                      "request_id": ctx.request_id},
             created_at=self._clock(),
@@ -223,7 +259,8 @@ class JobService:
         self._store.create(job)
         audit(self._audit, ctx, AuditTag.JOBS_JOB_CREATED, AuditOutcome.SUCCESS, key_id=key_id,
               level=request.level, details={"job": job.id, "total": len(files),
-                                            "refused": len(job.refused)})
+                                            "refused": len(job.refused),
+                                            **({"folder": folder} if folder is not None else {})})
         for n in sorted(job.refused):
             audit(self._audit, ctx, AuditTag.SIGNING_DOCUMENT_REJECTED, AuditOutcome.FAILURE,
                   error_code=DocumentTooLarge.code, key_id=key_id, level=request.level,
@@ -308,9 +345,11 @@ class JobService:
     def _sign(self, ctx: RequestContext, doc: Claimed):  # -> SigningResult
         try:
             client = self._clients.find(doc.client)
-            if client.role not in roles_for(Permission.SIGN_DOCUMENT):
-                raise Forbidden()
             req = doc.request
+            if not (may(client.role, Permission.SIGN_DOCUMENT)
+                    or (req.get("folder") is not None
+                        and may(client.role, Permission.SIGN_SERVER_FOLDER))):
+                raise Forbidden()
             request = SignatureRequest(level=doc.level, reason=req.get("reason"),
                                        location=req.get("location"),
                                        field_name=req.get("field_name"),

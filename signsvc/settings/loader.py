@@ -105,6 +105,8 @@ def _coerce(where: str, ftype: Any, value: Any, base_dir: Path) -> Any:
             raise _fail(where, "expected a list of strings")
         return tuple(value)
     if "Path" in t:
+        if "None" in t and value == "":
+            return None   # an optional path left empty: unset
         if not isinstance(value, str):
             raise _fail(where, "expected a path")
         return _path(base_dir, value)

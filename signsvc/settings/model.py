@@ -228,7 +228,9 @@ class JobsSettings:
     process signs none); a claimed document left ``lease_seconds`` (longer than ``[service]
     signing_timeout_seconds``) by a worker that died is claimed again; an idle worker looks
     for work every ``poll_seconds``. A job whose documents are all settled (signed, failed
-    or cancelled) is deleted with its PDFs ``keep_hours`` after the last one settled."""
+    or cancelled) is deleted with its PDFs ``keep_hours`` after the last one settled.
+    ``server_folders_root`` (unset: off) is the folder under which an operator may name a
+    folder of PDFs to sign as a job (``POST /v1/jobs`` with ``{"folder": ...}``)."""
 
     max_files: int = 50
     max_total_bytes: int = 100 * 1024 * 1024
@@ -236,6 +238,7 @@ class JobsSettings:
     lease_seconds: int = 120
     poll_seconds: float = 1.0
     keep_hours: int = 168
+    server_folders_root: Path | None = None
 
 
 @dataclass(frozen=True)

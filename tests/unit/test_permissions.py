@@ -33,7 +33,8 @@ def test_every_permission_is_given_to_known_roles_once() -> None:
     (Role.AUDITOR, {P.READ_ANY_DOCUMENT, P.AUDIT_READ, P.POLICY_READ, P.LIST_IMAGES,
                     P.SEE_IDENTIFIERS, P.PAGES_LOGIN, P.AUDITOR_PAGES}),
     (Role.ADMIN, {P.ASSIGN_DOCUMENT, P.READ_ANY_DOCUMENT, P.AUDIT_READ, P.POLICY_READ,
-                  P.MANAGE_IMAGES, P.LIST_IMAGES, P.SEE_IDENTIFIERS, P.AUDITOR_PAGES}),
+                  P.MANAGE_IMAGES, P.LIST_IMAGES, P.SEE_IDENTIFIERS, P.AUDITOR_PAGES,
+                  P.SIGN_SERVER_FOLDER}),
 ])
 def test_what_each_role_may_do(role: Role, expected: set[Permission]) -> None:
     assert permissions_of(role) == expected

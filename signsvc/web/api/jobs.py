@@ -5,7 +5,9 @@ all, ``DELETE`` to cancel. Only the client that created a job, or an admin, sees
 The body is ``multipart/form-data`` with one ``file`` part per PDF; the declared length is
 checked before anything is read and the body is never read past the job bound, the number
 of files and their total size before anything is queued (over a bound: 413, audited
-``jobs:job:rejected``). The query is ``/v1/sign``'s.
+``jobs:job:rejected``). The query is ``/v1/sign``'s. An operator (``sign-server-folder``)
+may instead send ``application/json`` ``{"folder": "<relative name>"}``: every ``*.pdf``
+of that folder under ``[jobs] server_folders_root``, read at once, within the same bounds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from signsvc.errors import JobNotFound, SignsvcError, UnsupportedMediaType
+from signsvc.errors import (
+    BadRequest,
+    Forbidden,
+    JobNotFound,
+    Message,
+    SignsvcError,
+    UnsupportedMediaType,
+)
 from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.services.jobs import JobService
@@ -22,12 +31,13 @@ from signsvc.web.auth import client_required, services
 from signsvc.web.headers import content_disposition
 from signsvc.web.openapi import PDF_BINARY, Reply, documented
 from signsvc.web.schemas.common import parse_query
-from signsvc.web.schemas.jobs import JOB, job_json
+from signsvc.web.schemas.jobs import FOLDER_BODY, JOB, job_json
 from signsvc.web.schemas.sign import SignQuery
 
 api_jobs = Blueprint("api_jobs", __name__)
 
 SIGN_ROLES = roles_for(Permission.SIGN_DOCUMENT)
+FOLDER_ROLES = roles_for(Permission.SIGN_SERVER_FOLDER)
 PART_OVERHEAD = 64 * 1024   # multipart headers and boundaries, per file, on top of the data
 
 
@@ -53,6 +63,16 @@ def _files(jobs: JobService) -> list[tuple[str | None, bytes]]:
     return files
 
 
+def _folder() -> str:
+    """The ``folder`` of a JSON body ``{"folder": "..."}`` (400 for any other body)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or set(body) != {"folder"} or not isinstance(body["folder"], str):
+        raise BadRequest(Message("Thân JSON phải là {\"folder\": \"<tên thư mục>\"}.",
+                                 "The JSON body must be {\"folder\": \"<folder name>\"}."),
+                         parameter="folder")
+    return str(body["folder"])
+
+
 def _url(job_id: str) -> str:
     return url_for("api_jobs.job", job_id=job_id)
 
@@ -69,6 +89,11 @@ def _number(n: str) -> int:
     {202: Reply("The job, accepted (signed in the background)", {"application/json": JOB},
                 {"Location": "The job's URL (GET for progress)"})},
     description="Roles: portal, clerk. `multipart/form-data` with one `file` part per PDF; "
+                "or, for an operator (role admin, permission sign-server-folder), "
+                "`application/json` `{\"folder\": \"<name>\"}`: every `*.pdf` of that folder "
+                "under `[jobs] server_folders_root` (unset: 403), read when the job is created; "
+                "the name is relative and must stay inside the root (`..`, absolute: 400; a "
+                "symbolic link out of it: 403; no such folder: 404), audited with the name; "
                 "the query is /v1/sign's (key, level, profile, eservice, ...), the same for "
                 "every document. Bounds `[jobs] max_files` (50) and `max_total_bytes` "
                 "(100 MiB): over either 413 and nothing is queued. Each document is signed "
@@ -77,9 +102,10 @@ def _number(n: str) -> int:
                 "signed. Audited `jobs:job:created`.",
     query=SignQuery,
     body={"multipart/form-data": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "array", "items": PDF_BINARY}}}},
+        "file": {"type": "array", "items": PDF_BINARY}}},
+          "application/json": FOLDER_BODY},
     errors=(404, 503))
-@client_required(*SIGN_ROLES)
+@client_required(*SIGN_ROLES, *FOLDER_ROLES)
 def create_job(ctx: RequestContext) -> tuple[Response, int]:
     """Queue every PDF (committed) and answer 202 with the job and its Location."""
     svc = services()
@@ -89,11 +115,19 @@ def create_job(ctx: RequestContext) -> tuple[Response, int]:
         key_id, sig_request = query.signature_request(svc.settings.service.default_level)
         appearance = {name: str(getattr(query, name)) for name in APPEARANCE_PARAMS | {"profile"}
                       if getattr(query, name) is not None}
-        files = _files(svc.jobs)
+        if request.mimetype == "application/json":
+            folder = _folder()
+        elif ctx.role not in SIGN_ROLES:
+            raise Forbidden()
+        else:
+            folder, files = None, _files(svc.jobs)
     except SignsvcError as exc:
         svc.jobs.reject(ctx, exc, request.args.get("key"))
         raise
-    job = svc.jobs.create(ctx, key_id, sig_request, appearance, files)
+    if folder is not None:
+        job = svc.jobs.create_from_folder(ctx, key_id, sig_request, appearance, folder)
+    else:
+        job = svc.jobs.create(ctx, key_id, sig_request, appearance, files)
     resp = jsonify(job_json(job, _url(job.id)))
     resp.headers["Location"] = _url(job.id)
     return resp, 202

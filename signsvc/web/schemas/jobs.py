@@ -30,6 +30,12 @@ JOB_DOCUMENT: dict[str, Any] = {
         "download": {"type": ["string", "null"], "description": "done: its URL"},
     },
 }
+FOLDER_BODY: dict[str, Any] = {
+    "type": "object", "required": ["folder"], "additionalProperties": False,
+    "properties": {"folder": {"type": "string", "minLength": 1, "maxLength": 1000,
+                              "description": "A folder under [jobs] server_folders_root, "
+                                             "relative (no '..'); its *.pdf files are signed"}},
+}
 JOB: dict[str, Any] = {
     "type": "object",
     "required": ["id", "status", "total", "done", "failed", "cancelled", "key", "level",
