@@ -2,7 +2,8 @@
 ``[jobs] server_folders_root``): an operator (admin with a key) gets a job of the folder's
 PDFs, each validly signed and audited, read at creation (the folder may change after);
 a portal client, a name leaving the root (``..``, a symbolic link), the feature off and a
-folder over the bounds are refused before anything is queued, each audited."""
+folder over the bounds are refused before anything is queued, each audited. On SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -61,8 +62,11 @@ def _api(tmp_path, **settings: str) -> Any:
 
 
 @pytest.fixture
-def folder_api(tmp_path, folders, dev_pki, responders):
-    api = _api(tmp_path, JOBS__SERVER_FOLDERS_ROOT=str(folders))
+def folder_api(engine_kind, request, tmp_path, folders, dev_pki, responders):
+    """On SQLite and on PostgreSQL (the queue and the audit log in ``[database] url``)."""
+    db = {"DATABASE__URL": request.getfixturevalue("storage_url")} \
+        if engine_kind == "postgresql" else {}
+    api = _api(tmp_path, JOBS__SERVER_FOLDERS_ROOT=str(folders), **db)
     yield api
     api.services.shutdown()
 
