@@ -16,7 +16,7 @@ from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.authority import AuthorityWithCert
 
 from signsvc import deadline
-from signsvc.adapters.revocation_cache_sqlite import ResilientFetcherBackend
+from signsvc.adapters.revocation_fetchers import ResilientFetcherBackend
 from signsvc.adapters.tsa_http import FailoverTimeStamper
 from signsvc.signing.tsa import TsaOptions
 from tests.support.drip import dripping_server, timed

@@ -18,9 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
-from signsvc.adapters.revocation_cache_sqlite import (
-    ResilientFetcherBackend, SqliteRevocationCache, crl_window, decode_crl,
-)
+from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache, crl_window
+from signsvc.adapters.revocation_fetchers import ResilientFetcherBackend, decode_crl
 from tests.support.loopback import serve
 from tests.support.validate import load_cert
 

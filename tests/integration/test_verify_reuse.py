@@ -17,7 +17,8 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers, timestamps
 
-from signsvc.adapters.revocation_cache_sqlite import ResilientFetcherBackend, SqliteRevocationCache
+from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache
+from signsvc.adapters.revocation_fetchers import ResilientFetcherBackend
 from signsvc.signing import event_loops
 from signsvc.validation import PdfValidator, load_trust_anchors
 from signsvc.validation.context import TrustSetup

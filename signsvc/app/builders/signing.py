@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from signsvc.adapters.pdftotext_words import pdftotext_words
-from signsvc.adapters.revocation_cache_sqlite import ResilientFetcherBackend
+from signsvc.adapters.revocation_fetchers import ResilientFetcherBackend
 from signsvc.adapters.tsa_http import make_timestamper
 from signsvc.app.builders import stores
 from signsvc.policy.engine import Policy
