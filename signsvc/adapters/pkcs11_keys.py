@@ -129,6 +129,23 @@ class Pkcs11Key:
 
     backend = "pkcs11"
 
+    #: pauses before asking the module for the token again when it lists none with the label
+    #: (SoftHSM2 skips a token whose files another process is writing at that instant; an
+    #: HSM cluster can do the same during a fail-over); a wrong label still fails, ~3 s later
+    TOKEN_RETRY_PAUSES = (0.2, 0.4, 0.8, 1.6)
+
+    def _connect_retrying_absent_token(self) -> bytes | None:
+        """``_connect``, asked again after each pause of ``TOKEN_RETRY_PAUSES`` while the
+        module lists no token with the configured label; any other error at once."""
+        for pause in self.TOKEN_RETRY_PAUSES:
+            try:
+                return self._connect()
+            except p11e.NoSuchToken:
+                log.warning("key %s: no token labelled %r listed yet; asking again in %.1f s",
+                            self._spec.id, self._spec.token_label, pause)
+                time.sleep(pause)
+        return self._connect()
+
     def __init__(self, spec: KeySpec, module: Pkcs11Module, pool_size: int = 2) -> None:
         if not spec.module or not spec.module.exists():
             raise _config_error(spec, "không tìm thấy thư viện PKCS#11 đã cấu hình",
@@ -147,7 +164,7 @@ class Pkcs11Key:
         self._reconnect_lock = threading.Lock()
         self._broken = True
         try:
-            cert_der = self._connect()
+            cert_der = self._connect_retrying_absent_token()
         except p11e.PinIncorrect:
             raise _config_error(spec, "mã PIN của token không đúng", "the token PIN is wrong") from None
         except p11e.PinLocked:
