@@ -59,6 +59,18 @@ healthy() {
     [[ $line == "HTTP/1."?" 200"* ]] ) 2>/dev/null
 }
 
+# await_healthy PORT PID SECONDS LOG NAME: wait until PORT answers /healthz; stop the cluster
+# with the end of LOG if the process PID exits first or SECONDS pass
+await_healthy() {
+  local port=$1 pid=$2 limit=$(($3 * 10)) log=$4 name=$5 waited
+  for ((waited = 0; ; waited++)); do
+    healthy "$port" && return 0
+    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$log" >&2; die "$name exited at start-up (log: $log)"; }
+    [ "$waited" -lt "$limit" ] || die "$name did not answer /healthz within $3 s"
+    sleep 0.1
+  done
+}
+
 # the pid in FILE if that process is alive and its command line contains WORD
 live_pid() {
   local file=$1 word=$2 pid
@@ -241,23 +253,12 @@ run() {
       >>"$CLUSTER_DIR/log/signsvc-$p.log" 2>&1 </dev/null &
     INSTANCE[$p]=$!
   done
-  local waited
   for p in $CLUSTER_INSTANCE_PORTS; do
-    for ((waited = 0; ; waited++)); do
-      healthy "$p" && break
-      kill -0 "${INSTANCE[$p]}" 2>/dev/null || { tail -n 30 "$CLUSTER_DIR/log/signsvc-$p.log" >&2; die "instance $p exited at start-up (log: $CLUSTER_DIR/log/signsvc-$p.log)"; }
-      [ "$waited" -lt 1200 ] || die "instance $p did not answer /healthz within 120 s"
-      sleep 0.1
-    done
+    await_healthy "$p" "${INSTANCE[$p]}" 120 "$CLUSTER_DIR/log/signsvc-$p.log" "instance $p"
   done
   setsid nginx -p "$NGX" -e "$NGX/error.log" -c "$NGX/nginx.conf" </dev/null &
   NGINX=$!
-  for ((waited = 0; ; waited++)); do
-    healthy "$CLUSTER_PORT" && break
-    kill -0 "$NGINX" 2>/dev/null || { tail -n 20 "$NGX/error.log" >&2; die "nginx exited at start-up"; }
-    [ "$waited" -lt 300 ] || die "nginx did not answer within 30 s"
-    sleep 0.1
-  done
+  await_healthy "$CLUSTER_PORT" "$NGINX" 30 "$NGX/error.log" "nginx"
   local ms=$(( ($(date +%s%N) - t0) / 1000000 )) seconds
   seconds=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))
   say "ready in ${seconds} s: nginx http://127.0.0.1:$CLUSTER_PORT -> instances $(for p in $CLUSTER_INSTANCE_PORTS; do printf '127.0.0.1:%s ' "$p"; done)"

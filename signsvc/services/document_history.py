@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from signsvc import errors
@@ -31,22 +31,11 @@ from signsvc.services.audit_service import AuditService
 from signsvc.services.auditing import audit
 from signsvc.services.context import RequestContext
 from signsvc.sessions.model import StoredDocument
+from signsvc.times import parse_moment
 
 SIGNED_ACTION = AuditTag.SIGNING_DOCUMENT_SIGNED
 _EOF = re.compile(rb"%%EOF")
 _WHITESPACE = b" \t\r\n\x00\x0c"
-
-
-def parse_stored(stamp: str | None) -> datetime | None:
-    """A stored ISO 8601 time (``Z`` allowed; no zone = UTC) as an aware datetime; None
-    when empty or not a time."""
-    if not stamp:
-        return None
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -164,11 +153,11 @@ class DocumentHistory:
             data = content[:lengths[sha]] if sha in lengths else None
             facts = self._facts(sha, data) if revision > 1 or data is not None else {}
             if revision == 1:
-                out.append(DocumentVersion(1, sha, doc.created_by, None, parse_stored(doc.created_at),
+                out.append(DocumentVersion(1, sha, doc.created_by, None, parse_moment(doc.created_at),
                                            "created", None, facts.get("verdict", Verdict.UNSIGNED),
                                            data is not None))
                 continue
-            moment = facts.get("moment") or (parse_stored(record.time) if record else None)
+            moment = facts.get("moment") or (parse_moment(record.time) if record else None)
             out.append(DocumentVersion(
                 revision, sha, record.actor if record else None, facts.get("signer"), moment,
                 facts.get("time_source", "recorded") if facts.get("moment") else "recorded",

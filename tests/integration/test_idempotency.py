@@ -10,7 +10,6 @@ import hashlib
 import io
 import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from tests.conftest import build_api, make_settings
 from tests.integration.test_extend import signed_elsewhere
 from tests.integration.test_signing_sessions import cert_b64, token_sign
 from tests.support.pdfs import make_pdf
-from tests.support.server import running_server
+from tests.support.server import running_server, send
 from tests.support.validate import load_cert, pyhanko_statuses
 
 PDF_HEADERS = {"Content-Type": "application/pdf"}
@@ -301,23 +300,14 @@ def test_concurrent_retries_on_gunicorn_sign_once(engine_kind, request, tmp_path
     pdf = make_pdf(1, text="concurrent retries")
     results: list[tuple[int, bytes, dict] | None] = [None] * REQUESTS
     with running_server(tmp_path, env=env, workers=2, threads=4) as server:
-        created = server.cli("clients", "create", "racer", "--role", "portal", "--keys",
-                             "dev-software")
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.splitlines()[-1].strip()
+        token = server.new_client("racer", "portal", "dev-software")
         start = threading.Barrier(REQUESTS)
 
         def client(i: int) -> None:
-            req = urllib.request.Request(
-                f"{server.base}/v1/sign?key=dev-software&level=B-T", method="POST", data=pdf,
-                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "race-1",
-                         **PDF_HEADERS})
             start.wait()
-            try:
-                with urllib.request.urlopen(req, timeout=120) as resp:
-                    results[i] = (resp.status, resp.read(), dict(resp.headers))
-            except urllib.error.HTTPError as exc:
-                results[i] = (exc.code, exc.read(), dict(exc.headers))
+            results[i] = send(f"{server.base}/v1/sign?key=dev-software&level=B-T", data=pdf,
+                              headers={"Authorization": f"Bearer {token}",
+                                       "Idempotency-Key": "race-1", **PDF_HEADERS})
         threads = [threading.Thread(target=client, args=(i,)) for i in range(REQUESTS)]
         for t in threads:
             t.start()

@@ -51,10 +51,7 @@ def test_kill_while_signing_then_retry(dev_pki, responders, tmp_path):
                    "SIGNSVC_TIMESTAMP__RETRIES": "0",
                    "SIGNSVC_TIMESTAMP__TIMEOUT_SECONDS": str(TIMEOUT - 1)}
         with running_server(tmp_path / "one", env=hanging, workers=1, state=state) as one:
-            created = one.cli("clients", "create", "crash", "--role", "portal", "--keys",
-                              "dev-software")
-            assert created.returncode == 0, created.stderr
-            token = created.stdout.splitlines()[-1].strip()
+            token = one.new_client("crash", "portal", "dev-software")
             first: list[tuple[int, bytes, dict]] = []
             worker = threading.Thread(target=lambda: first.append(post(one.base, token, pdf)))
             claimed_at = time.monotonic()

@@ -5,28 +5,20 @@
 from __future__ import annotations
 
 import threading
-import urllib.error
-import urllib.request
 
 from signsvc.adapters.audit_sqlite import SqliteAuditStore
 from signsvc.adapters.db.engine import url_engine
 from tests.support.pdfs import make_pdf
-from tests.support.server import running_server
+from tests.support.server import running_server, send
 from tests.support.validate import pyhanko_statuses
 
 REQUESTS = 8
 
 
 def post(base: str, token: str, pdf: bytes) -> tuple[int, bytes, dict]:
-    req = urllib.request.Request(
-        f"{base}/v1/sign?key=dev-software&level=B-T", method="POST", data=pdf,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf",
-                 "Idempotency-Key": "two-instances"})
-    try:
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            return resp.status, resp.read(), dict(resp.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(), dict(exc.headers)
+    return send(f"{base}/v1/sign?key=dev-software&level=B-T", data=pdf,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf",
+                         "Idempotency-Key": "two-instances"})
 
 
 def test_one_key_across_two_instances_signs_once(dev_pki, responders, tmp_path, pg_url):
@@ -35,10 +27,7 @@ def test_one_key_across_two_instances_signs_once(dev_pki, responders, tmp_path, 
     results: list[tuple[int, bytes, dict] | None] = [None] * REQUESTS
     with running_server(tmp_path / "one", env=env, workers=1, threads=4) as one, \
             running_server(tmp_path / "two", env=env, workers=1, threads=4) as two:
-        created = one.cli("clients", "create", "shared", "--role", "portal", "--keys",
-                          "dev-software")
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.splitlines()[-1].strip()
+        token = one.new_client("shared", "portal", "dev-software")
         start = threading.Barrier(REQUESTS)
 
         def client(i: int) -> None:

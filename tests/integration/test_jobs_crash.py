@@ -73,10 +73,7 @@ def test_job_finishes_after_kill_and_restart(dev_pki, responders, tmp_path, engi
            "SIGNSVC_JOBS__LEASE_SECONDS": str(LEASE), "SIGNSVC_JOBS__POLL_SECONDS": "0.2"}
     pdfs = [make_pdf(1, text=f"survives {i}") for i in range(COUNT)]
     with running_server(tmp_path / "one", env=env, workers=1, state=state) as one:
-        created = one.cli("clients", "create", "batch", "--role", "portal", "--keys",
-                          "dev-software")
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.splitlines()[-1].strip()
+        token = one.new_client("batch", "portal", "dev-software")
         body, ctype = multipart([(f"{i}.pdf", p) for i, p in enumerate(pdfs)])
         status, answer, headers = call(one.base, token, "/v1/jobs?key=dev-software&level=B-T",
                                        method="POST", body=body, content_type=ctype)

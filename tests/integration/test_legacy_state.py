@@ -141,10 +141,7 @@ def test_signsvc_serve_starts_on_a_legacy_state_folder_and_keeps_it(dev_pki, res
 
     env = {"SIGNSVC_AUDIT__CHECKPOINT_KEY": ""}
     with running_server(tmp_path, env=env, workers=2, state=legacy) as server:
-        created = server.cli("clients", "create", "portal-b", "--role", "portal", "--keys",
-                             "dev-software")
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.splitlines()[-1].strip()
+        token = server.new_client("portal-b", "portal", "dev-software")
         req = urllib.request.Request(
             f"{server.base}/v1/sign?key=dev-software&level=B-B", method="POST",
             data=make_pdf(1, text="after the migration"),

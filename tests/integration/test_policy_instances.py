@@ -10,15 +10,13 @@ import hashlib
 import json
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
 from signsvc.adapters.audit_sqlite import SqliteAuditStore
 from signsvc.adapters.db.engine import url_engine
 from signsvc.app.builders.policy import POLICY_CHECK_SECONDS
 from tests.conftest import REPO
 from tests.support.pdfs import make_pdf
-from tests.support.server import SIGNSVC, running_server
+from tests.support.server import SIGNSVC, running_server, send
 from tests.support.validate import pyhanko_statuses
 
 SHIPPED = (REPO / "config" / "policy.toml").read_text()
@@ -27,14 +25,8 @@ STRICT = SHIPPED.replace('version = "2026.11-dev"', 'version = "2026.12-one-page
 
 
 def sign(base: str, token: str, pdf: bytes) -> tuple[int, bytes, dict]:
-    req = urllib.request.Request(
-        f"{base}/v1/sign?key=dev-software&level=B-T", method="POST", data=pdf,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
-    try:
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            return resp.status, resp.read(), dict(resp.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(), dict(exc.headers)
+    return send(f"{base}/v1/sign?key=dev-software&level=B-T", data=pdf,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
 
 
 def test_cli_reload_reaches_both_instances(dev_pki, responders, tmp_path, pg_url):
@@ -46,10 +38,7 @@ def test_cli_reload_reaches_both_instances(dev_pki, responders, tmp_path, pg_url
     two_pages = make_pdf(2, text="two pages, two instances")
     with running_server(tmp_path / "one", env=env, workers=2, threads=2) as one, \
             running_server(tmp_path / "two", env=env, workers=1, threads=2) as two:
-        created = one.cli("clients", "create", "portal", "--role", "portal", "--keys",
-                          "dev-software")
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.splitlines()[-1].strip()
+        token = one.new_client("portal", "portal", "dev-software")
         for server in (one, two):   # the shipped policy allows two pages
             status, body, _ = sign(server.base, token, two_pages)
             assert status == 200, body[:500]

@@ -32,10 +32,7 @@ def test_serve_on_postgresql_signs_audits_and_limits_exactly(dev_pki, responders
     documents = [make_pdf(1, text=f"pg document {i}") for i in range(REQUESTS)]
     results: list[tuple[int, bytes, str | None] | None] = [None] * REQUESTS
     with running_server(tmp_path, env=env, workers=2, threads=4) as server:
-        created = server.cli("clients", "create", "pg-portal", "--role", "portal", "--keys",
-                             "dev-software")
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.splitlines()[-1].strip()
+        token = server.new_client("pg-portal", "portal", "dev-software")
         start = threading.Barrier(REQUESTS)
 
         def client(i: int) -> None:
@@ -101,10 +98,7 @@ def test_database_down_fails_closed_then_recovers(dev_pki, responders, tmp_path,
             return exc.code, exc.read(), dict(exc.headers)
 
     with running_server(tmp_path, env=env, workers=1) as server:
-        created = server.cli("clients", "create", "pg-down", "--role", "portal", "--keys",
-                             "dev-software")
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.splitlines()[-1].strip()
+        token = server.new_client("pg-down", "portal", "dev-software")
         assert post(token)[0] == 200
         store = SqliteAuditStore(url_engine(pg_url))
         before = store.head()[0]
@@ -148,10 +142,7 @@ def test_two_instances_share_one_chain_and_exact_limits(dev_pki, responders, tmp
     results: list[tuple[int, bytes, str | None] | None] = [None] * REQUESTS
     with running_server(tmp_path / "one", env=env, workers=1, threads=4) as one, \
             running_server(tmp_path / "two", env=env, workers=1, threads=4) as two:
-        created = one.cli("clients", "create", "shared", "--role", "portal", "--keys",
-                          "dev-software")
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.splitlines()[-1].strip()
+        token = one.new_client("shared", "portal", "dev-software")
         start = threading.Barrier(REQUESTS)
 
         def client(i: int) -> None:

@@ -30,10 +30,7 @@ def test_20_concurrent_requests_against_a_limit_of_5_get_exactly_5_signatures(
     documents = [make_pdf(1, text=f"rate document {i}") for i in range(REQUESTS)]
     results: list[tuple[int, bytes] | None] = [None] * REQUESTS
     with running_server(tmp_path, env=env, workers=2, threads=4) as server:
-        created = server.cli("clients", "create", "burst", "--role", "portal", "--keys",
-                             "dev-software")
-        assert created.returncode == 0, created.stderr
-        token = created.stdout.splitlines()[-1].strip()
+        token = server.new_client("burst", "portal", "dev-software")
         start = threading.Barrier(REQUESTS)
 
         def client(i: int) -> None:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +42,24 @@ class Server:
         """Run the ``signsvc`` command line against this server's configuration."""
         return subprocess.run([SIGNSVC, *args], env=self.env, cwd=REPO, capture_output=True,
                               text=True, timeout=timeout)
+
+    def new_client(self, name: str, role: str, keys: str) -> str:
+        """Create an API client with ``signsvc clients create`` and return its bearer token
+        (the command's last line); fails the test if the command fails."""
+        created = self.cli("clients", "create", name, "--role", role, "--keys", keys)
+        assert created.returncode == 0, created.stderr
+        return created.stdout.splitlines()[-1].strip()
+
+
+def send(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
+         method: str = "POST", timeout: float = 120) -> tuple[int, bytes, dict[str, str]]:
+    """One HTTP request; its status, body and headers, for error statuses too."""
+    req = urllib.request.Request(url, method=method, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read(), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
 
 
 def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 
+from signsvc.adapters.db.migrations import keep_first_revision
 from signsvc.adapters.db.tables_idempotency import idempotency_records
 
 revision = "idempotency_0001"
@@ -21,4 +22,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the first schema is not taken down")
+    keep_first_revision("idempotency")

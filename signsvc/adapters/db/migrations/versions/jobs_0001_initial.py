@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 
+from signsvc.adapters.db.migrations import keep_first_revision
 from signsvc.adapters.db.tables_jobs import job_documents, jobs
 
 revision = "jobs_0001"
@@ -22,4 +23,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the first schema is not taken down")
+    keep_first_revision("jobs")

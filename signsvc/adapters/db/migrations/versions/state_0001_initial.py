@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import op
 
 from signsvc.adapters.db import ddl_sqlite
+from signsvc.adapters.db.migrations import keep_first_revision
 from signsvc.adapters.db.postgresql_ddl import create_postgresql
 
 revision = "state_0001"
@@ -27,4 +28,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the first schema is not taken down")
+    keep_first_revision("state")
