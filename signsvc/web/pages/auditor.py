@@ -27,6 +27,8 @@ from signsvc.web.pages.common import WEB_ROOT, check_csrf, lang, render
 from signsvc.web.pages.dates import VIETNAM
 from signsvc.web.problem import error_for_status
 from signsvc.web.report_view import report_helpers
+from signsvc.web.schemas.audit import AuditPageQuery
+from signsvc.web.schemas.common import parse_query
 from signsvc.web.uploads import load_form, read_pdf_upload
 
 auditor = Blueprint("auditor", __name__, root_path=WEB_ROOT, template_folder="templates")
@@ -180,25 +182,20 @@ def _vietnam_bound(raw: str, *, end_of_day: bool = False) -> str | None:
     return moment.isoformat()
 
 
-def _audit_filters() -> tuple[dict[str, str], dict[str, Any]]:
+def _audit_query() -> AuditPageQuery:
+    """The page's query (``BadRequest`` naming a wrong paging parameter)."""
+    return parse_query(AuditPageQuery, request.args)
+
+
+def _audit_filters(query: AuditPageQuery) -> tuple[dict[str, str], dict[str, Any]]:
     """The page's filters as typed (``since``, ``until``, ``actor``, ``action``, ``key``,
     ``document_sha256``) and as ``AuditService.list`` keywords (``None`` when empty)."""
-    args = {name: request.args.get(name, "").strip()[:128] for name in _FILTERS}
+    args = {name: getattr(query, name) for name in _FILTERS}
     return args, {"since": _vietnam_bound(args["since"]),
                   "until": _vietnam_bound(args["until"], end_of_day=True),
                   "actor": args["actor"] or None, "action": args["action"] or None,
                   "key_id": args["key"] or None,
                   "document_sha256": args["document_sha256"] or None}
-
-
-def _sequence_arg(name: str) -> int | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise BadRequest(Message(f"'{name}' phải là số nguyên không âm.",
-                                 f"'{name}' must be a non-negative integer."), parameter=name)
-    return int(raw)
 
 
 def _chain_status(records=()) -> dict:
@@ -220,9 +217,10 @@ def audit_log():
     """The log newest first, 100 records a page, paged backwards by sequence
     (``before_sequence``: the store reads its sequence order, never an offset)."""
     svc = services()
-    args, filters = _audit_filters()
-    before = _sequence_arg("before_sequence")
-    records = svc.audit.list(after_sequence=_sequence_arg("after_sequence") or 0,
+    query = _audit_query()
+    args, filters = _audit_filters(query)
+    before = query.before_sequence
+    records = svc.audit.list(after_sequence=query.after_sequence or 0,
                              before_sequence=before or None, newest_first=True,
                              limit=PAGE_SIZE, **filters)
     values: dict[str, Any] = {k: v for k, v in args.items() if v}
@@ -244,8 +242,9 @@ def audit_log():
 def audit_export():
     """Every record of the filtered view (all pages, newest first) as CSV or JSON, with
     the actions and outcomes in words; audited."""
-    _, filters = _audit_filters()
-    fmt = request.args.get("format", "csv")
+    query = _audit_query()
+    _, filters = _audit_filters(query)
+    fmt = query.format
     data, count, truncated = audit_views.export_view(services().audit, _ctx(), filters, fmt,
                                                      lang())
     resp = Response(data, mimetype="text/csv" if fmt == "csv" else "application/json")

@@ -3,11 +3,16 @@ checkpoints, the start of an export."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
-from signsvc.web.schemas.common import BlankIsNone, NonNegativeInt, Schema, StrictSchema
+from signsvc.web.schemas.common import (
+    BlankIsNone,
+    NonNegativeInt,
+    Schema,
+    StrictSchema,
+)
 
 Text = Annotated[str | None, BlankIsNone]
 
@@ -47,3 +52,37 @@ class ExportQuery(StrictSchema):
     """``/v1/audit/export``: records from ``since`` to a fresh checkpoint."""
 
     since: Text = Field(default=None, description="ISO-8601 date or date-time")
+
+
+def _typed(value: Any) -> Any:
+    """A filter as typed on the page: trimmed, at most 128 characters."""
+    return value.strip()[:128] if isinstance(value, str) else value
+
+
+def _sequence(value: Any) -> Any:
+    """A paging sequence on the page: trimmed; empty means not given."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+    return value
+
+
+Typed = Annotated[str, BeforeValidator(_typed)]
+PageSequence = Annotated[NonNegativeInt | None, BeforeValidator(_sequence)]
+
+
+class AuditPageQuery(Schema):
+    """The auditors' audit-log page and its export: the filters as typed (dates are whole
+    days in Vietnam time, turned into bounds by the page), paging back or forward by
+    sequence, the export format."""
+
+    since: Typed = ""
+    until: Typed = ""
+    actor: Typed = ""
+    action: Typed = ""
+    key: Typed = ""
+    document_sha256: Typed = ""
+    before_sequence: PageSequence = None
+    after_sequence: PageSequence = None
+    format: str = "csv"

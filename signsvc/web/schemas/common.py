@@ -49,7 +49,9 @@ def _blank_is_none(value: Any) -> Any:
     return None if value == "" else value
 
 
-def _digits(value: Any) -> Any:
+def digits(value: Any) -> Any:
+    """``value`` as a non-negative int from ASCII digits (or an int); the schema error
+    naming it otherwise."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
@@ -60,7 +62,7 @@ def _digits(value: Any) -> Any:
 #: a query value whose empty string means "not given"
 BlankIsNone = BeforeValidator(_blank_is_none)
 #: a non-negative integer given as ASCII digits ("1", never "+1", " 1" or "1.0")
-NonNegativeInt = Annotated[int, BeforeValidator(_digits), Field(ge=0, le=INT_MAX)]
+NonNegativeInt = Annotated[int, BeforeValidator(digits), Field(ge=0, le=INT_MAX)]
 
 
 def parse_query(model: type[M], args: Mapping[str, str]) -> M:

@@ -8,7 +8,12 @@ import pytest
 from signsvc.errors import BadRequest, SignsvcError
 from signsvc.services.signing_requests import APPEARANCE_PARAMS, FIELD_NAME
 from signsvc.web.openapi import query_parameters
-from signsvc.web.schemas.audit import AuditEventsQuery, CheckpointsQuery, ExportQuery
+from signsvc.web.schemas.audit import (
+    AuditEventsQuery,
+    AuditPageQuery,
+    CheckpointsQuery,
+    ExportQuery,
+)
 from signsvc.web.schemas.common import parse_object, parse_query
 from signsvc.web.schemas.sessions import SessionCreate
 from signsvc.web.schemas.sign import EvaluateQuery, SignQuery
@@ -103,3 +108,18 @@ def test_field_name_rule_is_the_session_services():
     """One rule for a field name: the schema's pattern is the session service's regex."""
     schema = SessionCreate.model_json_schema()["properties"]["field"]
     assert schema["pattern"] == FIELD_NAME.pattern
+
+
+def test_audit_page_query_is_what_the_auditors_page_reads():
+    """The audit-log page and its export read one schema: filters trimmed and bounded as
+    typed, blank or spaced paging numbers accepted, anything else refused by name."""
+    query = parse_query(AuditPageQuery, {"actor": "  portal-1 ", "action": "x" * 300,
+                                         "before_sequence": " 42 ", "after_sequence": ""})
+    assert query.actor == "portal-1"
+    assert query.action == "x" * 128
+    assert (query.before_sequence, query.after_sequence, query.format) == (42, None, "csv")
+    assert parse_query(AuditPageQuery, {}).since == ""
+    for bad in ("-1", "1.5", "abc", "9" * 20):
+        error = _refusal(AuditPageQuery, {"before_sequence": bad})
+        assert error.extra["parameter"] == "before_sequence"
+        assert error.message.en == "'before_sequence' must be a non-negative integer."
