@@ -31,6 +31,7 @@ import requests
 from tests.conftest import REPO
 from tests.integration.test_signing_sessions import cert_b64, token_sign
 from tests.support.pdfs import make_pdf
+from tests.support.policies import without_rate_limits
 from tests.support.postgres import drop_database, fresh_database
 from tests.support.server import SIGNSVC, free_port
 from tests.support.tools import require_tool
@@ -102,10 +103,7 @@ def cluster(dev_pki, responders, tmp_path_factory):
     port, a, b = free_port(), free_port(), free_port()
     # the shipped policy with the rate limits lifted: the load below must not meet them on
     # a fast machine (exact limits across instances: tests/integration/test_postgres_service.py)
-    policy = tmp / "policy.toml"
-    policy.write_text(re.sub(r"(?m)^per_day = \d+$", "per_day = 10000000", re.sub(
-        r"(?m)^per_minute = \d+$", "per_minute = 100000",
-        (REPO / "config" / "policy.toml").read_text())))
+    policy = without_rate_limits(tmp / "policy.toml")
     env = {**os.environ,
            "SIGNSVC_CONFIG": str(REPO / "config" / "signsvc.cluster.toml"),
            "CLUSTER_PORT": str(port), "CLUSTER_INSTANCE_PORTS": f"{a} {b}",
