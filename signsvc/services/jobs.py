@@ -234,11 +234,15 @@ class JobService:
         """Queue every file for signing (committed, audited) and return the job. A file
         over ``max_document_bytes`` is a failed document from the start (its problem:
         ``document-too-large``, audited), never queued. ``folder``: the server folder the
-        files were read from (signed with ``sign-server-folder``)."""
+        files were read from (signed with ``sign-server-folder``). Refused before anything
+        is queued (audited ``jobs:job:rejected``): the bounds, a key not granted, and a
+        policy that would deny every document (``SigningService.admit_job``: e.g. the agency
+        seal for a role outside ``custody.seal-roles``)."""
         try:
             self.check_bounds(len(files), sum(len(d) for _, d in files))
             if key_id not in ctx.keys:
                 raise KeyNotPermitted()
+            self._signing.admit_job(ctx, key_id, request)
         except SignsvcError as exc:
             self.reject(ctx, exc, key_id, folder)
             raise

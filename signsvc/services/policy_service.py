@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from signsvc import errors
 from signsvc.audit.events import AuditEvent, AuditRecord
@@ -23,8 +23,8 @@ from signsvc.audit.ports import AuditStore
 from signsvc.audit_tags import AuditTag
 from signsvc.errors import Message
 from signsvc.keys.model import CertifiedKey
-from signsvc.names import AuditOutcome, KeyKind
-from signsvc.policy.engine import Decision, Policy, evaluate
+from signsvc.names import AuditOutcome, KeyKind, Severity
+from signsvc.policy.engine import Decision, Policy, RuleResult, evaluate
 from signsvc.policy.facts import (
     CertificateFacts,
     DocumentSummary,
@@ -42,6 +42,11 @@ from signsvc.signing.pdf_input import OpenedPdf
 
 SIGNED_ACTION = AuditTag.SIGNING_DOCUMENT_SIGNED
 #: the error a denying rule raises, by the rule's code (403 policy-denied otherwise)
+# rules whose outcome is the same for every document of a request (see
+# enforce_for_every_document); eservice.minimum-level reads only the level and the e-service
+_DOCUMENT_FREE_FAMILIES = frozenset({"crypto", "cert", "custody"})
+_DOCUMENT_FREE_RULES = frozenset({"eservice.minimum-level"})
+
 _RULE_ERRORS = {"seal-before-official": errors.SealBeforeOfficial,
                 "key-not-permitted": errors.KeyNotPermitted,
                 "attachment-mode": errors.AttachmentModeConflict}
@@ -303,8 +308,27 @@ class PolicyService:
         denied = decision.denied_by
         if denied is None:
             return decision
+        self._refuse(ctx, facts, decision, denied)
+
+    def enforce_for_every_document(self, ctx: RequestContext, facts: SigningFacts) -> None:
+        """Refuse (audited, raised as ``enforce`` would) when a denying rule that does not
+        depend on the document fails on ``facts`` gathered without one: the key, its
+        certificate, the client's role and grants, the level for the e-service. Used before
+        a batch job is queued, so that a job every document of which the policy would deny
+        is refused at once, not accepted and failed document by document. Rules about the
+        document, the workflow or rates are left to each signature."""
+        decision = self.decide(facts)
+        for result in decision.results:
+            if (result.outcome == "fail" and result.severity == Severity.DENY
+                    and (result.family in _DOCUMENT_FREE_FAMILIES
+                         or result.rule in _DOCUMENT_FREE_RULES)):
+                self._refuse(ctx, facts, decision, result)
+
+    def _refuse(self, ctx: RequestContext, facts: SigningFacts, decision: Decision,
+                denied: RuleResult) -> NoReturn:
+        """Audit the denial with the evaluated facts and raise the rule's error."""
         spec = CATALOGUE[denied.rule]
-        detail = {"rule": denied.rule, "reason": denied.message.en[:500],
+        detail: dict[str, Any] = {"rule": denied.rule, "reason": denied.message.en[:500],
                   "warnings": ",".join(r.rule for r in decision.warnings)}
         for name, value in list(denied.evaluated.items())[:10]:
             detail[f"fact_{name}"] = value if isinstance(value, (str, int, bool)) or value is None \

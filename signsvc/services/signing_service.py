@@ -110,6 +110,17 @@ class SigningService:
                        **decision_audit_details(decision)})
         return decision, facts
 
+    def admit_job(self, ctx: RequestContext, key_id: str, request: SignatureRequest) -> None:
+        """Raise (the policy denial audited) when the policy would refuse every document of a
+        job signed by ``ctx`` with ``key_id`` at ``request.level``: the rules that do not
+        read the document (custody, certificate, algorithm, minimum level). Nothing raised
+        does not promise that a document will be signed: each is still checked in full."""
+        key = self._keys.get(key_id)
+        facts = self._policy.gather(
+            ctx, key, level=request.level, eservice=self._policy.eservice(request.eservice),
+            rsa_padding=key.info.rsa_padding, pdf=None, data=None, **_appearance_facts(request))
+        self._policy.enforce_for_every_document(ctx, facts)
+
     def _appearance_check(self, key, key_id: str, pdf, request: SignatureRequest) -> RuleResult:
         """The visible signature checked as ``sign`` checks it (image registered for this key
         and of the profile's kind, placement on the document), as one more denying result

@@ -44,14 +44,15 @@ def folders(tmp_path) -> Any:
     return root
 
 
-def _api(tmp_path, **settings: str) -> Any:
+def _api(tmp_path, seal_for_admin: bool = True, **settings: str) -> Any:
     # every configured key is an agency seal: this deployment's policy lets the operator
     # (admin) use it too (custody.seal-roles), as a deployment signing folders must
     policy = (REPO / "config" / "policy.toml").read_text(encoding="utf-8")
     seal_roles = 'roles = ["clerk", "portal"]'
     assert policy.count(seal_roles) == 1
-    (tmp_path / "policy.toml").write_text(
-        policy.replace(seal_roles, 'roles = ["clerk", "portal", "admin"]'), encoding="utf-8")
+    if seal_for_admin:
+        policy = policy.replace(seal_roles, 'roles = ["clerk", "portal", "admin"]')
+    (tmp_path / "policy.toml").write_text(policy, encoding="utf-8")
     build: Any = build_api
     api = build(tmp_path / "state", JOBS__POLL_SECONDS="0.2", JOBS__MAX_FILES="4",
                 POLICY__PATH=str(tmp_path / "policy.toml"), **settings)
@@ -108,6 +109,28 @@ def test_operator_signs_a_folder(folder_api, folders, dev_pki):
     (created,) = api.services.audit.list(action="jobs:job:created")
     assert created.details["folder"] == "dept/batch1" and created.details["total"] == 3
     assert created.actor == "operator"
+
+
+def test_seal_outside_the_roles_refused_at_creation(tmp_path, folders, dev_pki, responders):
+    """The shipped policy keeps the agency seal for clerks and the portal: the operator's
+    folder job is refused at once with the rule's reason (audited as a policy denial and a
+    rejected job), not queued to fail document by document."""
+    api = _api(tmp_path, seal_for_admin=False, JOBS__SERVER_FOLDERS_ROOT=str(folders))
+    try:
+        resp = create(api, {"folder": "dept/batch1"})
+        problem = resp.get_json()
+        assert resp.status_code == 403, problem
+        assert problem["rule"] == "custody.seal-roles"
+        assert "custody.seal-roles" in problem["detail_vi"] and "con dấu" in problem["detail_vi"]
+        assert api.services.jobs.depth() == 0
+        (denied,) = api.services.audit.list(action="policy:rule:denied")
+        assert denied.details["rule"] == "custody.seal-roles" and denied.actor == "operator"
+        (record,) = rejected(api)
+        assert record.error_code == problem["code"]
+        assert record.details["folder"] == "dept/batch1"
+        assert api.services.audit.list(action="jobs:job:created") == []
+    finally:
+        api.services.shutdown()
 
 
 @pytest.mark.parametrize("name, status, code", [
