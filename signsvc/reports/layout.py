@@ -140,7 +140,7 @@ class _Writer:
 
     def validation(self, report: dict, issuer: ReportIssuer) -> None:
         self.heading(self.t("validation"))
-        self.row("validated_at", report.get("validated_at"))
+        self.row("validated_at", summary.when(report.get("validated_at")))
         self.row("tool", f"{issuer.tool} {issuer.version}")
         self.row("policy", report.get("policy_sha256"))
         self.row("policy_version", report.get("policy_version"))
@@ -160,13 +160,14 @@ class _Writer:
         self.row("certificate_sha256", signer.get("certificate_sha256"))
         validity = signer.get("certificate_validity") or {}
         if validity:
-            self.row("certificate_validity", f"{validity.get('not_before')} → {validity.get('not_after')}")
+            self.row("certificate_validity", f"{summary.when(validity.get('not_before'))} → "
+                                             f"{summary.when(validity.get('not_after'))}")
         self.row("chain", self._chain_words(sig, signer))
         algo = sig.get("algorithm") or {}
         if algo:
             self.row("algorithm", ", ".join(str(x) for x in (algo.get("signature"), algo.get("digest"),
                                                              algo.get("padding")) if x))
-        self.row("signing_time", sig.get("signing_time"))
+        self.row("signing_time", summary.when(sig.get("signing_time")) or "—")
         ts = sig.get("timestamp")
         self.row("timestamp", self._timestamp_words(ts) if ts else self.t("no_timestamp"))
         if isinstance(ts, dict) and ts.get("chain"):
@@ -174,7 +175,7 @@ class _Writer:
                                                    ends_at_anchor=ts.get("chain_ends_at_anchor")), indent=4)
         revocation = self.v("revocation", sig.get("revocation"))
         if sig.get("revocation_time"):
-            revocation += f" ({self.t('revocation_time')}: {sig['revocation_time']})"
+            revocation += f" ({self.t('revocation_time')}: {summary.when(sig['revocation_time'])})"
         self.row("revocation", revocation)
         self.row("level", sig.get("level"))
         rows = summary.signature_rows(sig, self.lang)
@@ -202,7 +203,7 @@ class _Writer:
         return f"{path}\n{self.t('trusted')}: {summary.signature_rows(sig, self.lang)['trusted'][0]}"
 
     def _timestamp_words(self, ts: dict) -> str:
-        return (f"{ts.get('time')} — {self.t('tsa')}: {ts.get('tsa')} — "
+        return (f"{summary.when(ts.get('time'))} — {self.t('tsa')}: {ts.get('tsa')} — "
                 f"{self.v('bool', ts.get('valid'))}")
 
     def document_timestamps(self, report: dict) -> None:

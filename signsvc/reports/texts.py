@@ -1,11 +1,14 @@
 """Words of the verification report, Vietnamese first, English second.
 
-Shared by the PDF report and the HTML pages so that both say the same thing. Pure data:
+Shared by the PDF report and the HTML pages so that both say the same thing (times as
+people read them, ``signsvc.times.shown``). Pure data:
 ``label(key, lang)`` and ``value(kind, raw, lang)`` never raise for an unknown value (the
 raw value is shown as it is, so that a new value in the report is never hidden).
 """
 
 from __future__ import annotations
+
+from signsvc.times import shown
 
 LANGS = ("vi", "en")
 
@@ -197,7 +200,8 @@ def chain_entries(chain, lang: str) -> list[dict]:
         revocation = (label("anchor_not_checked", lang) if anchor and c.get("revocation") == "not_checked"
                       else value("revocation", c.get("revocation"), lang))
         details = (f"{label('serial', lang)}: {c.get('serial') or '?'} · "
-                   f"{label('validity_short', lang)}: {c.get('not_before') or '?'} → {c.get('not_after') or '?'} · "
+                   f"{label('validity_short', lang)}: {shown(c.get('not_before')) or '?'} → "
+                   f"{shown(c.get('not_after')) or '?'} · "
                    f"{label('revocation', lang)}: {revocation}")
         out.append({"name": str(c.get("common_name") or c.get("subject") or "?"),
                     "subject": str(c.get("subject") or ""), "details": details,

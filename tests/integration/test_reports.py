@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 
 import pytest
 
 from signsvc.errors import ConfigError
+from signsvc.times import shown
 from tests.conftest import REPO, build_api, make_settings
 from tests.support.pdfs import make_pdf
 from tests.support.tools import pdfsig, require_tool
@@ -139,6 +141,12 @@ def test_pdf_report_is_signed_and_says_what_it_must(api, signed, tmp_path):
     text = pdftotext(report_pdf, tmp_path)
     for words in ("Dấu thời gian", "chưa bị thu hồi", "Đạt (TOTAL-PASSED)", "toàn bộ tệp", "B-T"):
         assert words in text, words
+    # every time as people read it (dd/mm/yyyy HH:mm:ss, Vietnam time), none in ISO 8601
+    report = _verify(api, signed, "application/json").get_json()
+    (sig,) = report["signatures"]
+    for stored in (sig["timestamp"]["time"], sig["signer"]["certificate_validity"]["not_after"]):
+        assert shown(stored) in text, stored
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text), text
     # the issuance is audited: who, the document's hash, the report's hash, the key
     (rec,) = api.services.audit.list(action="reports:report:issued",
                                      document_sha256=hashlib.sha256(report_pdf).hexdigest())
