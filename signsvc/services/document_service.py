@@ -60,6 +60,11 @@ class DocumentService:
         its validation report."""
         self.history = DocumentHistory(self._store, self.visible, self._audit, validate)
 
+    def reject(self, ctx: RequestContext, error: SignsvcError) -> None:
+        """Audit an upload refused before ``create`` (too large, not a PDF, bad form)."""
+        audit(self._audit, ctx, AuditTag.DOCUMENTS_DOCUMENT_REJECTED, AuditOutcome.FAILURE,
+              error_code=error.code)
+
     def create(self, ctx: RequestContext, data: bytes, title: str, number: str,
                assignee: str) -> StoredDocument:
         """A document waiting for ``assignee``'s signature (an official's account)."""

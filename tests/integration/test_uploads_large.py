@@ -101,6 +101,9 @@ def test_limit_is_max_document_bytes_on_every_form_path(small_limit):
                                                              assignee="nobody"),
                                  headers=api.headers("portal"), content_type="multipart/form-data"),
                  LIMIT)
+    rec = api.services.audit.list(after_sequence=rec.sequence)[-1]
+    assert (rec.action, rec.error_code, rec.actor) == (
+        "documents:document:rejected", "document-too-large", "portal")
     _problem_413(api.client.post("/v1/sign", query_string={"key": "dev-software"}, data=_form(over),
                                  headers=api.headers("portal"), content_type="multipart/form-data"),
                  LIMIT)

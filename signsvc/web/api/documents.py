@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from signsvc.errors import SignsvcError
 from signsvc.permissions import Permission, roles_for
 from signsvc.services.context import RequestContext
 from signsvc.web.auth import client_required, services
@@ -29,9 +30,13 @@ _FORM = {"type": "object", "required": ["file", "title", "number", "assignee"],
 def create_document(ctx: RequestContext) -> tuple[Response, int]:
     """Upload a document awaiting an official (multipart: file, title, number, assignee)."""
     svc = services()
-    data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
-    form = parse_object(DocumentForm, request.form if request.mimetype == "multipart/form-data"
-                        else request.args)
+    try:
+        data = read_pdf_upload(request, svc.settings.service.max_document_bytes)
+        form = parse_object(DocumentForm, request.form if request.mimetype == "multipart/form-data"
+                            else request.args)
+    except SignsvcError as exc:
+        svc.documents.reject(ctx, exc)
+        raise
     doc = svc.documents.create(ctx, data, form.title, form.number, form.assignee)
     return jsonify(doc.as_dict()), 201
 
