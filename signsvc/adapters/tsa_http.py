@@ -43,6 +43,20 @@ class FailoverTimeStamper(CheckedTimeStamper):
                  intermediates: Sequence[x509.Certificate] = ()) -> None:
         super().__init__(options, trust_roots, intermediates)
         self._kept = threading.local()    # this thread's kept-alive aiohttp session
+        self._sessions: list[tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = []
+        self._sessions_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close every kept session whose loop is idle (the calling thread's, and those of
+        threads that are between calls). A service that is shut down before the process
+        exits (tests, a CLI command) leaves no open session behind to be collected; the
+        ones of loops that are running or gone are left to ``event_loops``' exit hook."""
+        with self._sessions_lock:
+            kept, self._sessions = self._sessions, []
+        for loop, session in kept:
+            if not session.closed and not loop.is_closed() and not loop.is_running():
+                with contextlib.suppress(Exception):
+                    loop.run_until_complete(session.close())
 
     async def post(self, url: str, req: tsp.TimeStampReq, budget: float) -> tsp.TimeStampResp:
         """The transport (see ``CheckedTimeStamper.post``), timed: ``signsvc_remote_seconds
@@ -99,6 +113,11 @@ class FailoverTimeStamper(CheckedTimeStamper):
             session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=4))
             self._kept.session = session
             event_loops.close_at_exit(session.close)
+            with self._sessions_lock:
+                loop = asyncio.get_running_loop()
+                self._sessions = [(lp, s) for lp, s in self._sessions
+                                  if not s.closed and not lp.is_closed()]
+                self._sessions.append((loop, session))
         return session
 
 

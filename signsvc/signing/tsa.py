@@ -165,6 +165,10 @@ class CheckedTimeStamper(TimeStamper, abc.ABC):
             return False
         return True
 
+    def close(self) -> None:
+        """Release what the transport keeps between requests (here: nothing); called once,
+        when the service is shut down."""
+
     # -- internals ---------------------------------------------------------------------
 
     async def _post(self, url: str, req: tsp.TimeStampReq, budget: float) -> tsp.TimeStampResp:

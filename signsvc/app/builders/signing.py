@@ -19,6 +19,7 @@ from signsvc.signing.clock import ClockMonitor
 from signsvc.signing.ltv import Fallback, LtvBuilder
 from signsvc.signing.pades import PadesSigner
 from signsvc.signing.timestamps import TimeStamper, validation_context_factory
+from signsvc.signing.tsa import CheckedTimeStamper
 from signsvc.validation.trust import TrustAnchors, load_trust_anchors
 from signsvc.validation.validator import PdfValidator
 
@@ -57,7 +58,7 @@ class SigningParts:
     ltv: LtvBuilder                          # revocation material, document time-stamps
     pades: PadesSigner
     validator: PdfValidator
-    close: Callable[[], None]                # the revocation cache's connection
+    close: Callable[[], None]                # the revocation cache, the TSA's sessions
 
 
 def build_signing_parts(settings: Settings, trust: TrustAnchors, policy: Policy) -> SigningParts:
@@ -79,7 +80,16 @@ def build_signing_parts(settings: Settings, trust: TrustAnchors, policy: Policy)
     return SigningParts(trust=trust, clock=clock, timestamper=timestamper,
                         ltv=LtvBuilder(timestamper, lt_contexts), pades=pades,
                         validator=build_validator(settings, trust, policy, fetchers),
-                        close=cache.close if cache is not None else lambda: None)
+                        close=lambda: _close(cache.close if cache is not None else None,
+                                             timestamper))
+
+
+def _close(close_cache: Callable[[], None] | None, timestamper: TimeStamper | None) -> None:
+    """Release the revocation cache's connection and the TSA client's kept sessions."""
+    if close_cache is not None:
+        close_cache()
+    if isinstance(timestamper, CheckedTimeStamper):
+        timestamper.close()
 
 
 def build_extend(settings: Settings, parts: SigningParts, audit: AuditService) -> ExtendService:
