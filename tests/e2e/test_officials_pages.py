@@ -178,6 +178,46 @@ def test_keyboard_placement_sign_and_find_it_under_signed(site, screen, dev_pki,
     no_sideways_scroll(page)
 
 
+def test_keyboard_snaps_into_the_field_under_the_box(site, screen, dev_pki):
+    """Keyboard only: Enter on the box puts it into the empty signature field under it, as a
+    drop does with a pointer; away from any field, Enter leaves the box where it is."""
+    page, api = screen, site["api"]
+    doc = api.client.post("/v1/documents", data={
+        "file": (io.BytesIO(template_pdf([(60, 780, "Tờ trình có ô ký")], pages=1,
+                                         empty_field=("OKy", FIELD_RECT))), "d.pdf"),
+        "title": "Tờ trình số 8", "number": "8/TTr-UBND", "assignee": "an"},
+        headers=api.headers("portal"), content_type="multipart/form-data").get_json()
+    login(page, site["origin"])
+    page.goto(f"{site['origin']}/documents/{doc['id']}")
+    wait_preview(page, 1)
+    page.focus("#place-default")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'box'")
+    start = rect_inputs(page)
+    centre = ((start[0] + start[2]) / 2, (start[1] + start[3]) / 2)
+    field_centre = ((FIELD_RECT[0] + FIELD_RECT[2]) / 2, (FIELD_RECT[1] + FIELD_RECT[3]) / 2)
+    assert abs(centre[0] - field_centre[0]) > 30 or abs(centre[1] - field_centre[1]) > 30
+    page.keyboard.press("Enter")                       # no field under the box: it stays
+    assert rect_inputs(page) == pytest.approx(start, abs=0.06)
+    assert page.is_checked("#place-box")
+    steps_x = round((field_centre[0] - centre[0]) / 5)
+    steps_y = round((field_centre[1] - centre[1]) / 5)
+    for _ in range(abs(steps_x)):
+        page.keyboard.press("ArrowRight" if steps_x > 0 else "ArrowLeft")
+    for _ in range(abs(steps_y)):
+        page.keyboard.press("ArrowUp" if steps_y > 0 else "ArrowDown")
+    assert page.is_checked("#place-box")               # moving alone does not snap
+    page.keyboard.press("Enter")
+    assert page.is_checked("#place-field") and page.input_value("#field") == "OKy"
+    assert rect_inputs(page) == pytest.approx(FIELD_RECT, abs=0.06)
+    assert "Đã khớp vào ô ký có sẵn OKy" in page.inner_text("#rect-text")
+    page.click("#sign")
+    page.wait_for_selector("#download", timeout=60000)
+    data = api.client.get(f"/v1/documents/{doc['id']}/content", headers=api.headers("portal")).data
+    ((sig, _),) = valid_signatures(data, dev_pki, 1)
+    assert sig.field_name == "OKy"
+
+
 def test_drag_move_snap_and_zoom(site, screen, dev_pki, tmp_path):
     page, api = screen, site["api"]
     doc = api.client.post("/v1/documents", data={

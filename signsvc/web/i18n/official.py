@@ -44,10 +44,11 @@ OFFICIAL_TEXTS: dict[str, dict[str, str]] = {
         "zoom": "Cỡ xem",
         "place_default": "Đặt khung chữ ký",
         "box_label": "Khung chữ ký: kéo để di chuyển; phím mũi tên để di chuyển, "
-                     "Shift + mũi tên để đổi kích thước",
+                     "Shift + mũi tên để đổi kích thước, Enter để khớp vào ô ký bên dưới",
         "place_hint2": "Bấm hoặc kéo trên ảnh trang để đặt khung chữ ký; kéo khung để di chuyển. "
                        "Bằng bàn phím: bấm “Đặt khung chữ ký”, rồi dùng phím mũi tên để di chuyển, "
-                       "Shift + mũi tên để đổi kích thước. Đặt gần ô ký có sẵn thì khung tự khớp vào ô.",
+                       "Shift + mũi tên để đổi kích thước, Enter để khớp vào ô ký có sẵn bên dưới khung. "
+                       "Thả khung gần ô ký có sẵn thì khung tự khớp vào ô.",
         "advanced": "Nâng cao: tọa độ khung (điểm PDF)",
         "snapped": "Đã khớp vào ô ký có sẵn",
         "new_version": "Phiên bản mới", "new_sha256": "Mã băm SHA-256 của phiên bản mới",
@@ -94,11 +95,13 @@ OFFICIAL_TEXTS: dict[str, dict[str, str]] = {
         "zoom_out": "Zoom out", "zoom_in": "Zoom in", "zoom_fit": "Fit",
         "zoom": "Zoom",
         "place_default": "Place the signature box",
-        "box_label": "Signature box: drag to move; arrow keys move it, Shift + arrows resize it",
+        "box_label": "Signature box: drag to move; arrow keys move it, Shift + arrows resize it, "
+                     "Enter puts it into the signature field under it",
         "place_hint2": "Click or drag on the page image to place the signature box; drag the box to "
                        "move it. With the keyboard: press “Place the signature box”, then arrow keys "
-                       "move it and Shift + arrows resize it. Near an existing signature field the box "
-                       "snaps into it.",
+                       "move it, Shift + arrows resize it and Enter puts it into the existing signature "
+                       "field under it. Dropped near an existing signature field, the box snaps "
+                       "into it.",
         "advanced": "Advanced: box corners (PDF points)",
         "snapped": "Snapped to the existing signature field",
         "new_version": "New version", "new_sha256": "SHA-256 of the new version",

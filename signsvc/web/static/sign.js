@@ -7,7 +7,7 @@
 // there), drag on it (a box of that size), drag the box to move it; with the keyboard,
 // "Place the signature box" puts it on the page and focuses it, arrow keys move it (5 pt,
 // Alt: 1 pt) and Shift + arrows resize it. A box released over an existing empty signature
-// field snaps into that field. The corners (PDF points) stay editable under "Advanced".
+// field (or, with the keyboard, Enter on the box over one) snaps into that field. The corners (PDF points) stay editable under "Advanced".
 // The choice goes to step 1 as `appearance` (+ `field`).
 //
 // Errors: every failure shows a plain-Vietnamese (or English) message in #status and its
@@ -276,6 +276,11 @@
     window.addEventListener("pointercancel", function () { gesture = null; });
     if (overlay) {
       overlay.addEventListener("keydown", function (e) {
+        if (rect && layout && e.key === "Enter") {   // the keyboard's "drop": into the field under it
+          snap(rect);
+          e.preventDefault();
+          return;
+        }
         if (!rect || !layout || e.key.indexOf("Arrow") !== 0) return;
         const step = e.altKey ? 1 : 5;
         const dx = e.key === "ArrowLeft" ? -step : e.key === "ArrowRight" ? step : 0;
