@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore  # noqa: E402
+from signsvc.adapters.audit_sql import SqlAuditStore  # noqa: E402
 from signsvc.audit.chain import GENESIS_HASH, seal  # noqa: E402
 from signsvc.audit.events import RECORD_FIELDS, AuditEvent  # noqa: E402
 from signsvc.audit.keyed import mac_for  # noqa: E402
@@ -40,7 +40,7 @@ T0 = 1_764_720_000  # 2025-12-03, one record a second from there
 
 def generate(path: Path, n: int, key: bytes) -> float:
     """``n`` chained, MAC'd records written straight into a fresh store's table; seconds."""
-    SqliteAuditStore(path, mac_key=key).close()  # the schema and the keyed-chain marker
+    SqlAuditStore(path, mac_key=key).close()  # the schema and the keyed-chain marker
     started = time.perf_counter()
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous = OFF")

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from signsvc.adapters.pkcs11_keys import module_for  # noqa: E402
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore  # noqa: E402
+from signsvc.adapters.workflow_sql import SqlWorkflowStore  # noqa: E402
 from signsvc.services.context import RequestContext  # noqa: E402
 from tests.conftest import build_api  # noqa: E402
 from tests.support.pdfs import make_pdf  # noqa: E402
@@ -40,7 +40,7 @@ def main() -> None:
     ctx = RequestContext("bench", "tests", "admin")
     _, api.tokens["an"] = api.services.clients.create("an", "official", (), ctx)
     cert = load_cert(PKI / "certs" / "official-an.cert.pem")
-    SqliteWorkflowStore(state / "workflow.sqlite3").register_certificate("an", cert.sha256.hex(), "an")
+    SqlWorkflowStore(state / "workflow.sqlite3").register_certificate("an", cert.sha256.hex(), "an")
     cert_b64 = base64.b64encode(cert.dump()).decode()
     token = module_for("/usr/lib/softhsm/libsofthsm2.so").lib().get_token(token_label="official-an")
     session = token.open(user_pin=(REPO / "var/secrets/official-an.pin").read_text().strip())

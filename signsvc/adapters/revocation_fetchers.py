@@ -1,5 +1,5 @@
 """OCSP and CRL fetching that holds up, with a cache in the service database
-(``signsvc.adapters.revocation_cache_sqlite``).
+(``signsvc.adapters.revocation_cache_sql``).
 
 Guarantees:
 
@@ -55,8 +55,8 @@ from pyhanko_certvalidator.fetchers.common_utils import (
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 
 from signsvc import deadline
-from signsvc.adapters.revocation_cache_sqlite import (
-    SqliteRevocationCache,
+from signsvc.adapters.revocation_cache_sql import (
+    SqlRevocationCache,
     crl_window,
     ocsp_window,
 )
@@ -226,7 +226,7 @@ def _remember_ocsp_key(parts: tuple[int, bytes, bytes], request: ocsp.OCSPReques
 
 
 class CachingOCSPFetcher(OCSPFetcher):
-    def __init__(self, http: _Http, cache: SqliteRevocationCache | None) -> None:
+    def __init__(self, http: _Http, cache: SqlRevocationCache | None) -> None:
         self._http, self._cache = http, cache
         self._results: dict[tuple[bytes, bytes], ocsp.OCSPResponse] = {}
 
@@ -278,7 +278,7 @@ class CachingOCSPFetcher(OCSPFetcher):
 
 
 class CachingCRLFetcher(CRLFetcher):
-    def __init__(self, http: _Http, cache: SqliteRevocationCache | None) -> None:
+    def __init__(self, http: _Http, cache: SqlRevocationCache | None) -> None:
         self._http, self._cache = http, cache
         self._by_cert: dict[bytes, list[crl.CertificateList]] = {}
 
@@ -353,7 +353,7 @@ class AiaCertificateFetcher(CertificateFetcher):
 class ResilientFetcherBackend(FetcherBackend):
     """Fresh fetchers per validation context, sharing the cache (may be None)."""
 
-    def __init__(self, cache: SqliteRevocationCache | None, *, timeout_seconds: float = 10.0,
+    def __init__(self, cache: SqlRevocationCache | None, *, timeout_seconds: float = 10.0,
                  retries: int = 1, backoff_seconds: float = 0.5) -> None:
         self.cache = cache
         self._http = _Http(timeout_seconds, retries, backoff_seconds)

@@ -5,7 +5,7 @@ no adapter itself."""
 
 from __future__ import annotations
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.app.builders import stores
 from signsvc.app.builders.audit import checking_checkpoints, console_audit, export_checker
 from signsvc.app.builders.clients import build_clients, build_login
@@ -51,7 +51,7 @@ NO_POLICY = Policy(version="(none)", sha256="", default_eservice="level3", rules
 """What batch verification applies when no policy was ever loaded (no intake rules)."""
 
 
-def open_audit_log(settings: Settings) -> SqliteAuditStore:
+def open_audit_log(settings: Settings) -> SqlAuditStore:
     """The audit log itself (verify, acknowledge); the caller closes it."""
     return stores.audit_store(settings)
 

@@ -13,8 +13,9 @@ from signsvc.settings import Settings
 
 
 def prepare_state(settings: Settings) -> None:
-    """Create the state folder and every SQLite store in it (schema, WAL mode), and load
-    the policy once, in the calling process, then close them all.
+    """Create the state folder and every store's schema (SQLite files in it, WAL mode, or
+    the ``[database] url``), and load the policy once, in the calling process, then close
+    them all.
 
     ``signsvc serve`` calls this in the gunicorn master before any worker forks, so that
     workers starting together never race to create a file or switch it to WAL ("database

@@ -351,7 +351,7 @@ class CheckpointService:
         raw = meta().get("ack_sequence") if meta is not None else None
         if not raw or not raw.isdigit():
             return None, None
-        store: Any = self._store  # record_at and guard: the SQLite store's, not the port's
+        store: Any = self._store  # record_at and guard: SqlAuditStore's, not the port's
         item = store.record_at(int(raw))
         if item is None or not store.guard.genuine(*item):
             return None, None

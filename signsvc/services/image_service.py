@@ -33,7 +33,7 @@ OFFICIAL_PREFIX = "official:"
 
 
 class ImageStore(Protocol):
-    """Port: where registered images are kept (``signsvc.adapters.images_sqlite``)."""
+    """Port: where registered images are kept (``signsvc.adapters.images_sql``)."""
 
     def now(self) -> str:
         """The registration time to record (ISO 8601)."""

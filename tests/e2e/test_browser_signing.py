@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.adapters.workflow_sql import SqlWorkflowStore
 from signsvc.services.context import RequestContext
 from tests.conftest import REPO, build_api
 from tests.support.appearance import pdftotext, widget
@@ -91,7 +91,7 @@ def site(tmp_path, dev_pki, responders, site_overrides):
     setup = RequestContext("e2e", "tests", "admin")
     _, api.tokens["an"] = api.services.clients.create("an", "official", (), setup)
     api.services.login.set_password(setup, "an", PASSWORD)
-    SqliteWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
+    SqlWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
         "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
     import io
 

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.adapters.workflow_sql import SqlWorkflowStore
 from signsvc.services.context import RequestContext
 from tests.conftest import build_api
 from tests.e2e.test_browser_signing import (
@@ -66,7 +66,7 @@ def site(tmp_path_factory, dev_pki, responders):
     _, api.tokens["an"] = api.services.clients.create("an", "official", (), setup)
     api.services.login.set_password(setup, "an", PASSWORD)
     api.services.login.set_password(setup, "auditor", AUDITOR_PASSWORD)
-    SqliteWorkflowStore(tmp / "state" / "workflow.sqlite3").register_certificate(
+    SqlWorkflowStore(tmp / "state" / "workflow.sqlite3").register_certificate(
         "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
     doc = api.client.post("/v1/documents", data={
         "file": (io.BytesIO(make_pdf(1, text="CONG VAN 12")), "cv.pdf"),

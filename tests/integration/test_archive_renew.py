@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.services.audit_service import AuditService
 from signsvc.services.archive_service import last_timestamp
 from tests.conftest import REPO
@@ -101,7 +101,7 @@ def test_renew_due_not_due_and_failed(api, dev_pki, tmp_path):
     assert len(found) == 3 and found[0].signature_valid and found[0].certificate_trusted, found[0].raw
     assert all(s.common_name == TSA_CN for s in found[1:])
 
-    audit = AuditService(SqliteAuditStore(tmp_path / "state" / "audit.sqlite3"))
+    audit = AuditService(SqlAuditStore(tmp_path / "state" / "audit.sqlite3"))
     done = audit.list(action="archive:document:renewed")
     assert {(r.input_sha256, r.output_sha256) for r in done} == {
         (_sha(lta), _sha(renewed)), (_sha(bb), _sha(upgraded))}
@@ -121,5 +121,5 @@ def test_not_due_is_left_alone(api, tmp_path):
     assert f"Chưa đến hạn / not due: {folder / 'recent.pdf'}" in proc.stdout
     assert "renewed 0, not due 1, failed 0" in proc.stdout
     assert (folder / "recent.pdf").read_bytes() == lta
-    audit = AuditService(SqliteAuditStore(tmp_path / "state" / "audit.sqlite3"))
+    audit = AuditService(SqlAuditStore(tmp_path / "state" / "audit.sqlite3"))
     assert audit.list(action="archive:document:renewed") == []

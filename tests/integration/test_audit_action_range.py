@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, inspect
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db.engine import url_engine
 from signsvc.audit.events import AuditEvent
 
@@ -17,9 +17,9 @@ START = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 ACTIONS = ("signing:document:signed", "validation:document:verified", "auth:login:failed")
 
 
-def _store(url: str) -> SqliteAuditStore:
+def _store(url: str) -> SqlAuditStore:
     clock = iter(START + timedelta(minutes=20 * n) for n in range(10_000))
-    store = SqliteAuditStore(url_engine(url), clock=lambda: next(clock))
+    store = SqlAuditStore(url_engine(url), clock=lambda: next(clock))
     for n in range(300):   # 300 records over a little more than 4 days
         store.append(AuditEvent(action=ACTIONS[n % 3], outcome="success", actor=f"a-{n % 4}"))
     return store

@@ -45,17 +45,17 @@ def pristine(dev_pki, responders, tmp_path_factory):
 
 def verify_file(path: Path, dev_pki):
     """What `signsvc audit verify` and GET /v1/audit/verify compute, over ``path``."""
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
     from signsvc.adapters.checkpoint_signer import CheckpointChecker
-    from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
+    from signsvc.adapters.checkpoint_sql import SqlCheckpointStore
     from signsvc.services.audit_service import AuditService
     from signsvc.services.checkpoint_service import CheckpointService
     from signsvc.validation.trust import load_trust_anchors
 
     trust = load_trust_anchors("dev", [dev_pki.cert("root")], [dev_pki.cert("interm")], False)
-    store = SqliteAuditStore(path)
+    store = SqlAuditStore(path)
     try:
-        service = CheckpointService(store, SqliteCheckpointStore(path), AuditService(store), None,
+        service = CheckpointService(store, SqlCheckpointStore(path), AuditService(store), None,
                                     CheckpointChecker(trust.anchors, trust.intermediates))
         return service.verify()
     finally:

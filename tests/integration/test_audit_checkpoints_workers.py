@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
-from signsvc.adapters.audit_sqlite import open_audit_store
-from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
+from signsvc.adapters.audit_sql import open_audit_store
+from signsvc.adapters.checkpoint_sql import SqlCheckpointStore
 from signsvc.services.audit_service import AuditService
 from signsvc.services.checkpoint_service import CheckpointService
 from tests.conftest import build_api
@@ -40,7 +40,7 @@ def test_four_workers_due_at_once_sign_one_checkpoint(tmp_path, dev_pki, respond
             store = open_audit_store(api.services.settings)
             stores.append(store)
             workers.append(CheckpointService(
-                store, SqliteCheckpointStore(api.state_dir / "audit.sqlite3"),
+                store, SqlCheckpointStore(api.state_dir / "audit.sqlite3"),
                 AuditService(store), SlowCountingSigner(), None, every_records=5,
                 every_seconds=3600))
         assert all(w.due() for w in workers)

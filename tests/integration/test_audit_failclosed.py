@@ -115,14 +115,14 @@ def test_tail_cut_while_running_is_detected_at_the_next_append(tmp_path, dev_pki
 
 
 def test_store_opened_without_the_key_cannot_extend_a_keyed_log(tmp_path, dev_pki):
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
     from signsvc.errors import AuditUnavailable
 
     key = (dev_pki.secrets / "audit-hmac.key").read_bytes().strip()
-    keyed = SqliteAuditStore(tmp_path / "a.db", mac_key=key)
+    keyed = SqlAuditStore(tmp_path / "a.db", mac_key=key)
     keyed.append(AuditEvent(action="x:y:z", outcome="success"))
     keyed.close()
-    plain = SqliteAuditStore(tmp_path / "a.db")
+    plain = SqlAuditStore(tmp_path / "a.db")
     try:
         plain.append(AuditEvent(action="x:y:z", outcome="success"))
         raise AssertionError("appended without the key")
@@ -133,13 +133,13 @@ def test_store_opened_without_the_key_cannot_extend_a_keyed_log(tmp_path, dev_pk
 
 
 def test_unkeyed_schema_1_log_migrates_and_keeps_verifying(tmp_path, dev_pki):
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
-    from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
+    from signsvc.adapters.checkpoint_sql import SqlCheckpointStore
     from signsvc.services.audit_service import AuditService
     from signsvc.services.checkpoint_service import CheckpointService
 
     path = tmp_path / "audit.sqlite3"
-    old = SqliteAuditStore(path)
+    old = SqlAuditStore(path)
     for i in range(5):
         old.append(AuditEvent(action="sign:pdf:signed", outcome="success", actor=f"a{i}"))
     old.close()
@@ -152,12 +152,12 @@ def test_unkeyed_schema_1_log_migrates_and_keeps_verifying(tmp_path, dev_pki):
     db.close()
 
     key = (dev_pki.secrets / "audit-hmac.key").read_bytes().strip()
-    store = SqliteAuditStore(path, mac_key=key)
+    store = SqlAuditStore(path, mac_key=key)
     for i in range(3):
         store.append(AuditEvent(action="sign:pdf:signed", outcome="success", actor=f"b{i}"))
 
     def verify():
-        svc = CheckpointService(store, SqliteCheckpointStore(path), AuditService(store), None, None)
+        svc = CheckpointService(store, SqlCheckpointStore(path), AuditService(store), None, None)
         return svc.verify()
 
     result = verify()
@@ -170,7 +170,7 @@ def test_unkeyed_schema_1_log_migrates_and_keeps_verifying(tmp_path, dev_pki):
     db.execute("UPDATE audit_events SET actor='ghost' WHERE sequence=2")
     db.commit()
     db.close()
-    store = SqliteAuditStore(path, mac_key=key)
+    store = SqlAuditStore(path, mac_key=key)
     assert [f.problem for f in verify().findings] == ["altered"]
     store.close()
     # ... and re-chaining the unkeyed part is caught by the first keyed record's MAC
@@ -189,7 +189,7 @@ def test_unkeyed_schema_1_log_migrates_and_keeps_verifying(tmp_path, dev_pki):
         prev = rec.record_hash
     db.commit()
     db.close()
-    store = SqliteAuditStore(path, mac_key=key)
+    store = SqlAuditStore(path, mac_key=key)
     result = verify()
     assert [(f.problem, f.sequence) for f in result.findings] == [("forged", 6)]
     store.close()
@@ -202,14 +202,14 @@ def test_a_long_log_starts_from_the_verified_marker_and_checks_the_rest_in_the_b
     closes the service; a forged marker is ignored (everything verified first)."""
     import time
 
-    from signsvc.adapters import audit_sqlite_guard as guard_module
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters import audit_sql_guard as guard_module
+    from signsvc.adapters.audit_sql import SqlAuditStore
 
     monkeypatch.setattr(guard_module, "SYNC_FULL_LIMIT", 5)
     monkeypatch.setattr(guard_module, "MARKER_EVERY", 10)
     key = (dev_pki.secrets / "audit-hmac.key").read_bytes().strip()
     path = tmp_path / "audit.sqlite3"
-    store = SqliteAuditStore(path, mac_key=key)
+    store = SqlAuditStore(path, mac_key=key)
     for i in range(30):
         store.append(AuditEvent(action="sign:pdf:signed", outcome="success", actor=f"a{i}"))
     store.close()
@@ -217,7 +217,7 @@ def test_a_long_log_starts_from_the_verified_marker_and_checks_the_rest_in_the_b
         "SELECT name, value FROM audit_meta").fetchall())["verified"])
     assert marker["sequence"] >= 20
 
-    intact = SqliteAuditStore(path, mac_key=key)
+    intact = SqlAuditStore(path, mac_key=key)
     status = intact.integrity()
     assert status["ok"] and status["verified_sequence"] == 30
     deadline = time.monotonic() + 10
@@ -230,7 +230,7 @@ def test_a_long_log_starts_from_the_verified_marker_and_checks_the_rest_in_the_b
     db.execute("UPDATE audit_events SET actor='ghost' WHERE sequence=3")
     db.commit()
     db.close()
-    store = SqliteAuditStore(path, mac_key=key)
+    store = SqlAuditStore(path, mac_key=key)
     assert store.integrity()["verified_sequence"] == 30  # resumed at once from the marker
     deadline = time.monotonic() + 10
     while store.integrity()["broken"] is None and time.monotonic() < deadline:
@@ -245,7 +245,7 @@ def test_a_long_log_starts_from_the_verified_marker_and_checks_the_rest_in_the_b
     db.execute("UPDATE audit_meta SET value=? WHERE name='verified'", (json.dumps(forged),))
     db.commit()
     db.close()
-    store = SqliteAuditStore(path, mac_key=key)
+    store = SqlAuditStore(path, mac_key=key)
     status = store.integrity()  # verified in full before answering
     assert status["broken"]["problem"] == "altered" and status["broken"]["sequence"] == 3
     store.close()
@@ -255,13 +255,13 @@ def test_every_process_closes_on_a_break_and_resumes_after_one_acknowledgement(t
     """Two stores on one file stand for two workers: one finds a forged record, both refuse
     (the alarm); after the operator's acknowledgement (a third process) both resume, and the
     one that had not yet read the forged record does not raise the alarm again."""
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
     from signsvc.audit.keyed import ACKNOWLEDGED_ACTION
     from signsvc.errors import AuditUnavailable
 
     key = (dev_pki.secrets / "audit-hmac.key").read_bytes().strip()
     path = tmp_path / "audit.sqlite3"
-    one, two = SqliteAuditStore(path, mac_key=key), SqliteAuditStore(path, mac_key=key)
+    one, two = SqlAuditStore(path, mac_key=key), SqlAuditStore(path, mac_key=key)
     event = AuditEvent(action="sign:pdf:signed", outcome="success")
     for _ in range(3):
         one.append(event)
@@ -274,7 +274,7 @@ def test_every_process_closes_on_a_break_and_resumes_after_one_acknowledgement(t
                 raise AssertionError("appended on a forged tail")
             except AuditUnavailable as exc:
                 assert exc.extra["audit_sequence"] == forged
-    operator = SqliteAuditStore(path, mac_key=key)
+    operator = SqlAuditStore(path, mac_key=key)
     ack = operator.acknowledge(AuditEvent(action=ACKNOWLEDGED_ACTION, outcome="success",
                                           actor="cli:op", details={"reason": "seen"}))
     operator.close()

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db.engine import url_engine
 from signsvc.audit.keyed import Anchor, verify_segment
 
@@ -21,12 +21,12 @@ PER_WRITER = 400
 
 _WRITER = r"""
 import json, sys, time
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db.engine import url_engine
 from signsvc.audit.events import AuditEvent
 
 url, name, n, start_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-store = SqliteAuditStore(url_engine(url), mac_key=sys.argv[5].encode())
+store = SqlAuditStore(url_engine(url), mac_key=sys.argv[5].encode())
 while time.time() < start_at:
     time.sleep(0.001)
 began = time.monotonic()
@@ -38,7 +38,7 @@ print(json.dumps({"sequences": sequences, "seconds": time.monotonic() - began}))
 
 def test_two_processes_append_one_gapless_valid_chain(pg_url):
     engine = url_engine(pg_url)
-    SqliteAuditStore(engine, mac_key=KEY).close()   # schema and keyed-chain marker
+    SqlAuditStore(engine, mac_key=KEY).close()   # schema and keyed-chain marker
     start_at = time.time() + 2.0
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     writers = [subprocess.Popen([sys.executable, "-c", _WRITER, pg_url, f"instance-{i}",
@@ -57,7 +57,7 @@ def test_two_processes_append_one_gapless_valid_chain(pg_url):
     assert all(r["sequences"] == sorted(r["sequences"]) for r in results)
     assert min(max(m) for m in mine) > PER_WRITER // 2        # they really interleaved
 
-    store = SqliteAuditStore(engine, mac_key=KEY)
+    store = SqlAuditStore(engine, mac_key=KEY)
     records = store.records()
     assert [r.sequence for r in records] == list(range(1, 2 * PER_WRITER + 1))
     assert {r.actor for r in records} == {"instance-1", "instance-2"}

@@ -1,4 +1,5 @@
-"""The SQLite audit store against a real file: tampering, concurrency, failures, filters.
+"""The audit store (``SqlAuditStore``) on a real SQLite file: tampering, concurrency,
+failures, filters.
 
 The "attacker" edits the file with a separate sqlite3 connection, as anyone with
 access to the file could; they first drop the append-only triggers, which only
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.audit.chain import seal
 from signsvc.audit.events import RECORD_FIELDS, AuditEvent
 from signsvc.audit.ports import AuditStore
@@ -63,7 +64,7 @@ def db_path(tmp_path):
 
 @pytest.fixture
 def store(db_path):
-    store = SqliteAuditStore(db_path, clock=StepClock())
+    store = SqlAuditStore(db_path, clock=StepClock())
     yield store
     store.close()
 
@@ -125,10 +126,10 @@ def test_appended_records_are_committed_and_read_back_unchanged(store, db_path):
 
 
 def test_reopened_store_continues_the_chain(db_path):
-    first = SqliteAuditStore(db_path, clock=StepClock())
+    first = SqlAuditStore(db_path, clock=StepClock())
     fill(first, 3)
     first.close()
-    second = SqliteAuditStore(db_path)
+    second = SqlAuditStore(db_path)
     assert second.append(event(4)).sequence == 4
     assert verify(second).ok and verify(second).checked == 4
     second.close()
@@ -259,7 +260,7 @@ def test_threads_never_fork_the_chain(store):
 
 
 def test_two_store_instances_on_one_file_interleave(db_path):
-    one, two = SqliteAuditStore(db_path), SqliteAuditStore(db_path)
+    one, two = SqlAuditStore(db_path), SqlAuditStore(db_path)
     barrier = threading.Barrier(2)
 
     def work(s, tag):
@@ -280,9 +281,9 @@ def test_two_store_instances_on_one_file_interleave(db_path):
 
 _CHILD = """
 import sys
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.audit.events import AuditEvent
-store = SqliteAuditStore(sys.argv[1])
+store = SqlAuditStore(sys.argv[1])
 sys.stdin.read()  # start together
 for i in range(25):
     store.append(AuditEvent(action="signing:document:signed", outcome="success", actor=sys.argv[2]))
@@ -349,7 +350,7 @@ def test_replaced_file_refuses_appends(store, db_path):
 
 
 def test_locked_store_times_out_and_nothing_is_half_written(db_path):
-    store = SqliteAuditStore(db_path, busy_timeout_ms=100)
+    store = SqlAuditStore(db_path, busy_timeout_ms=100)
     fill(store, 5)
     other = sqlite3.connect(db_path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
@@ -370,7 +371,7 @@ def test_locked_store_times_out_and_nothing_is_half_written(db_path):
 
 _READ_ONLY_CHILD = """
 import json, os, sys
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.audit.events import AuditEvent
 from signsvc.errors import AuditUnavailable
 if os.geteuid() == 0:  # permissions do not stop root: become nobody once imports are done
@@ -379,7 +380,7 @@ if os.geteuid() == 0:  # permissions do not stop root: become nobody once import
     os.setuid(65534)
 outcome = {}
 try:
-    store = SqliteAuditStore(sys.argv[1])
+    store = SqlAuditStore(sys.argv[1])
 except AuditUnavailable:
     outcome["open"] = "unavailable"
 else:
@@ -403,7 +404,7 @@ def test_read_only_file_refuses_appends_and_nothing_is_half_written():
         (base / "audit").mkdir(mode=0o777)
         (base / "audit").chmod(0o777)
         db_path = base / "audit" / "audit.db"
-        store = SqliteAuditStore(db_path)
+        store = SqlAuditStore(db_path)
         fill(store, 5)
         store.close()
         db_path.chmod(0o444)
@@ -415,7 +416,7 @@ def test_read_only_file_refuses_appends_and_nothing_is_half_written():
                                             "check": "unavailable", "count": 5}
         db_path.chmod(0o644)
         assert count(db_path) == 5
-        reopened = SqliteAuditStore(db_path)
+        reopened = SqlAuditStore(db_path)
         assert verify(reopened).ok and verify(reopened).checked == 5
         assert reopened.append(event(6)).sequence == 6
         reopened.close()
@@ -427,7 +428,7 @@ def test_unusable_location_is_unavailable_without_naming_it(tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     with pytest.raises(AuditUnavailable) as caught:
-        SqliteAuditStore(blocker / "audit.db")
+        SqlAuditStore(blocker / "audit.db")
     assert str(blocker) not in caught.value.detail and str(blocker) not in str(caught.value)
     assert caught.value.code == "audit-unavailable" and caught.value.status == 503
 
@@ -436,11 +437,11 @@ def test_not_a_database_is_unavailable(tmp_path):
     path = tmp_path / "audit.db"
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(AuditUnavailable):
-        SqliteAuditStore(path)
+        SqlAuditStore(path)
 
 
 def test_closed_store_is_unavailable(db_path):
-    store = SqliteAuditStore(db_path)
+    store = SqlAuditStore(db_path)
     store.close()
     for call in (lambda: store.append(event(1)), store.head, store.records, store.check,
                  lambda: list(store.iter_all())):

@@ -199,8 +199,8 @@ def test_cli_batch(tmp_path, dev_pki, responders, docs):
     over = _run(["verify", "--batch", str(incoming)], {**env, "SIGNSVC_SERVICE__BATCH_MAX_FILES": "3"})
     assert over.returncode == 2 and "tối đa 3" in over.stderr and "at most 3" in over.stderr
 
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
-    store = SqliteAuditStore(tmp_path / "state" / "audit.sqlite3")
+    from signsvc.adapters.audit_sql import SqlAuditStore
+    store = SqlAuditStore(tmp_path / "state" / "audit.sqlite3")
     try:
         actions = [r.action for r in store.iter_all() if r.action.startswith("validation:batch:")]
     finally:

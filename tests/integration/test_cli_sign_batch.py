@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db.engine import url_engine
 from tests.conftest import REPO
 from tests.support.pdfs import make_pdf
@@ -25,7 +25,7 @@ def run(env, *args: str) -> subprocess.CompletedProcess:
 
 
 def signed_records(state) -> list:
-    store = SqliteAuditStore(url_engine(f"sqlite:///{state / 'audit.sqlite3'}"))
+    store = SqlAuditStore(url_engine(f"sqlite:///{state / 'audit.sqlite3'}"))
     try:
         return list(store.records(action="signing:document:signed"))
     finally:

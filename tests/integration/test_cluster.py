@@ -162,10 +162,10 @@ def _csrf(page: requests.Response) -> str:
 
 
 def _audit_records(c: Cluster) -> dict[int, Any]:
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
     from signsvc.adapters.db.engine import url_engine
 
-    store = SqliteAuditStore(url_engine(c.db_url))
+    store = SqlAuditStore(url_engine(c.db_url))
     try:
         records = store.records()
     finally:

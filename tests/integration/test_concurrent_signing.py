@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from tests.conftest import REPO
 from tests.integration.test_policy_sighup import _free_port
 from tests.support.pdfs import make_pdf
@@ -89,7 +89,7 @@ def test_32_concurrent_signatures_on_one_pkcs11_key(dev_pki, responders, tmp_pat
         assert status.bottom_line, status.pretty_print_details()
         assert status.signing_cert.subject.native["common_name"].endswith("(TEST ONLY)")
 
-    store = SqliteAuditStore(state / "audit.sqlite3")
+    store = SqlAuditStore(state / "audit.sqlite3")
     try:
         signed = store.records(action="signing:document:signed")
     finally:

@@ -20,7 +20,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.adapters.workflow_sql import SqlWorkflowStore
 from signsvc.services.context import RequestContext
 from tests.conftest import build_api
 from tests.support.mutate import mutate_json, mutate_pdf
@@ -57,7 +57,7 @@ def fz(dev_pki, responders, tmp_path_factory):
     state = tmp_path_factory.mktemp("fuzz")
     api = build_api(state)
     _, api.tokens["an"] = api.services.clients.create("an", "official", (), CTX)
-    SqliteWorkflowStore(state / "workflow.sqlite3").register_certificate(
+    SqlWorkflowStore(state / "workflow.sqlite3").register_certificate(
         "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
     api.cert_b64 = base64.b64encode(load_cert(dev_pki.cert("official-an")).dump()).decode()
     yield api

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db import database_for
 from signsvc.adapters.db.engine import url_engine
 from signsvc.adapters.idempotency_sql import SqlIdempotencyStore
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.adapters.workflow_sql import SqlWorkflowStore
 from signsvc.services.context import RequestContext
 from signsvc.services.idempotency import StoredResponse
 from tests.conftest import build_api, make_settings
@@ -179,7 +179,7 @@ def test_extend_is_idempotent(idem, dev_pki):
 def test_session_completion_is_idempotent(idem, dev_pki):
     setup = RequestContext("t", "tests", "admin")
     _, idem.tokens["an"] = idem.services.clients.create("an", "official", (), setup)
-    store = SqliteWorkflowStore(database_for(idem.services.settings, "workflow"))
+    store = SqlWorkflowStore(database_for(idem.services.settings, "workflow"))
     store.register_certificate("an", load_cert(dev_pki.cert("official-an")).sha256.hex(),
                                "official-an")
     upload = idem.client.post(
@@ -333,7 +333,7 @@ def test_concurrent_retries_on_gunicorn_sign_once(engine_kind, request, tmp_path
     valid(dev_pki, answered[0][1])
     url = env.get("SIGNSVC_DATABASE__URL", "").strip('"') or \
         f"sqlite:///{server.state / 'audit.sqlite3'}"
-    store = SqliteAuditStore(url_engine(url))
+    store = SqlAuditStore(url_engine(url))
     try:
         (signed,) = store.records(action=SIGNED)     # one signature for six requests
         assert signed.output_sha256 == hashlib.sha256(answered[0][1]).hexdigest()

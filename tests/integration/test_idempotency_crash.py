@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db.engine import url_engine
 from tests.support.drip import dripping_server
 from tests.support.pdfs import make_pdf
@@ -79,7 +79,7 @@ def test_kill_while_signing_then_retry(dev_pki, responders, tmp_path):
         assert again[2]["X-Audit-Sequence"] == headers["X-Audit-Sequence"]
     (_, sig), = pyhanko_statuses(signed, dev_pki.cert("root"), [dev_pki.cert("interm")])
     assert sig.intact and sig.valid and sig.trusted, sig.pretty_print_details()
-    store = SqliteAuditStore(url_engine(f"sqlite:///{state / 'audit.sqlite3'}"))
+    store = SqlAuditStore(url_engine(f"sqlite:///{state / 'audit.sqlite3'}"))
     try:
         (record,) = store.records(action="signing:document:signed")
         assert record.output_sha256 == hashlib.sha256(signed).hexdigest()

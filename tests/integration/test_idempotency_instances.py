@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db.engine import url_engine
 from tests.support.pdfs import make_pdf
 from tests.support.server import running_server, send
@@ -48,7 +48,7 @@ def test_one_key_across_two_instances_signs_once(dev_pki, responders, tmp_path, 
             assert headers["Idempotent-Replayed"] == "true"
     (_, sig), = pyhanko_statuses(answered[0][1], dev_pki.cert("root"), [dev_pki.cert("interm")])
     assert sig.intact and sig.valid and sig.trusted, sig.pretty_print_details()
-    store = SqliteAuditStore(url_engine(pg_url))
+    store = SqlAuditStore(url_engine(pg_url))
     try:
         (signed,) = store.records(action="signing:document:signed")
         assert str(signed.sequence) == answered[0][2]["X-Audit-Sequence"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db.engine import url_engine
 from tests.support.pdfs import make_pdf
 from tests.support.server import running_server
@@ -106,7 +106,7 @@ def test_job_finishes_after_kill_and_restart(dev_pki, responders, tmp_path, engi
     for _doc, data in signed.values():
         (_, sig), = pyhanko_statuses(data, dev_pki.cert("root"), [dev_pki.cert("interm")])
         assert sig.intact and sig.valid and sig.trusted, sig.pretty_print_details()
-    store = SqliteAuditStore(url_engine(audit_url))
+    store = SqlAuditStore(url_engine(audit_url))
     try:
         records = [r for r in store.records(action="signing:document:signed")
                    if (r.request_id or "").startswith(f"job-{job['id']}-")]

@@ -72,44 +72,44 @@ def test_legacy_state_migrates_in_place_and_keeps_its_data(legacy):
     assert sqlite3.connect(legacy / "audit.sqlite3").execute(
         "PRAGMA user_version").fetchone()[0] == 2
 
-    from signsvc.adapters.images_sqlite import SqliteImageStore
-    from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
-    from signsvc.adapters.reports_sqlite import SqliteReportStore
+    from signsvc.adapters.images_sql import SqlImageStore
+    from signsvc.adapters.rate_counters_sql import SqlRateCounters
+    from signsvc.adapters.reports_sql import SqlReportStore
 
-    image = SqliteImageStore(database_for(settings, "images")).get("seal-1")
+    image = SqlImageStore(database_for(settings, "images")).get("seal-1")
     assert image is not None and image.png == b"\x89PNG" and image.diameter_mm == 40.0
-    assert SqliteReportStore(database_for(settings, "reports"), 10**10).get(
+    assert SqlReportStore(database_for(settings, "reports"), 10**10).get(
         "r1", "auditor-a") == '{"ok": true}'
-    rates = SqliteRateCounters(database_for(settings, "state"))
+    rates = SqlRateCounters(database_for(settings, "state"))
     assert rates.counts(["client:portal-a"],
                         datetime(2026, 12, 3, 12, 0, tzinfo=UTC)) == \
         {"client:portal-a": (1, 1)}
 
-    from signsvc.adapters.clients_sqlite import SqliteClientStore
-    from signsvc.adapters.logins_sqlite import SqliteLoginStore
-    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.adapters.clients_sql import SqlClientStore
+    from signsvc.adapters.logins_sql import SqlLoginStore
+    from signsvc.adapters.workflow_sql import SqlWorkflowStore
 
-    clients = SqliteClientStore(database_for(settings, "state"))
+    clients = SqlClientStore(database_for(settings, "state"))
     assert [(c.name, c.role, c.keys) for c in clients.list()] == [("portal-a", "portal", ("seal",))]
     assert clients.password_hash("portal-a") == "scrypt$x"
-    session = SqliteLoginStore(database_for(settings, "state"), legacy / "totp-key").session("ref1")
+    session = SqlLoginStore(database_for(settings, "state"), legacy / "totp-key").session("ref1")
     assert session is not None and session.client == "portal-a" and session.stage == "full"
-    workflow = SqliteWorkflowStore(database_for(settings, "workflow"))
+    workflow = SqlWorkflowStore(database_for(settings, "workflow"))
     document = workflow.document("d1")
     assert document is not None and document.title == "Tờ trình"
     assert workflow.document_content("d1") == b"%PDF-1.7 legacy"
     assert workflow.certificates_of("official-a") == [("ef" * 32, "CN=Nguyễn Văn A")]
 
-    from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache
+    from signsvc.adapters.revocation_cache_sql import SqlRevocationCache
 
-    cached = SqliteRevocationCache(database_for(settings, "state"))
+    cached = SqlRevocationCache(database_for(settings, "state"))
     assert cached.get("crl", "http://x/crl") == b"\x30\x00"
 
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
     from signsvc.audit.events import AuditEvent
     from signsvc.audit.keyed import Anchor, verify_segment
 
-    audit = SqliteAuditStore(settings.audit.path)
+    audit = SqlAuditStore(settings.audit.path)
     assert [r.actor for r in audit.records()] == ["portal0", "portal1", "portal2"]
     assert audit.records()[0].details == {"n": 0, "tên": "Nguyễn"}
     assert audit.append(AuditEvent(action="sign:pdf:signed", outcome="success",
@@ -133,8 +133,8 @@ def test_signsvc_serve_starts_on_a_legacy_state_folder_and_keeps_it(dev_pki, res
     it starts, signs, and the old audit records, client and document are still there."""
     import urllib.request
 
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
-    from signsvc.adapters.clients_sqlite import SqliteClientStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
+    from signsvc.adapters.clients_sql import SqlClientStore
     from tests.support.pdfs import make_pdf
     from tests.support.server import running_server
     from tests.support.validate import pyhanko_statuses
@@ -152,7 +152,7 @@ def test_signsvc_serve_starts_on_a_legacy_state_folder_and_keeps_it(dev_pki, res
         assert verified.returncode == 0, verified.stdout + verified.stderr
     (_, status), = pyhanko_statuses(signed, dev_pki.cert("root"), [dev_pki.cert("interm")])
     assert status.intact and status.valid and status.trusted
-    store = SqliteAuditStore(legacy / "audit.sqlite3")
+    store = SqlAuditStore(legacy / "audit.sqlite3")
     try:
         records = store.records()
         assert [r.actor for r in records[:3]] == ["portal0", "portal1", "portal2"]
@@ -160,5 +160,5 @@ def test_signsvc_serve_starts_on_a_legacy_state_folder_and_keeps_it(dev_pki, res
         assert [r.sequence for r in records] == list(range(1, len(records) + 1))
     finally:
         store.close()
-    names = {c.name for c in SqliteClientStore(legacy / "signsvc.sqlite3").list()}
+    names = {c.name for c in SqlClientStore(legacy / "signsvc.sqlite3").list()}
     assert names == {"portal-a", "portal-b"}

@@ -270,7 +270,7 @@ def test_parallel_guesses_and_other_workers_share_the_counters(slow_site, scrypt
     store on the same database (another worker) sees the back-off."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from signsvc.adapters.logins_sqlite import SqliteLoginStore
+    from signsvc.adapters.logins_sql import SqlLoginStore
     from signsvc.clients.login import ThrottleRule, throttle_counters
 
     clients = [browser(slow_site, "192.0.2.44") for _ in range(12)]
@@ -283,6 +283,6 @@ def test_parallel_guesses_and_other_workers_share_the_counters(slow_site, scrypt
     with ThreadPoolExecutor(12) as pool:
         codes = sorted(pool.map(guess, range(12)))
     assert codes == [401] * 5 + [429] * 7 and len(scrypt_calls) == 5
-    other_worker = SqliteLoginStore(slow_site.state_dir / "signsvc.sqlite3", slow_site.state_dir / "totp-key")
+    other_worker = SqlLoginStore(slow_site.state_dir / "signsvc.sqlite3", slow_site.state_dir / "totp-key")
     rule = ThrottleRule(5, 60.0, 120.0)
     assert other_worker.attempt(throttle_counters("cb-an", "192.0.2.44", rule, rule), time.time()) > 0

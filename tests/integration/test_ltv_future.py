@@ -315,10 +315,10 @@ def test_archive_renew_after_the_signer_expired(api, dev_pki, responders, root, 
     assert found[0].common_name == "Người ký đã hết hạn (TEST ONLY)"
     assert all(s.common_name == "signsvc TEST ONLY Time Stamping Authority" for s in found[1:])
 
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
     from signsvc.services.audit_service import AuditService
 
-    records = AuditService(SqliteAuditStore(tmp_path / "state" / "audit.sqlite3")).list(
+    records = AuditService(SqlAuditStore(tmp_path / "state" / "audit.sqlite3")).list(
         action="archive:document:renewed")
     assert len(records) == (1 if timestamped else 2)
     assert all(r.outcome == "success" and r.level == "B-LTA" for r in records)

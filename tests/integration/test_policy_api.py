@@ -79,12 +79,12 @@ def test_level_profiles_and_seal_after_official(strict, dev_pki):
 
     # an official signs with their own SoftHSM2 token first (his certificate registered to
     # his official account), then the seal is accepted
-    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.adapters.workflow_sql import SqlWorkflowStore
     from signsvc.services.context import RequestContext
     from tests.support.validate import load_cert
 
     strict.services.clients.create("an", "official", (), RequestContext("t", "tests", "admin"))
-    SqliteWorkflowStore(strict.state_dir / "workflow.sqlite3").register_certificate(
+    SqlWorkflowStore(strict.state_dir / "workflow.sqlite3").register_certificate(
         "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
     official_pdf = _signed_by_official(dev_pki)
     resp = sign(strict, key="agency-seal", data=official_pdf)

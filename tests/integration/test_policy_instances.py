@@ -11,7 +11,7 @@ import json
 import subprocess
 import time
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db.engine import url_engine
 from signsvc.app.builders.policy import POLICY_CHECK_SECONDS
 from tests.conftest import REPO
@@ -73,7 +73,7 @@ def test_cli_reload_reaches_both_instances(dev_pki, responders, tmp_path, pg_url
         for server in (one, two):
             assert server.process.poll() is None
 
-    store = SqliteAuditStore(url_engine(pg_url))
+    store = SqlAuditStore(url_engine(pg_url))
     try:
         old_sha = hashlib.sha256(SHIPPED.encode()).hexdigest()
         loads = [(r.details["old_sha256"], r.details["new_sha256"], r.actor)

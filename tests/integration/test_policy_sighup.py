@@ -79,8 +79,8 @@ def test_reload_running_service(dev_pki, responders, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
-    records = SqliteAuditStore(state / "audit.sqlite3").records()
+    from signsvc.adapters.audit_sql import SqlAuditStore
+    records = SqlAuditStore(state / "audit.sqlite3").records()
     loads = [(r.details["old_sha256"], r.details["new_sha256"]) for r in records
              if r.action == "policy:policy:loaded"]
     assert loads == [(None, first["sha256"]), (first["sha256"], second["sha256"])]

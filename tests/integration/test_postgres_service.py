@@ -9,7 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.db.engine import url_engine
 from signsvc.audit.keyed import Anchor, verify_segment
 from tests.conftest import REPO
@@ -56,7 +56,7 @@ def test_serve_on_postgresql_signs_audits_and_limits_exactly(dev_pki, responders
     # every store lived in PostgreSQL: no SQLite database was made in the state folder
     assert not list(server.state.glob("*.sqlite3")), list(server.state.iterdir())
 
-    store = SqliteAuditStore(url_engine(pg_url))
+    store = SqlAuditStore(url_engine(pg_url))
     try:
         signed = {r.request_id: r for r in store.records(action="signing:document:signed")}
         assert len(signed) == LIMIT
@@ -100,7 +100,7 @@ def test_database_down_fails_closed_then_recovers(dev_pki, responders, tmp_path,
     with running_server(tmp_path, env=env, workers=1) as server:
         token = server.new_client("pg-down", "portal", "dev-software")
         assert post(token)[0] == 200
-        store = SqliteAuditStore(url_engine(pg_url))
+        store = SqlAuditStore(url_engine(pg_url))
         before = store.head()[0]
         store.close()
         with psycopg.connect(admin, autocommit=True) as conn:
@@ -118,7 +118,7 @@ def test_database_down_fails_closed_then_recovers(dev_pki, responders, tmp_path,
         status, body, headers = post(token)
         assert status == 200 and body.startswith(b"%PDF")
         sequence = int(headers["X-Audit-Sequence"])
-    store = SqliteAuditStore(url_engine(pg_url))
+    store = SqlAuditStore(url_engine(pg_url))
     try:
         records = store.records(after_sequence=before)
         assert not [r for r in records if r.action == "signing:document:signed"
@@ -165,7 +165,7 @@ def test_two_instances_share_one_chain_and_exact_limits(dev_pki, responders, tmp
     statuses = sorted(r[0] if r else None for r in results)
     assert statuses == [200] * LIMIT + [403] * (REQUESTS - LIMIT), \
         [r[1][:300] for r in results if r and r[0] not in (200, 403)]
-    store = SqliteAuditStore(url_engine(pg_url))
+    store = SqlAuditStore(url_engine(pg_url))
     try:
         records = store.records()
         assert [r.sequence for r in records] == list(range(1, len(records) + 1))
@@ -182,7 +182,7 @@ def test_signing_session_started_on_one_instance_completes_on_another(dev_pki, r
     """The three-step browser signing across two service instances on one database: the
     document is filed and the session prepared through A, the official's signature is
     completed through B (its own state folder, its own stores), the result is valid."""
-    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.adapters.workflow_sql import SqlWorkflowStore
     from signsvc.services.context import RequestContext
     from tests.conftest import build_api
     from tests.integration.test_signing_sessions import (
@@ -201,7 +201,7 @@ def test_signing_session_started_on_one_instance_completes_on_another(dev_pki, r
                                               RequestContext("t", "tests", "admin"))
         a.tokens["an-pg"] = b.tokens["an-pg"] = token
         b.tokens.update(a.tokens)
-        SqliteWorkflowStore(url_engine(pg_url)).register_certificate(
+        SqlWorkflowStore(url_engine(pg_url)).register_certificate(
             "an-pg", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
         a.dev_pki = b.dev_pki = dev_pki
         doc = new_document(a, assignee="an-pg")

@@ -8,7 +8,7 @@ import threading
 import urllib.error
 import urllib.request
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore, open_audit_store
+from signsvc.adapters.audit_sql import SqlAuditStore, open_audit_store
 from signsvc.audit.events import AuditEvent
 from tests.conftest import REPO
 from tests.integration.test_policy_api import HDR, api_with, denied, edited, sign
@@ -58,7 +58,7 @@ def test_20_concurrent_requests_against_a_limit_of_5_get_exactly_5_signatures(
         assert r[1].startswith(documents[i])
         (_, status), = pyhanko_statuses(r[1], dev_pki.cert("root"), [dev_pki.cert("interm")])
         assert status.intact and status.valid and status.trusted, status.pretty_print_details()
-    store = SqliteAuditStore(server.state / "audit.sqlite3")
+    store = SqlAuditStore(server.state / "audit.sqlite3")
     try:
         assert len(store.records(action="signing:document:signed")) == 5
         denials = store.records(action="policy:rule:denied")

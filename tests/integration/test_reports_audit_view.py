@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.audit.events import AuditEvent
 from signsvc.audit_tags import AuditTag
 from signsvc.services import audit_views
@@ -27,7 +27,7 @@ START = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)   # 23:30 on 30/11 in Vietnam
 @pytest.fixture
 def audit(tmp_path):
     clock = iter(START + timedelta(minutes=10 * n) for n in range(10_000))
-    store = SqliteAuditStore(str(tmp_path / "audit.sqlite3"), clock=lambda: next(clock))
+    store = SqlAuditStore(str(tmp_path / "audit.sqlite3"), clock=lambda: next(clock))
     service = AuditService(store)
     for n in range(250):
         service.record(AuditEvent(action=AuditTag.SIGNING_DOCUMENT_SIGNED if n % 5 else

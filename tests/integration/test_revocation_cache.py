@@ -1,4 +1,4 @@
-"""The OCSP/CRL cache in the service database (signsvc.adapters.revocation_cache_sqlite):
+"""The OCSP/CRL cache in the service database (signsvc.adapters.revocation_cache_sql):
 served only while thisUpdate <= now < nextUpdate, fetched again once past nextUpdate,
 never stored without nextUpdate; CRLs accepted in PEM as well as DER.
 
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
-from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache, crl_window
+from signsvc.adapters.revocation_cache_sql import SqlRevocationCache, crl_window
 from signsvc.adapters.revocation_fetchers import ResilientFetcherBackend, decode_crl
 from tests.support.loopback import serve
 from tests.support.validate import load_cert
@@ -54,7 +54,7 @@ def _fetch_crls(cache, cert):
 
 @pytest.fixture
 def cache(tmp_path):
-    c = SqliteRevocationCache(tmp_path / "signsvc.sqlite3")
+    c = SqlRevocationCache(tmp_path / "signsvc.sqlite3")
     yield c
     c.close()
 

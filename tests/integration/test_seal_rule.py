@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from asn1crypto import pem, x509
 
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.adapters.workflow_sql import SqlWorkflowStore
 from signsvc.policy.engine import ConfiguredRule, Policy, evaluate
 from signsvc.policy.facts import PriorSignature
 from signsvc.services.context import RequestContext
@@ -56,7 +56,7 @@ def _refused_and_audited(api, resp, status: int, code: str, rule: str) -> None:
 def _register(api, client: str, dev_pki, label: str) -> None:
     raw = dev_pki.cert(label).read_bytes()
     cert = x509.Certificate.load(pem.unarmor(raw)[2])
-    SqliteWorkflowStore(api.state_dir / "workflow.sqlite3").register_certificate(
+    SqlWorkflowStore(api.state_dir / "workflow.sqlite3").register_certificate(
         client, cert.sha256.hex(), cert.subject.human_friendly)
 
 

@@ -15,7 +15,7 @@ import pytest
 from pkcs11 import MGF, Attribute, Mechanism, ObjectClass
 
 from signsvc.adapters.pkcs11_keys import module_for
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.adapters.workflow_sql import SqlWorkflowStore
 from signsvc.services.context import RequestContext
 from tests.conftest import REPO, build_api
 from tests.support.pdfs import make_pdf
@@ -62,7 +62,7 @@ def flow(tmp_path, dev_pki, responders):
     setup = RequestContext("t", "tests", "admin")
     for name, label in (("an", "official-an"), ("binh", "official-binh")):
         _, api.tokens[name] = api.services.clients.create(name, "official", (), setup)
-    store = SqliteWorkflowStore(tmp_path / "state" / "workflow.sqlite3")
+    store = SqlWorkflowStore(tmp_path / "state" / "workflow.sqlite3")
     from tests.support.validate import load_cert
     for name, label in (("an", "official-an"), ("binh", "official-binh")):
         store.register_certificate(name, load_cert(dev_pki.cert(label)).sha256.hex(), label)

@@ -79,7 +79,7 @@ def test_revocation_outage_stops_step_one(dev_pki, responders, tmp_path, monkeyp
     refusal is audited, nothing is stored."""
     import sqlite3
 
-    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.adapters.workflow_sql import SqlWorkflowStore
     from signsvc.services.context import RequestContext
     from tests.conftest import build_api
 
@@ -90,7 +90,7 @@ def test_revocation_outage_stops_step_one(dev_pki, responders, tmp_path, monkeyp
     try:
         _, api.tokens["an"] = api.services.clients.create("an", "official", (),
                                                           RequestContext("t", "tests", "admin"))
-        SqliteWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
+        SqlWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
             "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
         api.dev_pki = dev_pki
         doc = new_document(api)
@@ -113,7 +113,7 @@ def test_step_three_past_the_deadline_is_503_audited_and_the_session_ends(dev_pk
     closed (the official starts again)."""
     import time
 
-    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.adapters.workflow_sql import SqlWorkflowStore
     from signsvc.services.context import RequestContext
     from tests.conftest import build_api
     from tests.support.drip import dripping_server
@@ -127,7 +127,7 @@ def test_step_three_past_the_deadline_is_503_audited_and_the_session_ends(dev_pk
         try:
             _, api.tokens["an"] = api.services.clients.create("an", "official", (),
                                                               RequestContext("t", "tests", "admin"))
-            SqliteWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
+            SqlWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
                 "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
             api.dev_pki = dev_pki
             doc = new_document(api)

@@ -34,10 +34,10 @@ def test_migrations_create_every_table_once(storage_url):
 
 
 def test_rate_counters_are_exact_under_concurrency(storage_url):
-    from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
+    from signsvc.adapters.rate_counters_sql import SqlRateCounters
 
     engine = url_engine(storage_url)
-    stores = [SqliteRateCounters(engine) for _ in range(2)]   # two "processes"
+    stores = [SqlRateCounters(engine) for _ in range(2)]   # two "processes"
     admitted = []
 
     def request(i: int) -> None:
@@ -59,10 +59,10 @@ def test_rate_counters_are_exact_under_concurrency(storage_url):
 
 
 def test_images_never_replaced(storage_url):
-    from signsvc.adapters.images_sqlite import SqliteImageStore
+    from signsvc.adapters.images_sql import SqlImageStore
     from signsvc.signing.appearance.spec import StoredImage
 
-    store = SqliteImageStore(url_engine(storage_url))
+    store = SqlImageStore(url_engine(storage_url))
     seal = StoredImage("seal-1", "seal", "k1", "ab" * 32, b"\x89PNG\x00\x01", 10, 12, 40.0,
                        "admin", "2026-12-03T10:00:00+00:00")
     assert store.add(seal)
@@ -76,9 +76,9 @@ def test_images_never_replaced(storage_url):
 def test_reports_by_owner_until_they_expire(storage_url, monkeypatch):
     import time
 
-    from signsvc.adapters.reports_sqlite import SqliteReportStore
+    from signsvc.adapters.reports_sql import SqlReportStore
 
-    store = SqliteReportStore(url_engine(storage_url), keep_seconds=60)
+    store = SqlReportStore(url_engine(storage_url), keep_seconds=60)
     store.put("r1", "auditor-a", '{"ok": true}')
     assert store.get("r1", "auditor-a") == '{"ok": true}'
     assert store.get("r1", "auditor-b") is None
@@ -99,10 +99,10 @@ def test_pg_fixture_is_postgresql(pg_url, n):
 
 
 def test_clients_and_passwords(storage_url):
-    from signsvc.adapters.clients_sqlite import SqliteClientStore
+    from signsvc.adapters.clients_sql import SqlClientStore
     from signsvc.errors import BadRequest
 
-    store = SqliteClientStore(url_engine(storage_url))
+    store = SqlClientStore(url_engine(storage_url))
     created = store.create("portal-a", "portal", ("seal", "k2"), "ab" * 32)
     with pytest.raises(BadRequest):
         store.create("portal-a", "portal", (), "cd" * 32)
@@ -117,10 +117,10 @@ def test_clients_and_passwords(storage_url):
 
 
 def test_logins_sessions_throttle_and_totp(storage_url, tmp_path):
-    from signsvc.adapters.logins_sqlite import SqliteLoginStore
+    from signsvc.adapters.logins_sql import SqlLoginStore
     from signsvc.clients.login import PageSession
 
-    store = SqliteLoginStore(url_engine(storage_url), tmp_path / "totp-key")
+    store = SqlLoginStore(url_engine(storage_url), tmp_path / "totp-key")
     s = PageSession("ref1", "clerk-a", "127.0.0.1", 1.0, 2.0, 100.0, None, "password", None)
     store.create_session(s)
     assert store.session("ref1") == s
@@ -137,10 +137,10 @@ def test_logins_sessions_throttle_and_totp(storage_url, tmp_path):
 
 
 def test_login_throttle_counts_concurrent_failures_exactly(storage_url, tmp_path):
-    from signsvc.adapters.logins_sqlite import SqliteLoginStore
+    from signsvc.adapters.logins_sql import SqlLoginStore
     from signsvc.clients.login import Counter, ThrottleRule
 
-    stores = [SqliteLoginStore(url_engine(storage_url), tmp_path / "totp-key") for _ in range(2)]
+    stores = [SqlLoginStore(url_engine(storage_url), tmp_path / "totp-key") for _ in range(2)]
     counters = (Counter("pair:clerk-a|10.0.0.1", ThrottleRule(5, 60.0, 900.0)),)
     waits: list[float] = []
 
@@ -158,10 +158,10 @@ def test_login_throttle_counts_concurrent_failures_exactly(storage_url, tmp_path
 
 
 def test_workflow_documents_sessions_and_tickets(storage_url):
-    from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+    from signsvc.adapters.workflow_sql import SqlWorkflowStore
     from signsvc.sessions.model import StoredDocument, StoredSession
 
-    store = SqliteWorkflowStore(url_engine(storage_url))
+    store = SqlWorkflowStore(url_engine(storage_url))
     doc = StoredDocument("d1", "Tờ trình", "01/TTr", "official-a", "clerk-a", 1, "ab" * 32, 2,
                          "awaiting", "2026-12-03T00:00:00+00:00", "2026-12-03T00:00:00+00:00")
     store.add_document(doc, b"%PDF-1")
@@ -203,11 +203,11 @@ def test_workflow_documents_sessions_and_tickets(storage_url):
 
 
 def test_revocation_cache_serves_until_next_update(storage_url):
-    from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache
+    from signsvc.adapters.revocation_cache_sql import SqlRevocationCache
 
     engine = url_engine(storage_url)
     t0 = datetime.now(UTC).replace(microsecond=0)   # put() purges what ended
-    writer, reader = SqliteRevocationCache(engine), SqliteRevocationCache(engine)
+    writer, reader = SqlRevocationCache(engine), SqlRevocationCache(engine)
     assert writer.put("crl", "http://x/crl", "http://x/crl", b"\x30\x03der", t0,
                       t0 + timedelta(hours=1))
     assert not writer.put("ocsp", "k", "http://x/ocsp", b"\x30", t0, None)   # no nextUpdate
@@ -221,11 +221,11 @@ def test_revocation_cache_serves_until_next_update(storage_url):
 
 
 def test_checkpoints_append_only_unique_and_one_checkpointer(storage_url):
-    from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
+    from signsvc.adapters.checkpoint_sql import SqlCheckpointStore
     from signsvc.audit.checkpoints import Checkpoint, SignedCheckpoint
 
     engine = url_engine(storage_url)
-    one, two = SqliteCheckpointStore(engine), SqliteCheckpointStore(engine)
+    one, two = SqlCheckpointStore(engine), SqlCheckpointStore(engine)
 
     def signed(index: int, head: int) -> SignedCheckpoint:
         return SignedCheckpoint(Checkpoint(index, head, "ab" * 32, "2026-12-03T10:00:00Z",
@@ -246,13 +246,13 @@ def test_checkpoints_append_only_unique_and_one_checkpointer(storage_url):
 
 
 def test_audit_log_chains_filters_and_refuses_edits(storage_url):
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
     from signsvc.audit.events import AuditEvent
     from signsvc.audit.keyed import Anchor, verify_segment
 
     engine = url_engine(storage_url)
     key = b"k" * 32
-    store = SqliteAuditStore(engine, mac_key=key)
+    store = SqlAuditStore(engine, mac_key=key)
     for i in range(5):
         store.append(AuditEvent(action="sign:pdf:signed", outcome="success", actor=f"a{i % 2}",
                                 input_sha256=f"{i:064x}", details={"i": i, "tên": "Đặng"}))
@@ -268,7 +268,7 @@ def test_audit_log_chains_filters_and_refuses_edits(storage_url):
     store.check()
     with engine.connect() as conn, pytest.raises(Exception, match="append-only"):
         conn.exec_driver_sql("UPDATE audit_events SET actor = 'x' WHERE sequence = 1")
-    other = SqliteAuditStore(engine, mac_key=key)   # another process, same log
+    other = SqlAuditStore(engine, mac_key=key)   # another process, same log
     assert other.append(AuditEvent(action="x:y:z", outcome="success")).sequence == 6
     assert store.append(AuditEvent(action="x:y:z", outcome="success")).sequence == 7
 

@@ -1,5 +1,5 @@
 """Verification reuses what does not change between calls (issue 13): the revocation data
-in the SQLite cache the signing side keeps (until nextUpdate, shared by every worker that
+in the database cache the signing side keeps (until nextUpdate, shared by every worker that
 opens the same database), the trust setup, and the calling thread's kept event loop.
 
 The fetchers reach the certomancer responders through a loopback HTTP proxy
@@ -17,7 +17,7 @@ import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers, timestamps
 
-from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache
+from signsvc.adapters.revocation_cache_sql import SqlRevocationCache
 from signsvc.adapters.revocation_fetchers import ResilientFetcherBackend
 from signsvc.signing import event_loops
 from signsvc.validation import PdfValidator, load_trust_anchors
@@ -55,7 +55,7 @@ def trust(dev_pki):
 def _validator(trust, db) -> PdfValidator:
     """As ``build_services`` wires it: the signing side's cached, loop-free fetchers."""
     return PdfValidator(trust, policy_sha256="ab" * 32, allow_fetching=True, revocation_mode="hard-fail",
-                        fetcher_backend=ResilientFetcherBackend(SqliteRevocationCache(db), retries=0))
+                        fetcher_backend=ResilientFetcherBackend(SqlRevocationCache(db), retries=0))
 
 
 def _same(a, b) -> bool:

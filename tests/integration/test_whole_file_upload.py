@@ -14,7 +14,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.pkcs11 import PKCS11Signer
 
 from signsvc.adapters.pkcs11_keys import module_for
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.adapters.workflow_sql import SqlWorkflowStore
 from signsvc.services.context import RequestContext
 from tests.conftest import build_api
 from tests.support.pdfs import make_pdf
@@ -48,7 +48,7 @@ def env(tmp_path, dev_pki, responders):
     api = build_api(tmp_path / "state")
     setup = RequestContext("t", "tests", "admin")
     _, api.tokens["an"] = api.services.clients.create("an", "official", (), setup)
-    SqliteWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
+    SqlWorkflowStore(tmp_path / "state" / "workflow.sqlite3").register_certificate(
         "an", load_cert(dev_pki.cert("official-an")).sha256.hex(), "official-an")
     yield api
     api.services.shutdown()

@@ -61,7 +61,7 @@ _CHECKPOINTS = [
 ]
 
 STATE = [
-    # clients_sqlite
+    # clients_sql
     """CREATE TABLE IF NOT EXISTS clients (
     name TEXT PRIMARY KEY,
     role TEXT NOT NULL,
@@ -74,7 +74,7 @@ STATE = [
     scrypt TEXT NOT NULL,
     updated_at TEXT NOT NULL
 )""",
-    # logins_sqlite
+    # logins_sql
     """CREATE TABLE IF NOT EXISTS login_sessions (
     ref TEXT PRIMARY KEY,
     client TEXT NOT NULL,
@@ -99,7 +99,7 @@ STATE = [
     sealed BLOB NOT NULL,
     last_step INTEGER NOT NULL DEFAULT 0
 )""",
-    # rate_counters_sqlite
+    # rate_counters_sql
     """CREATE TABLE IF NOT EXISTS rate_counters (
     subject TEXT NOT NULL,
     kind TEXT NOT NULL,        -- 's': one second (epoch seconds), 'd': one UTC day (epoch days)
@@ -108,7 +108,7 @@ STATE = [
     PRIMARY KEY (subject, kind, start)
 ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS rate_counters_age ON rate_counters(kind, start)",
-    # revocation_cache_sqlite
+    # revocation_cache_sql
     "CREATE TABLE IF NOT EXISTS revocation_cache (kind TEXT NOT NULL, key TEXT NOT NULL, "
     "url TEXT NOT NULL, der BLOB NOT NULL, this_update TEXT NOT NULL, "
     "next_update TEXT NOT NULL, fetched_at TEXT NOT NULL, PRIMARY KEY (kind, key))",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from signsvc import __version__
-from signsvc.adapters.audit_sqlite import SqliteAuditStore
+from signsvc.adapters.audit_sql import SqlAuditStore
 from signsvc.adapters.checkpoint_files import FileCheckpointStore
 from signsvc.adapters.checkpoint_signer import CheckpointChecker, CheckpointSigner, certificates_of
 from signsvc.app.builders import stores
@@ -30,12 +30,12 @@ def console_audit(settings: Settings) -> AuditService:
     return PolicyStampedAudit(store, PolicyHolder(policy)) if policy else AuditService(store)
 
 
-def _external(settings: Settings, store: SqliteAuditStore) -> FileCheckpointStore | None:
+def _external(settings: Settings, store: SqlAuditStore) -> FileCheckpointStore | None:
     folder = settings.audit.checkpoint_dir
     return None if folder is None else FileCheckpointStore(folder, store.guard.key)
 
 
-def build_checkpoints(settings: Settings, audit_store: SqliteAuditStore, audit: AuditService,
+def build_checkpoints(settings: Settings, audit_store: SqlAuditStore, audit: AuditService,
                       keys: KeyRegistry, timestamper: TimeStamper | None,
                       trust: TrustAnchors) -> CheckpointService:
     """Signed checkpoints of the audit log, in the audit file (and one file each in ``[audit]
@@ -68,7 +68,7 @@ def build_checkpoints(settings: Settings, audit_store: SqliteAuditStore, audit: 
     return service
 
 
-def checking_checkpoints(settings: Settings, store: SqliteAuditStore,
+def checking_checkpoints(settings: Settings, store: SqlAuditStore,
                          trust: TrustAnchors) -> CheckpointService:
     """A checkpoint service over ``store`` that checks (never signs) checkpoints
     (``signsvc audit verify`` and ``acknowledge``); no thread started."""

@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Callable
 
 from signsvc.adapters.cert_status import CertificateStatusChecker
-from signsvc.adapters.clients_sqlite import SqliteClientStore
+from signsvc.adapters.clients_sql import SqlClientStore
 from signsvc.adapters.policy_file import load_policy_file
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.adapters.workflow_sql import SqlWorkflowStore
 from signsvc.app.builders import stores
 from signsvc.audit.events import AuditEvent
 from signsvc.audit_tags import AuditTag
@@ -140,8 +140,8 @@ def prior_signatures(validator: PdfValidator, official_certificates: Callable[[]
     return read
 
 
-def registered_official_certificates(client_store: SqliteClientStore,
-                                     workflow: SqliteWorkflowStore) -> Callable[[], set[str]]:
+def registered_official_certificates(client_store: SqlClientStore,
+                                     workflow: SqlWorkflowStore) -> Callable[[], set[str]]:
     """SHA-256 of every certificate registered (``signsvc clients register-cert``) to a client
     whose role is ``official``, read from the stores on each call."""
 
@@ -153,7 +153,7 @@ def registered_official_certificates(client_store: SqliteClientStore,
 
 def build_policy_service(settings: Settings, holder: PolicyHolder, audit: AuditService, *,
                          trust: TrustAnchors, validator: PdfValidator,
-                         client_store: SqliteClientStore, clock: ClockMonitor,
+                         client_store: SqlClientStore, clock: ClockMonitor,
                          rates: RateLedger) -> PolicyService:
     """The policy service: decisions with certificate status (cached ``certificate_status_
     ttl_seconds``), prior signatures of the document, the clock and the rate ledger."""

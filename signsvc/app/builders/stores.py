@@ -4,62 +4,62 @@ place a store, the policy files or a state key file is opened."""
 
 from __future__ import annotations
 
-from signsvc.adapters.audit_sqlite import SqliteAuditStore, open_audit_store
-from signsvc.adapters.checkpoint_sqlite import SqliteCheckpointStore
-from signsvc.adapters.clients_sqlite import SqliteClientStore
+from signsvc.adapters.audit_sql import SqlAuditStore, open_audit_store
+from signsvc.adapters.checkpoint_sql import SqlCheckpointStore
+from signsvc.adapters.clients_sql import SqlClientStore
 from signsvc.adapters.db import database_for
 from signsvc.adapters.idempotency_sql import SqlIdempotencyStore
-from signsvc.adapters.images_sqlite import SqliteImageStore
+from signsvc.adapters.images_sql import SqlImageStore
 from signsvc.adapters.jobs_sql import SqlJobStore
-from signsvc.adapters.logins_sqlite import SqliteLoginStore
+from signsvc.adapters.logins_sql import SqlLoginStore
 from signsvc.adapters.policy_file import ActivePolicy
 from signsvc.adapters.policy_sql import SharedPolicy
-from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
-from signsvc.adapters.reports_sqlite import SqliteReportStore
-from signsvc.adapters.revocation_cache_sqlite import SqliteRevocationCache
-from signsvc.adapters.workflow_sqlite import SqliteWorkflowStore
+from signsvc.adapters.rate_counters_sql import SqlRateCounters
+from signsvc.adapters.reports_sql import SqlReportStore
+from signsvc.adapters.revocation_cache_sql import SqlRevocationCache
+from signsvc.adapters.workflow_sql import SqlWorkflowStore
 from signsvc.settings import Settings
 
 
-def audit_store(settings: Settings) -> SqliteAuditStore:
+def audit_store(settings: Settings) -> SqlAuditStore:
     """The audit log (``[audit] path``), keyed when ``[audit] hmac_key_file`` is set."""
-    store: SqliteAuditStore = open_audit_store(settings)
+    store: SqlAuditStore = open_audit_store(settings)
     return store
 
 
-def checkpoint_store(settings: Settings) -> SqliteCheckpointStore:
-    return SqliteCheckpointStore(database_for(settings, "audit"))
+def checkpoint_store(settings: Settings) -> SqlCheckpointStore:
+    return SqlCheckpointStore(database_for(settings, "audit"))
 
 
-def client_store(settings: Settings) -> SqliteClientStore:
-    return SqliteClientStore(database_for(settings, "state"))
+def client_store(settings: Settings) -> SqlClientStore:
+    return SqlClientStore(database_for(settings, "state"))
 
 
-def login_store(settings: Settings) -> SqliteLoginStore:
+def login_store(settings: Settings) -> SqlLoginStore:
     paths = settings.paths
-    return SqliteLoginStore(database_for(settings, "state"), paths.totp_key)
+    return SqlLoginStore(database_for(settings, "state"), paths.totp_key)
 
 
-def rate_counters(settings: Settings) -> SqliteRateCounters:
-    return SqliteRateCounters(database_for(settings, "state"))
+def rate_counters(settings: Settings) -> SqlRateCounters:
+    return SqlRateCounters(database_for(settings, "state"))
 
 
-def revocation_cache(settings: Settings) -> SqliteRevocationCache | None:
+def revocation_cache(settings: Settings) -> SqlRevocationCache | None:
     """The OCSP/CRL cache, or None when ``[revocation] cache`` is off."""
-    return SqliteRevocationCache(database_for(settings, "state")) \
+    return SqlRevocationCache(database_for(settings, "state")) \
         if settings.revocation.cache else None
 
 
-def workflow_store(settings: Settings) -> SqliteWorkflowStore:
-    return SqliteWorkflowStore(database_for(settings, "workflow"))
+def workflow_store(settings: Settings) -> SqlWorkflowStore:
+    return SqlWorkflowStore(database_for(settings, "workflow"))
 
 
-def image_store(settings: Settings) -> SqliteImageStore:
-    return SqliteImageStore(database_for(settings, "images"))
+def image_store(settings: Settings) -> SqlImageStore:
+    return SqlImageStore(database_for(settings, "images"))
 
 
-def report_store(settings: Settings) -> SqliteReportStore:
-    return SqliteReportStore(database_for(settings, "reports"),
+def report_store(settings: Settings) -> SqlReportStore:
+    return SqlReportStore(database_for(settings, "reports"),
                              settings.reports.keep_minutes * 60)
 
 

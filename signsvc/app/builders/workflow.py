@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from signsvc.adapters.clients_sqlite import SqliteClientStore
+from signsvc.adapters.clients_sql import SqlClientStore
 from signsvc.adapters.pdf_render import render_page_png
 from signsvc.adapters.pdftotext_words import pdftotext_words
 from signsvc.app.builders import stores
@@ -28,7 +28,7 @@ class Workflow:
     whole_file: WholeFileService
 
 
-def is_official(client_store: SqliteClientStore) -> Callable[[str], bool]:
+def is_official(client_store: SqlClientStore) -> Callable[[str], bool]:
     """Whether a client name is an official's account (read on each call)."""
     def check(name: str) -> bool:
         return any(c.name == name and c.role == Role.OFFICIAL for c in client_store.list())
@@ -36,7 +36,7 @@ def is_official(client_store: SqliteClientStore) -> Callable[[str], bool]:
 
 
 def build_workflow(settings: Settings, audit: AuditService, policy: PolicyService,
-                   parts: SigningParts, client_store: SqliteClientStore,
+                   parts: SigningParts, client_store: SqlClientStore,
                    images: ImageService) -> Workflow:
     """Documents, sessions (with the visible-signature images and the B-LT material the
     signer's level needs; expired sessions purged now) and whole-file signing."""

@@ -1,4 +1,5 @@
-"""The rate-limit counters (SQLite store and the ledger that ties them to signing outcomes)."""
+"""The rate-limit counters (``SqlRateCounters`` on a SQLite file) and the ledger that ties
+them to signing outcomes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from signsvc.adapters.rate_counters_sqlite import SqliteRateCounters
+from signsvc.adapters.rate_counters_sql import SqlRateCounters
 from signsvc.audit.events import AuditEvent
 from signsvc.policy.facts import Usage
 from signsvc.services.rate_limits import RateLedger
@@ -26,7 +27,7 @@ def limit(n: int):
 
 
 def test_sliding_minute_and_utc_day(tmp_path):
-    store = SqliteRateCounters(tmp_path / "db.sqlite3")
+    store = SqlRateCounters(tmp_path / "db.sqlite3")
     subjects = ("client:portal", "key:k1")
     for s in range(3):
         assert store.admit(subjects, T0 + timedelta(seconds=s), lambda c: True) is not None
@@ -43,7 +44,7 @@ def test_sliding_minute_and_utc_day(tmp_path):
 
 
 def test_a_refusal_adds_nothing_and_a_release_takes_back(tmp_path):
-    store = SqliteRateCounters(tmp_path / "db.sqlite3")
+    store = SqlRateCounters(tmp_path / "db.sqlite3")
     subjects = ("client:portal",)
     seen = []
     assert store.admit(subjects, T0, lambda c: seen.append(c) or False) is None
@@ -59,7 +60,7 @@ def test_a_refusal_adds_nothing_and_a_release_takes_back(tmp_path):
 def test_concurrent_admits_through_separate_connections_never_pass_the_limit(tmp_path):
     """Eight connections (as eight worker processes would have) race 40 admits against a
     limit of 5: exactly 5 pass."""
-    stores = [SqliteRateCounters(tmp_path / "db.sqlite3") for _ in range(8)]
+    stores = [SqlRateCounters(tmp_path / "db.sqlite3") for _ in range(8)]
     ledgers = [RateLedger(s, lambda: T0) for s in stores]
     results: list[bool] = []
     start = threading.Barrier(8)
@@ -86,7 +87,7 @@ def test_concurrent_admits_through_separate_connections_never_pass_the_limit(tmp
 
 
 def test_ledger_counts_signatures_not_attempts(tmp_path):
-    store = SqliteRateCounters(tmp_path / "db.sqlite3")
+    store = SqlRateCounters(tmp_path / "db.sqlite3")
     ledger = RateLedger(store, lambda: T0)
 
     def event(action, outcome, request_id, actor="portal", key_id="k1"):

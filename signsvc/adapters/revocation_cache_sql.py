@@ -38,7 +38,7 @@ def crl_window(c: crl.CertificateList) -> tuple[datetime | None, datetime | None
     return _utc(tbs["this_update"].native), _utc(tbs["next_update"].native)
 
 
-class SqliteRevocationCache:
+class SqlRevocationCache:
     """Rows ``(kind, key) -> der, this_update, next_update`` in the service database (SQLite
     ``signsvc.sqlite3`` by default, or the shared ``[database] url``: one cache for every
     instance)."""

@@ -1,6 +1,6 @@
 """The audit store's keyed-chain side: integrity status, verification from a point,
 the operator's acknowledgement and the alarm shared by every process (a mixin of
-``SqliteAuditStore``, which provides ``_engine``, ``_connect``, ``_head_turn``, ``_seal``,
+``SqlAuditStore``, which provides ``_engine``, ``_connect``, ``_head_turn``, ``_seal``,
 ``_check_identity``, ``_mac_key`` and ``guard``)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from signsvc.adapters.audit_sqlite_guard import read_meta
+from signsvc.adapters.audit_sql_guard import read_meta
 from signsvc.adapters.db.engine import write_transaction
 from signsvc.adapters.db.sql import insert_or_ignore, replace
 from signsvc.adapters.db.tables import audit_events, audit_meta
@@ -29,7 +29,7 @@ from signsvc.audit.keyed import (
 )
 from signsvc.errors import AuditUnavailable, Message
 
-log = logging.getLogger("signsvc.adapters.audit_sqlite")
+log = logging.getLogger("signsvc.adapters.audit_sql")
 _FAILURES = (SQLAlchemyError, sqlite3.Error, OSError)
 
 
@@ -62,7 +62,7 @@ def open_audit_store(settings: Any, **kwargs: Any) -> Any:
             key = cfg.hmac_key_file.read_bytes().strip()
         except OSError as exc:
             raise AuditUnavailable() from exc
-    from signsvc.adapters.audit_sqlite import SqliteAuditStore
+    from signsvc.adapters.audit_sql import SqlAuditStore
 
     url = getattr(getattr(settings, "database", None), "url", "")
     if url:
@@ -74,7 +74,7 @@ def open_audit_store(settings: Any, **kwargs: Any) -> Any:
             raise AuditUnavailable() from exc
     else:
         target = cfg.path
-    return SqliteAuditStore(target, mac_key=key, **kwargs)
+    return SqlAuditStore(target, mac_key=key, **kwargs)
 
 
 class KeyedChainMixin:

@@ -16,7 +16,7 @@ from signsvc.adapters.db.tables import kept_reports as t
 from signsvc.errors import ReportUnavailable
 
 
-class SqliteReportStore:
+class SqlReportStore:
     """``put`` / ``get`` of report JSON by id and owner; entries older than ``keep_seconds``
     are invisible and purged on the next ``put``."""
 

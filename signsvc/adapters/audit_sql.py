@@ -14,7 +14,7 @@ which the hash chain then reveals). Every database or OS error becomes
 The keyed chain (``audit.keyed``): a ``mac`` column, filled when the store holds the
 secret key, and ``audit_meta`` (where the keyed chain starts, the alarm, the newest
 acknowledgement). Every append first verifies the records since the last verified one
-(``audit_sqlite_guard``); a broken chain refuses. The schema is made and migrated by
+(``audit_sql_guard``); a broken chain refuses. The schema is made and migrated by
 ``signsvc.adapters.db`` (Alembic).
 """
 
@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from signsvc.adapters.audit_sqlite_guard import ChainGuard, read_meta
-from signsvc.adapters.audit_sqlite_keyed import (  # noqa: F401 - open_audit_store re-exported
+from signsvc.adapters.audit_sql_guard import ChainGuard, read_meta
+from signsvc.adapters.audit_sql_keyed import (  # noqa: F401 - open_audit_store re-exported
     KeyedChainMixin,
     _mark_keyed,
     key_missing_error,
@@ -78,7 +78,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class SqliteAuditStore(KeyedChainMixin):
+class SqlAuditStore(KeyedChainMixin):
     """An ``AuditStore`` in a SQLite file (created with its parent directories) or in the
     database of an engine (PostgreSQL for several instances).
 

@@ -24,7 +24,7 @@ def _image(row: tuple) -> StoredImage:
     return StoredImage(*values)
 
 
-class SqliteImageStore:
+class SqlImageStore:
     def __init__(self, db: Engine | str | os.PathLike[str]) -> None:
         self._engine = open_engine(db, "images")
 

@@ -40,7 +40,7 @@ def _row(row: Any) -> SignedCheckpoint:
                             cert_sha if isinstance(cert_sha, str) else "")
 
 
-class SqliteCheckpointStore:
+class SqlCheckpointStore:
     """Signed checkpoints in the audit database: the audit SQLite file at ``db`` (created
     with its schema if missing) or an engine."""
 

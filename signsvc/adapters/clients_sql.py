@@ -24,7 +24,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class SqliteClientStore:
+class SqlClientStore:
     """The clients table; every write is one statement in its own transaction."""
 
     def __init__(self, db: Engine | str | os.PathLike[str]) -> None:

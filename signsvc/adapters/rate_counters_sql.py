@@ -62,7 +62,7 @@ class Reservation:
     day: int
 
 
-class SqliteRateCounters:
+class SqlRateCounters:
     """Exact per-subject counts over the sliding last minute and the current UTC day."""
 
     def __init__(self, db: Engine | str | os.PathLike[str], *,

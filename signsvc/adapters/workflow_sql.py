@@ -39,7 +39,7 @@ _TICKET_FIELDS = ("owner", "document_id", "revision", "base_sha256", "expires_at
                   "uploaded")
 
 
-class SqliteWorkflowStore:
+class SqlWorkflowStore:
     def __init__(self, db: Engine | str | os.PathLike[str]) -> None:
         self._engine = open_engine(db, "workflow")
 

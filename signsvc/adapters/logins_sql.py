@@ -51,7 +51,7 @@ def _blocked_until(last_failure: float, backoff: float) -> float:
     return last_failure + backoff if backoff > 0 else 0.0
 
 
-class SqliteLoginStore:
+class SqlLoginStore:
     """Every read-modify-write runs in one write transaction (SQLite: ``BEGIN IMMEDIATE``;
     PostgreSQL: an advisory lock per throttling counter)."""
 
