@@ -206,3 +206,30 @@ def test_accounts_allowed_to_choose_see_the_levels_explained(choosing):
     assert re.findall(r'value="([^"]+)"', select) == ["B-B", "B-T", "B-LT", "B-LTA"]
     assert re.search(r'value="B-T" selected', select)
     assert "Lưu trữ lâu dài (B-LTA)" in page and "thêm dấu thời gian lưu trữ" in page
+
+
+def test_page_cancel_and_completion_bodies_are_read_by_the_apis_schemas(flow, dev_pki):
+    """The officials' page reads step 3 and its cancellation through the schemas of the API
+    (SessionComplete, PageCancel): a body of the wrong shape is a 400 naming the field and
+    one audited refusal, the session is untouched and can still be signed from the page."""
+    doc = new_document(flow)
+    resp = start(flow, "an", doc, "official-an", level="B-T")
+    assert resp.status_code == 201, resp.get_json()
+    session = resp.get_json()
+    client = browser(flow)
+    csrf = {"X-CSRF-Token": csrf_of(client.get(f"/documents/{doc['id']}").text)}
+    url = f"/pages/api/sessions/{session['id']}"
+
+    bad_reason = client.post(f"{url}/cancel", headers=csrf, json={"reason": ["pin-locked"]})
+    assert bad_reason.status_code == 400 and bad_reason.get_json()["parameter"] == "reason"
+    not_object = client.post(f"{url}/signature", headers=csrf, json=["c2ln"])
+    assert not_object.status_code == 400, not_object.get_json()
+    refused = flow.services.audit.list(action="signing:session:rejected")[-2:]
+    assert [(r.details["step"], r.actor) for r in refused] == [("cancel", "an"), ("complete", "an")]
+
+    done = client.post(f"{url}/signature", headers=csrf,
+                       json={"signature": token_sign(dev_pki, "official-an", session)})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["verdict"] == "valid" and done.get_json()["revision"] == 2
+    signed = flow.client.get(f"/v1/documents/{doc['id']}/content", headers=flow.headers("an"))
+    all_valid(signed.data, dev_pki, 1)

@@ -18,7 +18,7 @@ from signsvc.web.i18n import texts
 from signsvc.web.pages.common import check_csrf, lang, login_required, pages, render
 from signsvc.web.pages.dates import page_time
 from signsvc.web.schemas.common import parse_object
-from signsvc.web.schemas.sessions import SessionCreate
+from signsvc.web.schemas.sessions import PageCancel, SessionComplete, SessionCreate
 
 
 def _ctx() -> RequestContext:
@@ -154,8 +154,12 @@ def api_cancel(session_id: str):
     agent's error code, recorded in the audit log as reported."""
     check_csrf()
     ctx = _ctx()
-    reason = _json_body().get("reason")
-    services().sessions.cancel(ctx, session_id, reason if isinstance(reason, str) else None)
+    try:
+        reason = parse_object(PageCancel, _json_body()).reason
+    except SignsvcError as exc:
+        services().sessions.reject(ctx, exc, "cancel")
+        raise
+    services().sessions.cancel(ctx, session_id, reason)
     return "", 204
 
 
@@ -163,8 +167,12 @@ def api_cancel(session_id: str):
 def api_complete(session_id: str):
     check_csrf()
     ctx = _ctx()
-    body = _json_body()
-    doc, signed = services().sessions.complete(ctx, session_id, body.get("signature"))
+    try:   # the schema of step 3 of the API (signsvc.web.schemas.sessions)
+        body = parse_object(SessionComplete, _json_body())
+    except SignsvcError as exc:
+        services().sessions.reject(ctx, exc, "complete")
+        raise
+    doc, signed = services().sessions.complete(ctx, session_id, body.signature, body.certificate)
     report = services().validation.verify(ctx, signed).as_dict()
     last = report["signatures"][-1] if report["signatures"] else {}
     stamp = (last.get("timestamp") or {}).get("time") or last.get("signing_time")

@@ -1,6 +1,6 @@
 """The JSON bodies of browser signing: step 1 (``POST /v1/signing-sessions`` and the
-officials' page ``POST /pages/api/sessions``, one schema for both) and step 3 (the raw
-signature)."""
+officials' page ``POST /pages/api/sessions``, one schema for both), step 3 (the raw
+signature; the API and the page) and the page's cancellation (the agent's reason)."""
 
 from __future__ import annotations
 
@@ -70,3 +70,11 @@ class SessionComplete(Schema):
                            json_schema_extra={"type": "string"})
     certificate: Any = Field(default=None, description="base64 DER; when given, must be "
                                                        "step 1's", json_schema_extra={"type": "string"})
+
+
+class PageCancel(Schema):
+    """The officials' page gives a session up: ``reason`` is the agent's error code (the
+    session service accepts only its known codes); absent, a plain cancellation."""
+
+    reason: str | None = Field(default=None, max_length=64,
+                               description="The agent's error code that ended step 2")
