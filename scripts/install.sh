@@ -22,7 +22,9 @@ runtime_pkgs=(softhsm2 opensc libnss3-tools poppler-utils ca-certificates fonts-
 # nginx: the production front (config/nginx/signsvc.conf) is tested as shipped; make cluster
 # runs it in front of two instances (config/nginx.cluster.conf)
 # postgresql: the storage tests and make cluster run on it (scripts/postgres.sh, a cluster under var/pg)
-dev_pkgs=(python3-venv chromium xvfb xdotool python3-tk nginx postgresql)
+# docker-compose: compose.yaml is checked against the Compose schema (`docker-compose config`,
+# no Docker daemon needed)
+dev_pkgs=(python3-venv chromium xvfb xdotool python3-tk nginx postgresql docker-compose)
 
 need=()
 for p in "${runtime_pkgs[@]}" $( [ "$mode" = dev ] && echo "${dev_pkgs[@]}" ); do
