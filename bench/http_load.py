@@ -81,7 +81,7 @@ class Service:
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Service":
+    def __enter__(self) -> Service:
         out = subprocess.run([SIGNSVC, "clients", "create", "bench", "--role", "portal",
                               "--keys", ",".join(KEYS)], env=self.env, cwd=REPO,
                              capture_output=True, text=True, timeout=120)

@@ -134,9 +134,8 @@ def _rsa_spki(pub) -> bytes:
 
 def _ec_spki(pub) -> bytes:
     from cryptography.hazmat.primitives import serialization
-    from pkcs11.util.ec import encode_ec_public_key
-
     from cryptography.hazmat.primitives.serialization import load_der_public_key
+    from pkcs11.util.ec import encode_ec_public_key
     return load_der_public_key(encode_ec_public_key(pub)).public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -192,8 +191,8 @@ def _issue_certificates() -> dict[str, bytes]:
 
 def _store_certificates(module: str, certs: dict[str, bytes]) -> None:
     import pkcs11
-    from pkcs11 import Attribute, CertificateType, ObjectClass
     from asn1crypto import x509
+    from pkcs11 import Attribute, CertificateType, ObjectClass
 
     lib = pkcs11.lib(module)
     for token_label, keys in TOKENS.items():

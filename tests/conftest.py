@@ -65,7 +65,7 @@ def dev_pki() -> DevPki:
                   softhsm_module=devpki.softhsm_module())
 
 
-def _serves_our_pki(port: int, pki: "DevPki") -> bool | None:
+def _serves_our_pki(port: int, pki: DevPki) -> bool | None:
     """True if responders on ``port`` serve this checkout's PKI (their CRL verifies under
     our issuing CA), False if they serve another one, None if nothing answers."""
     from cryptography import x509 as cx509

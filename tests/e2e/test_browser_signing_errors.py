@@ -17,7 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.e2e.test_browser_signing import (  # noqa: F401 - fixtures
-    login, page, restart_agent, site, site_overrides, wait_preview,
+    login,
+    page,
+    restart_agent,
+    site,
+    site_overrides,
+    wait_preview,
 )
 from tests.support.validate import load_cert
 

@@ -21,7 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.e2e.test_browser_signing import (
-    CHROMIUM_ARGS, free_port, on_preview, start_agent, wait_preview,
+    CHROMIUM_ARGS,
+    free_port,
+    on_preview,
+    start_agent,
+    wait_preview,
 )
 from tests.integration.test_content_disposition import multipart, start_served, stop_served
 from tests.support.pdfs import make_pdf

@@ -48,8 +48,9 @@ def test_altered_row_is_named_by_api_and_cli(tmp_path, dev_pki, responders):
         body = api.client.get("/v1/audit/verify", headers=api.headers("auditor")).get_json()
         assert body["ok"] is False and body["first_bad_sequence"] == 7
 
-        from signsvc.cli import main
         import os
+
+        from signsvc.cli import main
         os.environ["SIGNSVC_AUDIT__PATH"] = str(tmp_path / "audit.sqlite3")
         try:
             assert main(["audit", "verify"]) == 1

@@ -13,8 +13,8 @@ from pathlib import Path
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signsvc.adapters.audit_sql import SqlAuditStore
-from signsvc.services.audit_service import AuditService
 from signsvc.services.archive_service import last_timestamp
+from signsvc.services.audit_service import AuditService
 from tests.conftest import REPO
 from tests.support.ltv import AFTER_SIGNER_EXPIRY, AFTER_TSA_EXPIRY, future_validation_passes
 from tests.support.pdfs import make_pdf

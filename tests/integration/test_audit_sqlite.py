@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from signsvc.errors import AuditUnavailable
 from signsvc.services.audit_service import AuditService
 
 REPO = Path(__file__).resolve().parents[2]
-START = datetime(2025, 1, 31, 8, 0, tzinfo=timezone.utc)
+START = datetime(2025, 1, 31, 8, 0, tzinfo=UTC)
 
 
 def digest(i, kind="in"):

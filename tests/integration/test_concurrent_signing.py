@@ -108,7 +108,7 @@ class _KeepAliveProxy(BaseHTTPRequestHandler):
     seen: list[tuple[str, int]] = []
     upstream = ""
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).seen.append(self.client_address)
         req = urllib.request.Request(self.upstream, data=body, method="POST",
@@ -129,8 +129,8 @@ def test_b_t_signatures_reuse_the_threads_kept_alive_tsa_connection(dev_pki, res
     import asyncio
 
     from signsvc.adapters.software_keys import _certs_from_file
-    from signsvc.signing import event_loops
     from signsvc.adapters.tsa_http import FailoverTimeStamper
+    from signsvc.signing import event_loops
     from signsvc.signing.tsa import TsaOptions
 
     _KeepAliveProxy.seen = []

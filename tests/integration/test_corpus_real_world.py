@@ -20,7 +20,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import build_api
-from tests.support.wild_corpus import CORPUS, MISSING_REASON, cases, corpus_class, verdict_contradiction
+from tests.support.wild_corpus import (
+    CORPUS,
+    MISSING_REASON,
+    cases,
+    corpus_class,
+    verdict_contradiction,
+)
 
 pytestmark = pytest.mark.skipif(CORPUS is None, reason=MISSING_REASON)
 

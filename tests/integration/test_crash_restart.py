@@ -73,7 +73,7 @@ class _Load:
             finally:
                 conn.close()
 
-    def __enter__(self) -> "_Load":
+    def __enter__(self) -> _Load:
         for t in self.threads:
             t.start()
         return self

@@ -15,7 +15,11 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from tests.conftest import REPO
 from tests.support.ltv import (
-    AFTER_SIGNER_EXPIRY, future_validation, future_validation_passes, read_dss, time_proof_validation,
+    AFTER_SIGNER_EXPIRY,
+    future_validation,
+    future_validation_passes,
+    read_dss,
+    time_proof_validation,
     validates_from_dss_at,
 )
 from tests.support.pdfs import make_pdf

@@ -3,8 +3,6 @@ naming the key and the problem, and never the PIN."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from signsvc.app import open_keys

@@ -29,7 +29,7 @@ import io
 import os
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.x509.oid import NameOID
@@ -38,23 +38,38 @@ from pyhanko.sign import timestamps
 from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
 from pyhanko.sign.validation.ades import simulate_future_ades_lta_validation
 from pyhanko.sign.validation.policy_decl import (
-    LocalKnowledge, PdfSignatureValidationSpec, SignatureValidationSpec,
+    LocalKnowledge,
+    PdfSignatureValidationSpec,
+    SignatureValidationSpec,
 )
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import (
-    CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule,
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
 
 from tests.conftest import REPO, build_api
 from tests.support.ltv import (
-    AFTER_SIGNER_EXPIRY, AFTER_TSA_EXPIRY, future_validation_passes, time_proof_validation,
+    AFTER_SIGNER_EXPIRY,
+    AFTER_TSA_EXPIRY,
+    future_validation_passes,
+    time_proof_validation,
     validates_from_dss_at,
 )
 from tests.support.ltv_outside import (
-    TSA_URL, archive_outside, interm_crl, interm_ocsp, key_of, pem_cert, served_crl, short_lived_signer,
-    sign_outside, tsa_at,
+    TSA_URL,
+    archive_outside,
+    interm_crl,
+    interm_ocsp,
+    key_of,
+    pem_cert,
+    served_crl,
+    short_lived_signer,
+    sign_outside,
+    tsa_at,
 )
 from tests.support.pdfs import make_pdf
 from tests.support.tools import pdfsig
@@ -104,7 +119,7 @@ def test_revoked_after_the_signature_timestamp_still_validates_from_the_dss(api,
     serial = pem_cert(dev_pki, "agency-seal").serial_number
     # the key is compromised and the certificate revoked a second after the signature
     # timestamp; the CRL saying so is published a second later (numbered after the served ones)
-    while datetime.now(timezone.utc) < signed_at + timedelta(seconds=3):
+    while datetime.now(UTC) < signed_at + timedelta(seconds=3):
         time.sleep(0.2)
     published = signed_at + timedelta(seconds=2)
     revoked_later = interm_crl(dev_pki, [(serial, signed_at + timedelta(seconds=1))], published,
@@ -158,7 +173,7 @@ def test_bb_made_elsewhere_extended_to_lta_validates_years_later(api, dev_pki, r
     assert found.indication is AdESPassed.OK, found.reason
 
     serial = cert.serial_number
-    while datetime.now(timezone.utc) < proof + timedelta(seconds=3):
+    while datetime.now(UTC) < proof + timedelta(seconds=3):
         time.sleep(0.2)
     published = proof + timedelta(seconds=2)
     # revoked a second after the time proof: still valid (the control of the next case)
@@ -225,7 +240,8 @@ def _lta_validation(data: bytes, root, when: datetime):
     timestamps in the file are the proofs of existence; nothing is fetched."""
     from pyhanko.sign.validation.ades import ades_lta_validation
     from pyhanko.sign.validation.policy_decl import (
-        RevinfoOnlineFetchingRule, RevocationInfoGatheringSpec,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
     )
     from pyhanko_certvalidator.context import ValidationTimingInfo
 
@@ -258,7 +274,7 @@ def _renewed_passes(data: bytes, root, when: datetime, timestamped: bool, late_c
 @pytest.mark.parametrize("timestamped", [True, False], ids=["B-T", "B-B"])
 def test_archive_renew_after_the_signer_expired(api, dev_pki, responders, root, tmp_path,
                                                 timestamped):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     cert = short_lived_signer(dev_pki, now - timedelta(days=30), now - timedelta(days=2))
     signed_at = now - timedelta(days=10)
     # signed ten days ago, while the certificate was valid: the signature timestamp of then

@@ -14,7 +14,12 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from signsvc.validation import PdfValidator
 from signsvc.validation.trust import load_trust_anchors
 from tests.conftest import build_api
-from tests.support.ltv import AFTER_SIGNER_EXPIRY, AFTER_TSA_EXPIRY, future_validation_passes, read_dss
+from tests.support.ltv import (
+    AFTER_SIGNER_EXPIRY,
+    AFTER_TSA_EXPIRY,
+    future_validation_passes,
+    read_dss,
+)
 from tests.support.pdfs import make_pdf
 from tests.support.tools import pdfsig
 from tests.support.validate import load_cert

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
@@ -39,7 +39,7 @@ def person(tmp_path_factory):
     """A throw-away CA and a personal certificate with CMND and MST in its subject;
     the key and certificate also as a PKCS#12 file (the development passphrase)."""
     d = tmp_path_factory.mktemp("pii")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = _name("CA thử nghiệm CMND (TEST ONLY)")
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)

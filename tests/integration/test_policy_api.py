@@ -106,9 +106,9 @@ def test_level_profiles_and_seal_after_official(strict, dev_pki):
 
 def _signed_by_official(dev_pki) -> bytes:
     """A PDF signed by 'Nguyễn Văn An' with the key on his own SoftHSM2 token."""
+    import pkcs11
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    import pkcs11
     from pyhanko.sign.pkcs11 import PKCS11Signer
 
     from signsvc.adapters.pkcs11_keys import module_for

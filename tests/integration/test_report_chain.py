@@ -109,7 +109,7 @@ def test_dev_signer_chain_and_tsa_chains_in_the_json(api, dev_pki, signed_lta):
     assert doc_ts["chain"][0]["revocation"] == "good" and doc_ts["chain_ends_at_anchor"] is True
 
 
-def test_revoked_signer_is_marked_in_its_chain(validator, dev_pki, responders):  # noqa: F811
+def test_revoked_signer_is_marked_in_its_chain(validator, dev_pki, responders):
     report = validator.validate(sign(PDF, file_signer(dev_pki, "revoked-signer"), timestamper=http_tsa()))
     (sig,) = report.signatures
     assert sig.revocation == "revoked" and not sig.trusted

@@ -20,7 +20,7 @@ def _run(port: int, *args: str) -> subprocess.CompletedProcess:
 
 def _foreign_crl() -> bytes:
     """A well-formed CRL of another CA (another checkout's PKI, as far as we can tell)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -28,7 +28,7 @@ def _foreign_crl() -> bytes:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     crl = (x509.CertificateRevocationListBuilder()
            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Other checkout CA")]))
            .last_update(now).next_update(now + timedelta(days=1)).sign(key, hashes.SHA256()))
@@ -38,7 +38,7 @@ def _foreign_crl() -> bytes:
 class _ForeignCrl(BaseHTTPRequestHandler):
     """Answers every path with a CRL-shaped body that our PKI did not sign."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = _foreign_crl()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))

@@ -156,13 +156,14 @@ def test_many_revisions_are_capped(api, signed):
     """Hostile: 130 incremental updates after the signature (each rewrites the document
     information dictionary, a permitted change). The report lists every revision,
     analyses the first 100 and says so for the rest, in bounded time."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
     import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
     info = PdfFileReader(io.BytesIO(signed), strict=False).trailer.raw_get("/Info").idnum
     data = signed
     for i in range(130):
-        data = A._raw_update(data, {info: b"<< /Producer (update %d) >>" % i})  # noqa: SLF001
+        data = A._raw_update(data, {info: b"<< /Producer (update %d) >>" % i})
     started = time.monotonic()
     report = verify(api, data)
     elapsed = time.monotonic() - started

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from asn1crypto import keys as asn1_keys
-from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,7 +31,7 @@ from signsvc.validation import PdfValidator, load_trust_anchors
 INTERM_CRL_URL = "http://127.0.0.1:9180/signsvc-dev/crls/interm/latest.crl"
 TSA_URL = "http://127.0.0.1:9180/signsvc-dev/tsa/tsa"
 DEAD_OCSP_URL = "http://127.0.0.1:9/ocsp"  # nothing listens on the discard port
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 # --- validators ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from asn1crypto import pem, x509
@@ -70,7 +70,7 @@ def test_valid_bb_is_trusted_passed_with_revocation_good(validator, trust, dev_b
     assert sig.signer.certificate_sha256 == cert.sha256.hex()
     assert "signsvc TEST ONLY Issuing CA" in sig.signer.issuer
     assert sig.signer.key_size == 2048 and sig.algorithm.padding == "PKCS#1 v1.5"
-    assert abs(sig.signing_time - datetime.now(timezone.utc)) < timedelta(minutes=10)
+    assert abs(sig.signing_time - datetime.now(UTC)) < timedelta(minutes=10)
     assert report.trust_anchors_sha256 == trust.sha256 and report.policy_sha256 == "ab" * 32
 
     # the second opinion: poppler agrees the file is signed, valid and trusted
@@ -104,7 +104,7 @@ def test_valid_bt_names_the_tsa(validator, dev_bt):
     assert sig.level == "B-T" and "NotTimestamped" not in sig.flags
     assert sig.timestamp.valid and sig.timestamp.trusted
     assert sig.timestamp.tsa == "signsvc TEST ONLY Time Stamping Authority"
-    assert abs(sig.timestamp.time - datetime.now(timezone.utc)) < timedelta(minutes=10)
+    assert abs(sig.timestamp.time - datetime.now(UTC)) < timedelta(minutes=10)
     assert sig.revocation == "good"
 
 
@@ -203,7 +203,7 @@ def test_revoked_signer_is_failed(validator, dev_pki):
     sig = only(report)
     assert sig.revocation == "revoked" and not sig.trusted
     assert (sig.indication, sig.sub_indication) == ("TOTAL-FAILED", "REVOKED")
-    assert sig.revocation_time == datetime(2025, 6, 1, tzinfo=timezone.utc)
+    assert sig.revocation_time == datetime(2025, 6, 1, tzinfo=UTC)
     assert "2025-06-01" in sig.messages.vi[0] and "lộ khóa bí mật" in sig.messages.vi[0]
     assert report.verdict == "invalid"
 
@@ -214,22 +214,22 @@ def test_revoked_signer_without_timestamp_claiming_now_is_failed_too(validator, 
 
 
 def test_signature_timestamped_before_revocation_stays_valid(validator, dev_pki):
-    tsa = fixed_time_tsa(dev_pki, datetime(2025, 3, 1, tzinfo=timezone.utc))
+    tsa = fixed_time_tsa(dev_pki, datetime(2025, 3, 1, tzinfo=UTC))
     report = validator.validate(sign(PDF, file_signer(dev_pki, "revoked-signer"), timestamper=tsa))
     sig = only(report)
-    assert sig.timestamp.valid and sig.timestamp.time == datetime(2025, 3, 1, tzinfo=timezone.utc)
+    assert sig.timestamp.valid and sig.timestamp.time == datetime(2025, 3, 1, tzinfo=UTC)
     assert sig.indication == "TOTAL-PASSED", sig.messages.en
     assert sig.revocation == "good"
     assert {"ValidatedAtTimestamp", "RevokedAfterSigning"} <= set(sig.flags)
-    assert sig.validation_time == datetime(2025, 3, 1, tzinfo=timezone.utc)
+    assert sig.validation_time == datetime(2025, 3, 1, tzinfo=UTC)
     assert any("sau thời điểm ký" in m for m in sig.messages.vi)
     assert report.verdict == "valid"
 
 
 def test_certificate_expired_at_signing_time(validator, dev_pki):
     key = new_key()
-    cert = issue(dev_pki, "Hết hạn (TEST ONLY)", key, not_before=datetime(2025, 1, 1, tzinfo=timezone.utc),
-                 not_after=datetime(2025, 6, 1, tzinfo=timezone.utc))
+    cert = issue(dev_pki, "Hết hạn (TEST ONLY)", key, not_before=datetime(2025, 1, 1, tzinfo=UTC),
+                 not_after=datetime(2025, 6, 1, tzinfo=UTC))
     report = validator.validate(sign(PDF, signer_from(key, cert)))
     sig = only(report)
     assert (sig.indication, sig.sub_indication) == ("INDETERMINATE", "OUT_OF_BOUNDS_NO_POE")
@@ -240,9 +240,9 @@ def test_certificate_expired_at_signing_time(validator, dev_pki):
 def test_certificate_expired_after_a_trusted_timestamp_is_valid(validator, dev_pki):
     key = new_key()
     cert = issue(dev_pki, "Hết hạn sau khi ký (TEST ONLY)", key,
-                 not_before=datetime(2025, 1, 1, tzinfo=timezone.utc),
-                 not_after=datetime(2025, 6, 1, tzinfo=timezone.utc))
-    tsa = fixed_time_tsa(dev_pki, datetime(2025, 3, 1, tzinfo=timezone.utc))
+                 not_before=datetime(2025, 1, 1, tzinfo=UTC),
+                 not_after=datetime(2025, 6, 1, tzinfo=UTC))
+    tsa = fixed_time_tsa(dev_pki, datetime(2025, 3, 1, tzinfo=UTC))
     sig = only(validator.validate(sign(PDF, signer_from(key, cert), timestamper=tsa)))
     assert sig.indication == "TOTAL-PASSED", sig.messages.en
     assert "ValidatedAtTimestamp" in sig.flags

@@ -13,12 +13,19 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signsvc.signing.appearance.spec import AppearanceSpec, Placement
+from signsvc.signing.appearance.spec import AppearanceSpec
 from tests.conftest import build_api
 from tests.support import visual_cases as vc
 from tests.support.appearance import (
-    all_streams, compare_png, fonts_of, image_rect_in_page, pdftotext, render_page,
-    signing_times, template_pdf, widget,
+    all_streams,
+    compare_png,
+    fonts_of,
+    image_rect_in_page,
+    pdftotext,
+    render_page,
+    signing_times,
+    template_pdf,
+    widget,
 )
 from tests.support.tools import pdfsig
 from tests.support.validate import pyhanko_statuses
@@ -395,7 +402,12 @@ def test_rotated_page_is_refused(vapi):
 # -- browser signing: the official's own token draws the visible signature ----------------
 
 from tests.integration.test_signing_sessions import (  # noqa: E402
-    _attach_pki, finish, flow, new_document, start, token_sign,
+    _attach_pki,
+    finish,
+    flow,
+    new_document,
+    start,
+    token_sign,
 )
 
 __all__ = ["_attach_pki", "flow"]

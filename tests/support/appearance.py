@@ -18,7 +18,6 @@ from pyhanko.pdf_utils.writer import PdfFileWriter
 from pyhanko.sign import fields
 
 from signsvc.signing.appearance.fonts import font_engine
-
 from tests.support.tools import require_tool
 
 N = generic.NameObject

@@ -135,7 +135,7 @@ def sign(data: bytes, *, field: str = FIELD, certify: bool = False,
     meta = signers.PdfSignatureMetadata(field_name=field, subfilter=None, **kwargs)
     pdf_signer = signers.PdfSigner(meta, signer=signer())
     if ignore_docmdp:
-        pdf_signer._enforce_certification_constraints = lambda reader: None  # noqa: SLF001
+        pdf_signer._enforce_certification_constraints = lambda reader: None
     return pdf_signer.sign_pdf(w).getvalue()
 
 
@@ -352,8 +352,8 @@ def shadow_replace_appearance(data: bytes, base: Base) -> bytes:
     field = w.get_object(_ref(w, base.amount_field))
     ap_ref = field["/AP"].raw_get("/N").reference
     stream = w.get_object(ap_ref)
-    stream._data = b"/Tx BMC BT /F1 12 Tf 2 6 Td (1.000.000.000 VND) Tj ET EMC"  # noqa: SLF001
-    stream._encoded_data = None  # noqa: SLF001
+    stream._data = b"/Tx BMC BT /F1 12 Tf 2 6 Td (1.000.000.000 VND) Tj ET EMC"
+    stream._encoded_data = None
     if "/Filter" in stream:
         del stream["/Filter"]
     w.mark_update(ap_ref)
@@ -386,7 +386,7 @@ def shadow_hide_and_replace(data: bytes, base: Base) -> bytes:
     shadow = generic.IndirectObject(base.shadow_catalog, 0, w.prev)
     w.get_object(shadow.reference)[N("/AcroForm")] = w.root.raw_get("/AcroForm")
     w.mark_update(shadow.reference)
-    w._root_ref = shadow.reference  # noqa: SLF001 -- pyHanko keeps the catalog ref here
+    w._root_ref = shadow.reference  # pyHanko keeps the catalog ref here
     w.trailer[N("/Root")] = shadow
     return _write(w)
 
@@ -397,8 +397,8 @@ def shadow_object_replaced(data: bytes) -> bytes:
     w = IncrementalPdfFileWriter(io.BytesIO(data), strict=True)
     ref = w.root["/Pages"]["/Kids"][0].raw_get("/Contents").reference
     stream = w.get_object(ref)
-    stream._data = _text(HIDDEN_TEXT)  # noqa: SLF001
-    stream._encoded_data = None  # noqa: SLF001
+    stream._data = _text(HIDDEN_TEXT)
+    stream._encoded_data = None
     if "/Filter" in stream:
         del stream["/Filter"]
     w.mark_update(ref)

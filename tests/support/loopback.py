@@ -5,9 +5,9 @@ in front of the certomancer responders (the request line then holds the absolute
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 #: (method, path or absolute URL, body) -> (status, content type, body)
 Handler = Callable[[str, str, bytes], tuple[int, str, bytes]]
@@ -46,10 +46,10 @@ def serve(handler: Handler):
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 self._answer("GET")
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 self._answer("POST")
 
             def log_message(self, *args):  # quiet

@@ -15,12 +15,19 @@ from pyhanko.sign.validation.ades import simulate_future_ades_lta_validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.policy_decl import (
-    LocalKnowledge, PdfSignatureValidationSpec, RevinfoOnlineFetchingRule,
-    RevocationInfoGatheringSpec, SignatureValidationSpec, bootstrap_validation_data_handlers,
+    LocalKnowledge,
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+    bootstrap_validation_data_handlers,
 )
 from pyhanko_certvalidator.context import CertValidationPolicySpec, ValidationTimingInfo
 from pyhanko_certvalidator.policy_decl import (
-    CertRevTrustPolicy, NonRevokedStatusAssertion, RevocationCheckingPolicy, RevocationCheckingRule,
+    CertRevTrustPolicy,
+    NonRevokedStatusAssertion,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer

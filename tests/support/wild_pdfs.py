@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from asn1crypto import algos, cms, core
 from cryptography.hazmat.primitives import hashes, serialization
@@ -124,7 +124,7 @@ def raw_sign(data: bytes, subfilter: str, make_contents, *, md_algorithm: str = 
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     sig = PdfByteRangeDigest(bytes_reserved=reserved)
     sig.update({N("/Type"): N("/Sig"), N("/Filter"): N("/Adobe.PPKLite"), N("/SubFilter"): N(subfilter),
-                N("/M"): generic.pdf_date(datetime.now(timezone.utc))})
+                N("/M"): generic.pdf_date(datetime.now(UTC))})
     sig.update(extra or {})
     sig_ref = writer.add_object(sig)
     page_ref = writer.root["/Pages"]["/Kids"][0]
@@ -192,7 +192,7 @@ def pkcs7_sha1(data: bytes, wild: WildSigner, *, field: str = "Sig1") -> bytes:
         attrs = cms.CMSAttributes([
             {"type": "content_type", "values": ["data"]},
             {"type": "message_digest", "values": [hashlib.sha1(digest).digest()]},
-            {"type": "signing_time", "values": [cms.Time({"utc_time": datetime.now(timezone.utc)})]},
+            {"type": "signing_time", "values": [cms.Time({"utc_time": datetime.now(UTC)})]},
         ])
         value = wild.key.sign(attrs.dump(), padding.PKCS1v15(), hashes.SHA1())
         signer_info = cms.SignerInfo({

@@ -16,7 +16,7 @@ import http.server
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
@@ -65,7 +65,7 @@ def key_der(key) -> bytes:
 class _CrlHandler(http.server.BaseHTTPRequestHandler):
     crl_der = b""
 
-    def do_GET(self):  # noqa: N802 (http.server's naming)
+    def do_GET(self):  # http.server's naming
         if self.path != "/wild/root.crl":
             self.send_error(404)
             return
@@ -112,7 +112,7 @@ class WildPki:
 
     def start(self) -> WildPki:
         """Start the CRL server, then make the root, its CRL and the signers."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self.root = (x509.CertificateBuilder().subject_name(_name("Wild Root CA (TEST ONLY)"))
                      .issuer_name(_name("Wild Root CA (TEST ONLY)"))
                      .public_key(self.root_key.public_key()).serial_number(x509.random_serial_number())
@@ -145,7 +145,7 @@ class WildPki:
     def issue(self, kind: str, *, cn: str | None = None) -> WildSigner:
         """A signer certificate for a fresh ``kind`` key, issued by the root (SHA-256)."""
         key = new_private_key(kind)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         cert = (x509.CertificateBuilder().subject_name(_name(cn or f"Wild signer {kind} (TEST ONLY)"))
                 .issuer_name(self.root.subject).public_key(key.public_key())
                 .serial_number(x509.random_serial_number())

@@ -16,7 +16,12 @@ from cryptography.x509.oid import NameOID
 
 from signsvc.agent import protocol
 from signsvc.agent.protocol import ERRORS, ProtocolError, SignRequest, error_body
-from signsvc.agent.token import digest_info, max_pss_salt_length, raw_ecdsa_to_der, verify_raw_signature
+from signsvc.agent.token import (
+    digest_info,
+    max_pss_salt_length,
+    raw_ecdsa_to_der,
+    verify_raw_signature,
+)
 
 # RFC 8017 §9.2 note 1: DER of DigestInfo up to the digest, with the NULL parameters (05 00)
 DIGEST_INFO_PREFIX = {
@@ -124,7 +129,7 @@ def _self_signed(key):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "t")])
     import datetime as dt
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(1)
             .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))

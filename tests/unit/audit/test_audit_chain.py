@@ -5,7 +5,14 @@ import hashlib
 
 import pytest
 
-from signsvc.audit.chain import BODY_FIELDS, GENESIS_HASH, canonical_body, chain_hash, record_body, seal
+from signsvc.audit.chain import (
+    BODY_FIELDS,
+    GENESIS_HASH,
+    canonical_body,
+    chain_hash,
+    record_body,
+    seal,
+)
 from signsvc.audit.events import AuditEvent
 
 TIME = "2025-01-31T08:15:00.123456Z"

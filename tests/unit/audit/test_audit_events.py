@@ -1,7 +1,7 @@
 """AuditEvent validation and the record's JSON form: what may and may not enter the log."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -101,7 +101,7 @@ def test_format_time_is_utc_with_microseconds_and_z():
     ("2025-01-31T15:00:00+07:00", "2025-01-31T08:00:00.000000Z"),
     ("2025-01-31T08:00:00Z", "2025-01-31T08:00:00.000000Z"),
     ("2025-01-31T08:00:00.5", "2025-01-31T08:00:00.500000Z"),
-    (datetime(2025, 1, 31, 8, tzinfo=timezone.utc), "2025-01-31T08:00:00.000000Z"),
+    (datetime(2025, 1, 31, 8, tzinfo=UTC), "2025-01-31T08:00:00.000000Z"),
 ])
 def test_parse_time_normalises_to_the_stored_format(value, expected):
     assert parse_time(value) == expected

@@ -13,10 +13,14 @@ import pytest
 
 from signsvc.audit.chain import GENESIS_HASH, seal
 from signsvc.audit.checkpoints import (
-    Checkpoint, SignatureCheck, SignedCheckpoint, next_checkpoint, verify_log,
+    Checkpoint,
+    SignatureCheck,
+    SignedCheckpoint,
+    next_checkpoint,
+    verify_log,
 )
 from signsvc.audit.events import AuditEvent
-from signsvc.audit.export import build_export, load_export, dump_export, verify_export
+from signsvc.audit.export import build_export, dump_export, load_export, verify_export
 
 KEY = b"test audit key"
 

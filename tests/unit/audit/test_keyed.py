@@ -10,7 +10,11 @@ from signsvc.audit.checkpoints import Checkpoint, SignedCheckpoint, verify_log
 from signsvc.audit.events import AuditEvent
 from signsvc.audit.external import compare_checkpoints, unacknowledged, verify_full
 from signsvc.audit.keyed import (
-    ACKNOWLEDGED_ACTION, Anchor, mac_for, record_mac, verify_segment,
+    ACKNOWLEDGED_ACTION,
+    Anchor,
+    mac_for,
+    record_mac,
+    verify_segment,
 )
 
 KEY = b"k" * 32

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from signsvc.policy.engine import ConfiguredRule, Policy, evaluate
-from signsvc.policy.facts import CertificateFacts, DocumentSummary, PriorSignature, SigningFacts, Usage
+from signsvc.policy.facts import (
+    CertificateFacts,
+    DocumentSummary,
+    PriorSignature,
+    SigningFacts,
+    Usage,
+)
 from signsvc.policy.rules import CATALOGUE
 
-NOW = datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 CERT = CertificateFacts(key_algorithm="rsa", key_size=2048,
                         key_usage=frozenset({"digital_signature", "non_repudiation"}),
                         not_before=NOW - timedelta(days=300), not_after=NOW + timedelta(days=300),

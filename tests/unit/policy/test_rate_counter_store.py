@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from signsvc.adapters.rate_counters_sql import SqlRateCounters
 from signsvc.audit.events import AuditEvent
 from signsvc.policy.facts import Usage
 from signsvc.services.rate_limits import RateLedger
 
-T0 = datetime(2026, 12, 3, 23, 58, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 3, 23, 58, 0, tzinfo=UTC)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -105,7 +105,7 @@ def test_font_covers_vietnamese_and_refuses_missing_glyphs():
 
 
 def test_times():
-    utc = datetime(2026, 11, 28, 3, 15, 0, 500000, tzinfo=timezone.utc)
+    utc = datetime(2026, 11, 28, 3, 15, 0, 500000, tzinfo=UTC)
     assert iso_vn(utc) == "2026-11-28T10:15:00+07:00"
     assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$", iso_vn(utc))
     assert vgca_time(utc.astimezone(timezone(timedelta(hours=-5)))) == "28.11.2026 10:15:00 +07:00"

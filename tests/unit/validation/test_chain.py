@@ -4,7 +4,7 @@ the PDF/HTML report for a chain."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -18,7 +18,7 @@ from signsvc.reports import texts
 from signsvc.validation import chain
 from signsvc.validation.report import MAX_CHAIN_LENGTH, chain_dict
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _name(cn: str) -> x509.Name:

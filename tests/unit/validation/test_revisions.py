@@ -9,9 +9,9 @@ import io
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from signsvc.validation.revisions import summary as revision_summary
 from signsvc.validation.pdfread import open_pdf
 from signsvc.validation.report import AddedAnnotation, RevisionAdded, RevisionReport
+from signsvc.validation.revisions import summary as revision_summary
 from signsvc.validation.revisions.ranges import prefix_hashes as _prefix_hashes
 from signsvc.validation.revisions.ranges import revision_ends
 from signsvc.validation.revisions.view import revision_view

@@ -23,7 +23,7 @@ def _outcome(reader, data: bytes):
     try:
         value = reader(stream)
         return type(value), bytes(value) if isinstance(value, bytes) else value, stream.tell()
-    except Exception as exc:  # noqa: BLE001 - the exception itself is compared
+    except Exception as exc:  # the exception itself is compared
         return type(exc), str(exc), stream.tell()
 
 

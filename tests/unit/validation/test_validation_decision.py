@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,6 @@ from signsvc.errors import Message
 from signsvc.validation.decision import Facts, decide
 from signsvc.validation.report import TimestampInfo
 
-UTC = timezone.utc
 REVOKED_AT = datetime(2025, 6, 1, tzinfo=UTC)
 TS = TimestampInfo(time=datetime(2026, 11, 28, 3, 0, tzinfo=UTC), tsa="TSA", valid=True)
 GOOD = Facts(intact=True, valid=True, trusted=True, revocation="good", timestamp=TS,

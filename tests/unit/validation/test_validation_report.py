@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from signsvc.validation.report import (
     AlgorithmInfo,
@@ -17,7 +17,7 @@ from signsvc.validation.report import (
 
 
 def test_vn_time():
-    assert vn_time(datetime(2026, 11, 28, 3, 15, 0, 123456, tzinfo=timezone.utc)) == "2026-11-28T10:15:00+07:00"
+    assert vn_time(datetime(2026, 11, 28, 3, 15, 0, 123456, tzinfo=UTC)) == "2026-11-28T10:15:00+07:00"
     assert vn_time(datetime(2026, 12, 31, 20, 0)) == "2027-01-01T03:00:00+07:00"  # naive = UTC
     assert vn_time(None) is None
 
@@ -26,8 +26,8 @@ def test_as_dict_names():
     signer = SignerInfo(subject="CN=A,C=VN", common_name="A", serial="1f", issuer="CN=CA",
                         certificate_sha256="00" * 32, uid=("MST:0101234567",), key_size=2048)
     sig = SignatureReport(
-        field="Sig1", signer=signer, signing_time=datetime(2026, 11, 28, 3, 15, tzinfo=timezone.utc),
-        timestamp=TimestampInfo(time=datetime(2026, 11, 28, 3, 15, 1, tzinfo=timezone.utc), tsa="TSA",
+        field="Sig1", signer=signer, signing_time=datetime(2026, 11, 28, 3, 15, tzinfo=UTC),
+        timestamp=TimestampInfo(time=datetime(2026, 11, 28, 3, 15, 1, tzinfo=UTC), tsa="TSA",
                                 valid=True),
         level="B-T", intact=True, valid=True, trusted=True, revocation="good", coverage="entire_file",
         modifications="none", indication="TOTAL-PASSED", sub_indication=None,

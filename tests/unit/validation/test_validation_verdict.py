@@ -6,11 +6,16 @@ each signature's indication: a forbidden change is TOTAL-FAILED/FORMAT_FAILURE t
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from signsvc.validation.report import DocumentTimestampReport, Messages, SignatureReport, TimestampInfo
+from signsvc.validation.report import (
+    DocumentTimestampReport,
+    Messages,
+    SignatureReport,
+    TimestampInfo,
+)
 from signsvc.validation.verdict import document_verdict
 
 PASSED = SignatureReport(
@@ -18,7 +23,7 @@ PASSED = SignatureReport(
     trusted=True, revocation="good", coverage="entire_file", modifications="none",
     indication="TOTAL-PASSED", sub_indication=None, messages=Messages())
 FIRST_OF_TWO = replace(PASSED, coverage="entire_revision", modifications="form_filling")
-TS = TimestampInfo(time=datetime(2026, 1, 1, tzinfo=timezone.utc), tsa="TSA", valid=True)
+TS = TimestampInfo(time=datetime(2026, 1, 1, tzinfo=UTC), tsa="TSA", valid=True)
 
 
 def test_no_signature_is_unsigned():
