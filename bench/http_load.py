@@ -161,7 +161,7 @@ class Cell:
         if not self.latencies:
             return float("nan")
         data = sorted(self.latencies)
-        return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))] * 1000
+        return data[min(len(data) - 1, round(p / 100 * (len(data) - 1)))] * 1000
 
 
 def _workers_cpu(svc: Service) -> float:
@@ -296,6 +296,7 @@ def peak_memory(size: int) -> list[tuple[str, int, int, int]]:
         status, signed_small = one_request(svc, "/v1/sign?key=dev-software&level=B-B", small, auth)
         assert status == 200, signed_small[:300]
         one_request(svc, "/v1/verify", signed_small, {**auth, "Accept": "application/json"})
+        signed_big = b""  # the sign row's result, the verify row's body
         for op, path, body in (("sign B-B", "/v1/sign?key=dev-software&level=B-B", big),
                                ("verify", "/v1/verify", None)):
             if body is None:

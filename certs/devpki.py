@@ -145,7 +145,7 @@ def _make_tokens(module: str) -> None:
     from pkcs11 import Attribute, KeyType
     from pkcs11.util.ec import encode_named_curve_parameters
 
-    for token_label, keys in TOKENS.items():
+    for token_label in TOKENS:
         subprocess.run(
             ["softhsm2-util", "--init-token", "--free", "--label", token_label,
              "--so-pin", _secret(f"{token_label}.so-pin"), "--pin", _secret(f"{token_label}.pin")],

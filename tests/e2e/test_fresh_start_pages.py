@@ -200,7 +200,7 @@ def _no_overflow(page, label: str) -> None:
 
 
 def _pages(fresh) -> dict:
-    base, doc = fresh["base"], fresh["doc"]
+    doc = fresh["doc"]
     return {
         "official": {"documents": "/documents", "document": f"/documents/{fresh['awaiting']['id']}",
                      "signed": f"/documents/{doc['id']}",

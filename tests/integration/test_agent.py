@@ -143,7 +143,7 @@ def sign_body(der: bytes, digest: bytes, hash_algorithm: str, algorithm: str, **
 # -- listing ---------------------------------------------------------------------------
 
 def test_certificates_lists_both_officials(agents, dev_pki):
-    status, headers, body = agents["both"].call("GET", "/certificates")
+    status, _headers, body = agents["both"].call("GET", "/certificates")
     assert status == 200, body
     by_label = {c["token_label"]: c for c in body["certificates"]}
     assert set(by_label) == {"official-an", "official-binh"}
@@ -254,7 +254,7 @@ def test_missing_origin_is_refused(agents):
 def test_rebinding_host_is_refused(agents):
     a = agents["both"]
     for host in (f"evil.example:{a.port}", "127.0.0.1", f"127.0.0.1:{a.port + 1}"):
-        status, headers, answer = a.call("GET", "/certificates", host=host)
+        status, _headers, answer = a.call("GET", "/certificates", host=host)
         assert (status, answer["error"]) == (403, "host-not-allowed"), host
     assert a.call("GET", "/certificates", host=f"localhost:{a.port}")[0] == 200
 

@@ -93,7 +93,7 @@ def test_renew_due_not_due_and_failed(api, dev_pki, tmp_path):
     assert upgraded.startswith(bb) and _doc_timestamps(upgraded) == 2  # time proof + archive
     root = load_cert(dev_pki.cert("root"))
     for data in (renewed, upgraded):
-        (sig, status), = pyhanko_statuses(data, dev_pki.cert("root"), [dev_pki.cert("interm")])
+        (_sig, status), = pyhanko_statuses(data, dev_pki.cert("root"), [dev_pki.cert("interm")])
         assert status.intact and status.valid and status.trusted
     assert future_validation_passes(renewed, root, AFTER_SIGNER_EXPIRY)
     assert future_validation_passes(renewed, root, AFTER_TSA_EXPIRY)

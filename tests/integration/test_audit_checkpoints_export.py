@@ -120,7 +120,7 @@ def _insert(doc):
     recs = doc["records"]
     forged = reseal({**recs[2], "actor": "ghost"}, 4, recs[2]["record_hash"])
     rest = [{**r, "sequence": r["sequence"] + 1} for r in recs[3:]]
-    doc["records"] = recs[:3] + [forged] + rest
+    doc["records"] = [*recs[:3], forged, *rest]
     doc["last_sequence"] += 1
     return [("relinked", 5, None, None)]
 

@@ -72,7 +72,7 @@ def test_forged_tail_while_running_fails_closed_until_acknowledged(tmp_path, dev
         capsys.readouterr()
         assert main(["audit", "verify"]) == 1
         assert f"NOT VALID from record #{forged}" in capsys.readouterr().out
-        assert main(["audit", "acknowledge", "--reason", "bản ghi giả #%d đã lưu hồ sơ" % forged]) == 0
+        assert main(["audit", "acknowledge", "--reason", f"bản ghi giả #{forged} đã lưu hồ sơ"]) == 0
         out = capsys.readouterr().out
         assert "acknowledged at record" in out
 

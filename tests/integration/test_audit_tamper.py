@@ -142,7 +142,7 @@ def assert_service_refuses(state: Path, tokens: dict, problem: str, *, api=None)
 
 
 def test_intact_copy_verifies_and_serves(pristine, state, monkeypatch, capsys, dev_pki):
-    _, tokens, heads, head = pristine
+    _, tokens, _heads, _head = pristine
     code, body = cli_verify(state, monkeypatch, capsys)
     assert code == 0 and body["ok"], body["findings"]
     assert body["keyed"] is True and body["keyed_from_sequence"] == 1
@@ -252,7 +252,7 @@ def test_forged_tail_record_appended_keeping_every_genuine_mac(pristine, state, 
 
 
 def test_rechain_from_the_middle(pristine, state, monkeypatch, capsys):
-    _, tokens, heads, _ = pristine
+    _, tokens, _heads, _ = pristine
     db = attacker(state)
     macs = dict(db.execute("SELECT sequence, mac FROM audit_events").fetchall())
     out, prev = [], "0" * 64
@@ -338,7 +338,7 @@ def test_checkpoint_never_moves_backwards(pristine, state):
 def test_stripping_every_mac_and_the_keyed_marker(pristine, state, monkeypatch, capsys):
     """Passing the keyed log off as a never-keyed one (no marker, no MAC) and then forging
     freely: the external checkpoints still say where the keyed chain starts."""
-    _, tokens, _, head = pristine
+    _, tokens, _, _head = pristine
     db = attacker(state)
     db.execute("DELETE FROM audit_meta")
     db.execute("UPDATE audit_events SET mac = NULL")

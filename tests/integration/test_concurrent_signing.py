@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 from signsvc.adapters.audit_sql import SqlAuditStore
 from tests.conftest import REPO
@@ -48,7 +49,8 @@ def test_32_concurrent_signatures_on_one_pkcs11_key(dev_pki, responders, tmp_pat
     port = _free_port()
     server = subprocess.Popen([SIGNSVC, "serve", "--host", "127.0.0.1", "--port", str(port),
                                "--workers", "3", "--threads", "4"], env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "serve.log", "wb"))
+                              stdout=subprocess.DEVNULL,
+                              stderr=open(tmp_path / "serve.log", "wb"))  # noqa: SIM115 - open while the server runs
     base = f"http://127.0.0.1:{port}"
     documents = [make_pdf(1, text=f"concurrent document {i}") for i in range(REQUESTS)]
     results: list[tuple[int, bytes, dict] | None] = [None] * REQUESTS
@@ -85,7 +87,7 @@ def test_32_concurrent_signatures_on_one_pkcs11_key(dev_pki, responders, tmp_pat
     for i, (_, data, headers) in enumerate(results):
         assert data.startswith(documents[i]), "each answer is its own document plus a signature"
         assert headers["X-Document-SHA256"] == hashlib.sha256(data).hexdigest()
-        (sig, status), = pyhanko_statuses(data, dev_pki.cert("root"), [dev_pki.cert("interm")])
+        (_sig, status), = pyhanko_statuses(data, dev_pki.cert("root"), [dev_pki.cert("interm")])
         assert status.bottom_line, status.pretty_print_details()
         assert status.signing_cert.subject.native["common_name"].endswith("(TEST ONLY)")
 
@@ -105,7 +107,7 @@ class _KeepAliveProxy(BaseHTTPRequestHandler):
     request's client address (one address = one TCP connection)."""
 
     protocol_version = "HTTP/1.1"
-    seen: list[tuple[str, int]] = []
+    seen: ClassVar[list[tuple[str, int]]] = []  # shared by the handler instances
     upstream = ""
 
     def do_POST(self):

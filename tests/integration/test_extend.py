@@ -83,7 +83,7 @@ def test_extend_to_lt_and_lta(api, dev_pki, tmp_path, timestamp):
     assert again.status_code == 200
     assert len(PdfFileReader(io.BytesIO(again.data)).embedded_timestamp_signatures) == n_ts + 1
     # every signature still valid, for pyHanko and for pdfsig
-    (sig, status), = pyhanko_statuses(again.data, dev_pki.cert("root"), [dev_pki.cert("interm")])
+    (_sig, status), = pyhanko_statuses(again.data, dev_pki.cert("root"), [dev_pki.cert("interm")])
     assert status.intact and status.valid and status.trusted
     path = tmp_path / "extended.pdf"
     path.write_bytes(again.data)

@@ -151,34 +151,34 @@ def test_b_lt_signing_with_a_dripping_responder_ends_at_the_deadline_503_audited
     from tests.support.pdfs import make_pdf
     from tests.support.server import running_server
 
-    with dripping_server(interval=0.2) as drip:
-        with running_server(tmp_path, env=_slow_network(drip.url), workers=1, threads=4) as srv:
-            token = _client_token(srv, "portal")
-            req = urllib.request.Request(
-                f"{srv.base}/v1/sign?key=dev-software&level=B-LT", data=make_pdf(), method="POST",
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
-            start = time.monotonic()
-            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-            with pytest.raises(urllib.error.HTTPError) as caught:
-                opener.open(req, timeout=60)
-            elapsed = time.monotonic() - start
-            answer = caught.value
-            body = json.loads(answer.read())
-            assert answer.code == 503 and body["code"] == "signing-timeout", body
-            assert answer.headers["Content-Type"] == "application/problem+json"
-            assert body["detail_vi"].startswith("Không ký xong") and body["detail_en"]
-            assert 4.0 <= elapsed < 6.0, elapsed
-            assert drip.requests, "the revocation fetch did not reach the dripping responder"
-            request_id = answer.headers["X-Request-Id"]
-            with sqlite3.connect(srv.state / "audit.sqlite3") as db:
-                rows = db.execute("SELECT action, outcome, error_code, key_id, level FROM "
-                                  "audit_events WHERE request_id = ?", (request_id,)).fetchall()
-            assert rows == [("signing:document:failed", "failure", "signing-timeout",
-                             "dev-software", "B-LT")]
-            # the service is not stuck: a health check answers at once
-            t = time.monotonic()
-            with opener.open(f"{srv.base}/healthz", timeout=5) as resp:
-                assert resp.status == 200 and time.monotonic() - t < 1.0
+    with (dripping_server(interval=0.2) as drip,
+          running_server(tmp_path, env=_slow_network(drip.url), workers=1, threads=4) as srv):
+        token = _client_token(srv, "portal")
+        req = urllib.request.Request(
+            f"{srv.base}/v1/sign?key=dev-software&level=B-LT", data=make_pdf(), method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
+        start = time.monotonic()
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            opener.open(req, timeout=60)
+        elapsed = time.monotonic() - start
+        answer = caught.value
+        body = json.loads(answer.read())
+        assert answer.code == 503 and body["code"] == "signing-timeout", body
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        assert body["detail_vi"].startswith("Không ký xong") and body["detail_en"]
+        assert 4.0 <= elapsed < 6.0, elapsed
+        assert drip.requests, "the revocation fetch did not reach the dripping responder"
+        request_id = answer.headers["X-Request-Id"]
+        with sqlite3.connect(srv.state / "audit.sqlite3") as db:
+            rows = db.execute("SELECT action, outcome, error_code, key_id, level FROM "
+                              "audit_events WHERE request_id = ?", (request_id,)).fetchall()
+        assert rows == [("signing:document:failed", "failure", "signing-timeout",
+                         "dev-software", "B-LT")]
+        # the service is not stuck: a health check answers at once
+        t = time.monotonic()
+        with opener.open(f"{srv.base}/healthz", timeout=5) as resp:
+            assert resp.status == 200 and time.monotonic() - t < 1.0
 
 
 def test_extend_with_a_dripping_responder_ends_at_the_deadline_503_audited(
@@ -197,22 +197,22 @@ def test_extend_with_a_dripping_responder_ends_at_the_deadline_503_audited(
     signed = api.client.post("/v1/sign", query_string={"key": "dev-software", "level": "B-B"},
                              data=make_pdf(), headers=api.headers("portal", **{"Content-Type": "application/pdf"}))
     assert signed.status_code == 200, signed.get_data(as_text=True)
-    with dripping_server(interval=0.2) as drip:
-        with running_server(tmp_path, env=_slow_network(drip.url), workers=1, threads=4) as srv:
-            token = _client_token(srv, "clerk")
-            req = urllib.request.Request(
-                f"{srv.base}/v1/extend?level=B-LTA", data=signed.data, method="POST",
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
-            start = time.monotonic()
-            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-            with pytest.raises(urllib.error.HTTPError) as caught:
-                opener.open(req, timeout=60)
-            elapsed = time.monotonic() - start
-            body = json.loads(caught.value.read())
-            assert caught.value.code == 503 and body["code"] == "signing-timeout", body
-            assert 4.0 <= elapsed < 6.5, elapsed
-            assert drip.requests, "the fetch did not reach the dripping network"
-            with sqlite3.connect(srv.state / "audit.sqlite3") as db:
-                rows = db.execute("SELECT action, outcome, error_code, level FROM audit_events "
-                                  "WHERE request_id = ?", (caught.value.headers["X-Request-Id"],)).fetchall()
-            assert rows == [("signing:document:extend_failed", "failure", "signing-timeout", "B-LTA")]
+    with (dripping_server(interval=0.2) as drip,
+          running_server(tmp_path, env=_slow_network(drip.url), workers=1, threads=4) as srv):
+        token = _client_token(srv, "clerk")
+        req = urllib.request.Request(
+            f"{srv.base}/v1/extend?level=B-LTA", data=signed.data, method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf"})
+        start = time.monotonic()
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            opener.open(req, timeout=60)
+        elapsed = time.monotonic() - start
+        body = json.loads(caught.value.read())
+        assert caught.value.code == 503 and body["code"] == "signing-timeout", body
+        assert 4.0 <= elapsed < 6.5, elapsed
+        assert drip.requests, "the fetch did not reach the dripping network"
+        with sqlite3.connect(srv.state / "audit.sqlite3") as db:
+            rows = db.execute("SELECT action, outcome, error_code, level FROM audit_events "
+                              "WHERE request_id = ?", (caught.value.headers["X-Request-Id"],)).fetchall()
+        assert rows == [("signing:document:extend_failed", "failure", "signing-timeout", "B-LTA")]

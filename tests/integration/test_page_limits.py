@@ -67,7 +67,7 @@ def cyclic(kind: str) -> bytes:
     """Two pages whose tree reaches a node twice: the root in its own /Kids ("root"), or
     a subtree listed twice ("shared")."""
     w = PdfFileWriter()
-    for i in range(2):
+    for _ in range(2):
         w.insert_page(generic.DictionaryObject({
             N("/Type"): N("/Page"),
             N("/MediaBox"): generic.ArrayObject([generic.NumberObject(x) for x in (0, 0, 595, 842)]),

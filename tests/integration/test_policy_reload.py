@@ -39,7 +39,7 @@ def test_load_reload_and_bad_files(tmp_path, dev_pki, responders):
     path.write_text(changed.replace("max_pages = 2000", "max_pagse = 2000"))
     with pytest.raises(PolicyError) as exc:
         build_services(settings)
-    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if "max_pagse" in l)
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "max_pagse" in text)
     assert f"line {line}:" in exc.value.message.en and "max_pagse" in exc.value.message.en
     c = build_services(settings, reloading=True)
     try:

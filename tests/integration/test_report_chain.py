@@ -192,7 +192,8 @@ def test_pdf_report_lists_the_chains(api, dev_pki, signed_lta, tmp_path):
                        verdict_en="Valid, the document is intact", signer=DOC_SIGNER)
     text = pdftotext(resp.data, tmp_path)
     vi, en = text[:text.index("VERIFICATION REPORT")], text[text.index("VERIFICATION REPORT"):]
-    for part, mark, serial in ((vi, "chứng thư gốc tin cậy", "Số hiệu chứng thư"), (en, "trust anchor", "Certificate serial")):
+    for part, mark, serial in ((vi, "chứng thư gốc tin cậy", "Số hiệu chứng thư"),
+                               (en, "trust anchor", "Certificate serial")):
         assert f"1. {DOC_SIGNER}" in part and f"2. {INTERM}" in part and f"3. {ROOT} — [{mark}]" in part
         assert part.index(f"1. {DOC_SIGNER}") < part.index(f"2. {INTERM}") < part.index(f"3. {ROOT}")
         assert f"1. {TSA}" in part and f"2. {ROOT} — [{mark}]" in part

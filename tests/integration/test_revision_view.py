@@ -49,7 +49,7 @@ def assert_revisions_match_file(report: dict, data: bytes) -> None:
     ranges = file_byte_ranges(data)
     for sig in report["signatures"] + report["document_timestamps"]:
         assert tuple(sig["byte_range"]) in ranges
-        start1, len1, start2, len2 = sig["byte_range"]
+        start1, _len1, start2, len2 = sig["byte_range"]
         assert start1 == 0 and start2 + len2 == revs[sig["revision"] - 1]["end_offset"]
         kind = "signatures" if sig in report["signatures"] else "document_timestamps"
         assert sig["field"] in revs[sig["revision"] - 1][kind]

@@ -66,7 +66,7 @@ def test_crl_served_from_cache_until_next_update_then_fetched_again(responders, 
         monkeypatch.setenv("http_proxy", proxy.url)
         (first,) = _fetch_crls(cache, cert)
         assert proxy.count(CRL_PATH) == 1 and cache.count() == 1
-        this_update, next_update = crl_window(first)
+        _this_update, next_update = crl_window(first)
         assert next_update is not None
         (again,) = _fetch_crls(cache, cert)          # a new context: served from the cache
         assert proxy.count(CRL_PATH) == 1 and again.dump() == first.dump()

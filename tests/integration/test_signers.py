@@ -43,7 +43,7 @@ def test_each_document_is_signed_exactly_once(api):
         calls = []
         original = signer.async_sign_raw
 
-        async def counting(data, digest_algorithm, dry_run=False):
+        async def counting(data, digest_algorithm, dry_run=False, *, calls=calls, original=original):
             calls.append(dry_run)
             return await original(data, digest_algorithm, dry_run)
 

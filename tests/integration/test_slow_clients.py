@@ -96,7 +96,7 @@ def test_request_head_too_slow_gets_408_problem_json(server):
                 sent += 1
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except ConnectionResetError:
                 break

@@ -143,7 +143,7 @@ def test_portal_may_not_sign_a_copy(wapi):
     body = _refused(wapi, resp, 403, "policy-denied", "workflow.copies", since)
     assert "vai trò portal không được ký bản sao" in body["detail_vi"]
     assert "role portal may not sign copies" in body["detail_en"]
-    body, rules = _evaluate(wapi, "agency-seal", "portal", profile="copy", copy_kind="sao-y",
+    body, _rules = _evaluate(wapi, "agency-seal", "portal", profile="copy", copy_kind="sao-y",
                             agency="Văn phòng UBND tỉnh Thử Nghiệm")
     assert body["denied_by"] == "workflow.copies" and body["allowed"] is False
 
@@ -190,8 +190,8 @@ def test_dry_run_reports_a_seal_image_with_a_personal_key(wapi):
 
 
 def test_dry_run_reports_an_anchor_not_found_and_skips_placement_without_a_pdf(wapi):
-    body, rules = _evaluate(wapi, "dev-software", "clerk-all", profile="official",
-                            image="sig-an", anchor="Không có dòng này")
+    _body, rules = _evaluate(wapi, "dev-software", "clerk-all", profile="official",
+                             image="sig-an", anchor="Không có dòng này")
     assert rules["appearance.visible-signature"]["outcome"] == "fail"
     assert rules["appearance.visible-signature"]["evaluated"]["parameter"] == "anchor"
     # document facts only: the image is checked, the placement cannot be

@@ -85,7 +85,7 @@ def test_whole_file_round_trip(env, dev_pki):
     assert resp.get_json()["document"]["revision"] == 2
     stored = env.client.get(f"/v1/documents/{doc['id']}/content", headers=env.headers("an")).data
     assert stored == signed
-    (sig, status), = pyhanko_statuses(stored, dev_pki.cert("root"), [dev_pki.cert("interm")])
+    (_sig, status), = pyhanko_statuses(stored, dev_pki.cert("root"), [dev_pki.cert("interm")])
     assert status.valid and status.trusted
     # and the one-time upload URL cannot be replayed
     assert upload(env, t, signed).status_code == 403

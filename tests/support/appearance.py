@@ -172,7 +172,7 @@ def pdftotext(data: bytes, tmp: Path, rect: tuple[float, float, float, float] | 
         x1, y1, x2, y2 = rect
         args += ["-x", str(int(x1) - 1), "-y", str(int(page_height - y2) - 1),
                  "-W", str(int(x2 - x1) + 3), "-H", str(int(y2 - y1) + 3)]
-    run = subprocess.run(args + [str(src), "-"], capture_output=True, timeout=60, check=True)
+    run = subprocess.run([*args, str(src), "-"], capture_output=True, timeout=60, check=True)
     return run.stdout.decode("utf-8")
 
 

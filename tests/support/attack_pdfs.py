@@ -244,7 +244,7 @@ def swa_moved_second_range(data: bytes) -> bytes:
 
 def swa_overlapping_ranges(data: bytes) -> bytes:
     """SWA: the second range starts inside the first (``[a b b-100 d+gap+100]``)."""
-    a, b, c, d = byte_range(data)
+    a, b, _c, _d = byte_range(data)
     return set_byte_range(data, f"{a} {b} {b - 100} {len(data) - b + 100}")
 
 

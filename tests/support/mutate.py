@@ -81,7 +81,7 @@ def _mutate(rng: random.Random, data: bytes) -> bytes:
             refs = list(_REF.finditer(b))
             if refs:
                 m = rng.choice(refs)
-                b[m.start(1):m.end(1)] = rng.choice(_WEIRD_NUMBERS + [m.group(1)])
+                b[m.start(1):m.end(1)] = rng.choice([*_WEIRD_NUMBERS, m.group(1)])
         elif op == 5:
             tok = rng.choice(TOKENS)
             spots = [m.start() for m in re.finditer(re.escape(tok), b)]

@@ -110,13 +110,13 @@ def test_inserted_well_forged_record_breaks_the_record_after_it():
 def test_inserted_record_without_renumbering_is_a_duplicate():
     chain = make_chain()
     forged = _reseal(chain[5], chain[4].record_hash, actor="intruder")
-    result = verify_chain(chain[:5] + [forged] + chain[5:])
+    result = verify_chain([*chain[:5], forged, *chain[5:]])
     assert (result.first_bad_sequence, result.reason) == (6, "duplicate sequence 6")
 
 
 def test_duplicated_record_is_named():
     chain = make_chain()
-    result = verify_chain(chain[:3] + [chain[2]] + chain[3:])
+    result = verify_chain([*chain[:3], chain[2], *chain[3:]])
     assert (result.first_bad_sequence, result.reason) == (3, "duplicate sequence 3")
     assert result.checked == 3
 
@@ -139,7 +139,7 @@ def test_swapped_contents_with_renumbered_sequences_are_named_at_the_first():
 
 def test_out_of_order_older_sequence_is_named():
     chain = make_chain()
-    result = verify_chain(chain[:6] + [chain[1]] + chain[6:])
+    result = verify_chain([*chain[:6], chain[1], *chain[6:]])
     assert result.first_bad_sequence == 2
     assert result.reason == "sequence out of order: expected 7, found 2"
 

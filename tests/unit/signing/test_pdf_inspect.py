@@ -131,7 +131,7 @@ def test_as_dict_is_json():
     assert set(d) == {"size", "pages", "encrypted", "strict", *FINDINGS}
 
 
-@pytest.mark.parametrize("builder", sorted(h.HOSTILE) + ["clean", "signed_signature_field"])
+@pytest.mark.parametrize("builder", [*sorted(h.HOSTILE), "clean", "signed_signature_field"])
 def test_hostile_pdfs_are_valid_pdfs(builder, request, tmp_path):
     data = request.getfixturevalue("signed_pdf") if builder == "signed_signature_field" \
         else getattr(h, builder)()

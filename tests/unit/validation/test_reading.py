@@ -92,8 +92,8 @@ def test_repair_cost_follows_the_objects_found_not_the_largest_number():
     number up to it, minutes of CPU): the repair lists only the numbers present."""
     import time
 
-    data, offsets = _objects([(1, CATALOG), (2, PAGES), (3, PAGE), (99_999_999, _stream(b"(A) Tj"))],
-                             head=b"%PDF-1.7\n")
+    data, _offsets = _objects([(1, CATALOG), (2, PAGES), (3, PAGE), (99_999_999, _stream(b"(A) Tj"))],
+                              head=b"%PDF-1.7\n")
     broken = data + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(data) + 7)
     started = time.monotonic()
     rebuilt = repair.rebuild(broken)

@@ -131,7 +131,8 @@ def test_forbidden_change_names_the_rule_and_a_repair_caps_it():
     assert "DocMDP level P=2 (ISO 32000-2, 12.8.2.2)" in d.messages.en[0]
     cap = ("FORMAT_FAILURE", Message("Đã sửa cấu trúc.", "Structure repaired."))
     d = decide(replace(GOOD, modifications="other", modifications_permitted=False, cap=cap))
-    assert (d.indication, d.sub_indication, d.messages.en[0]) == ("INDETERMINATE", "FORMAT_FAILURE", "Structure repaired.")
+    assert (d.indication, d.sub_indication, d.messages.en[0]) == (
+        "INDETERMINATE", "FORMAT_FAILURE", "Structure repaired.")
     d = decide(replace(GOOD, intact=False, cap=cap))  # the byte range is hashed exactly: still a failure
     assert (d.indication, d.sub_indication) == ("TOTAL-FAILED", "HASH_FAILURE")
     d = decide(replace(GOOD, modifications="other"))  # not classified, not shown forbidden
