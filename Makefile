@@ -30,7 +30,7 @@ test: pki lint
 lint: deps
 	@out=$$($(VENV)/bin/lint-imports --no-cache 2>&1) && echo "import contracts: ok" || { echo "$$out"; exit 1; }
 	@out=$$($(VENV)/bin/mypy 2>&1) && echo "types (mypy): ok" || { echo "$$out"; exit 1; }
-	@out=$$($(VENV)/bin/ruff check signsvc 2>&1) && echo "style (ruff): ok" || { echo "$$out"; exit 1; }
+	@out=$$($(VENV)/bin/ruff check signsvc tests bench scripts certs 2>&1) && echo "style (ruff): ok" || { echo "$$out"; exit 1; }
 
 bench: responders
 	@$(DEV_ENV) && $(PY) bench/sign_throughput.py
