@@ -25,9 +25,13 @@ COPY signsvc signsvc
 COPY config config
 COPY certs/trust certs/trust
 
-# the same install script that `make` and `.ci/run` use (system packages + the project)
+# the same install script that `make` and `.ci/run` use (system packages + the project);
+# the project's wheel also goes to /usr/share/signsvc/dist: the signing agent's package that
+# /help/agent offers when the config sets [pages] agent_package_dir = "/usr/share/signsvc/dist"
 ENV PIP_BREAK_SYSTEM_PACKAGES=1
-RUN bash scripts/install.sh --prod && rm -rf /var/lib/apt/lists/* /root/.cache
+RUN bash scripts/install.sh --prod \
+ && python3 -m pip wheel --no-cache-dir --no-deps -w /usr/share/signsvc/dist . \
+ && rm -rf /var/lib/apt/lists/* /root/.cache
 
 RUN useradd --system --home /var/lib/signsvc --create-home --shell /usr/sbin/nologin signsvc
 USER signsvc

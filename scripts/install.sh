@@ -53,3 +53,26 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.stamp 2>/dev/null)" != "$stamp" 
   .venv/bin/python -m pip install -q -e '.[dev]'
   echo "$stamp" > .venv/.stamp
 fi
+
+# the signing agent's package, offered for download on /help/agent ([pages]
+# agent_package_dir = "var/dist" in config/signsvc.toml): rebuilt only when pyproject.toml or a
+# file under signsvc/ changed (hash stamp), from a clean copy of those sources (no stale
+# build/ folder), offline (`wheel` is a dev dependency); older wheels there are removed
+dist=var/dist
+src_hash=$(find pyproject.toml signsvc -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
+           | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
+if ! ls "$dist"/signsvc-*.whl >/dev/null 2>&1 || [ "$(cat "$dist/.stamp" 2>/dev/null)" != "$src_hash" ]; then
+  echo "install: building the agent package (signsvc wheel) into $dist"
+  build_dir=$(mktemp -d)
+  trap 'rm -rf "$build_dir"' EXIT
+  tar -c --exclude=__pycache__ --exclude='*.pyc' pyproject.toml signsvc | tar -x -C "$build_dir"
+  if ! .venv/bin/python -m pip wheel -q --no-deps --no-build-isolation -w "$build_dir/out" \
+       "$build_dir" >"$build_dir/log" 2>&1; then
+    cat "$build_dir/log" >&2
+    exit 1
+  fi
+  mkdir -p "$dist"
+  rm -f "$dist"/signsvc-*.whl
+  mv "$build_dir"/out/signsvc-*.whl "$dist"/
+  echo "$src_hash" > "$dist/.stamp"
+fi

@@ -259,6 +259,10 @@ def build_settings(data: dict[str, Any], base_dir: Path, cfg_path: Path | None,
                                                    "login_max_backoff_seconds <= 86400")
     if set(pages.totp_roles) - set(roles_for(Permission.PAGES_LOGIN)):
         raise _fail("pages.totp_roles", "only page roles: official, clerk, auditor")
+    # a folder not made yet offers nothing (the help page says to ask the administrator)
+    if pages.agent_package_dir is not None and pages.agent_package_dir.exists() and \
+            not pages.agent_package_dir.is_dir():
+        raise _fail("pages.agent_package_dir", f"{pages.agent_package_dir} is not a folder")
     if sections["archive"].renew_within_days < 0:
         raise _fail("archive.renew_within_days", "must not be negative")
     look = sections["appearance"]

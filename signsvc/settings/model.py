@@ -66,6 +66,9 @@ class PagesSettings:
     # roles that may choose the signature level on the signing page; everyone else signs
     # at the level the e-service profile asks (policy eservice.minimum-level) and is told so
     level_choice_roles: tuple[str, ...] = ()
+    # the folder holding the signing agent's package (signsvc-*.whl, the newest offered at
+    # GET /help/agent/package and linked from /help/agent); None (unset or "") = none offered
+    agent_package_dir: Path | None = None
 
 
 @dataclass(frozen=True)

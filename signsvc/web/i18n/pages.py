@@ -62,6 +62,11 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
                             "token ký văn bản; mã PIN chỉ nhập vào phần mềm này, không gửi lên máy chủ.",
         "agent_help_install": "Cài đặt (một lần, Python 3.11 trở lên): nhận tệp gói signsvc (.whl) từ quản trị viên "
                               "rồi chạy lệnh bên dưới; cài thêm trình điều khiển (PKCS#11) của token.",
+        "agent_help_install_download": "Cài đặt (một lần, Python 3.11 trở lên): tải gói cài đặt này, rồi chạy "
+                                       "lệnh bên dưới trong thư mục chứa tệp đã tải; cài thêm trình điều khiển "
+                                       "(PKCS#11) của token.",
+        "agent_help_package_link": "Tải gói cài đặt signsvc-agent",
+        "agent_help_package_sha": "Mã kiểm tra SHA-256 của gói (để đối chiếu tệp đã tải):",
         "agent_help_config": "Tải tệp cấu hình dành sẵn cho trang này (chỉ trang này được dùng phần mềm), "
                              "điền đường dẫn thư viện PKCS#11 và nhãn của token, rồi kiểm tra:",
         "agent_help_config_link": "Tải tệp cấu hình (signsvc-agent.toml)",
@@ -164,6 +169,11 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
                             "your token sign; the PIN is typed into that program only, never sent to the server.",
         "agent_help_install": "Install (once, Python 3.11 or later): get the signsvc package file (.whl) from your "
                               "administrator and run the command below; also install the token's (PKCS#11) driver.",
+        "agent_help_install_download": "Install (once, Python 3.11 or later): download this package, then run "
+                                       "the command below in the folder holding the downloaded file; also "
+                                       "install the token's (PKCS#11) driver.",
+        "agent_help_package_link": "Download the signsvc-agent package",
+        "agent_help_package_sha": "The package's SHA-256 checksum (to check the downloaded file):",
         "agent_help_config": "Download the configuration made for this site (only this site may use the "
                              "agent), fill in your token's PKCS#11 library and label, then check it:",
         "agent_help_config_link": "Download the configuration (signsvc-agent.toml)",
