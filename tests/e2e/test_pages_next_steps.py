@@ -2,7 +2,8 @@
 items 6 and 7), in headless Chromium at 1366×768 and on a 390×844 phone:
 
 * the agent is not running: the message says to install and start it, with a link to the
-  instructions, whose configuration download ``signsvc-agent --check`` accepts;
+  instructions, whose package download is the wheel built from this checkout (its SHA-256
+  shown) and whose configuration download ``signsvc-agent --check`` accepts;
 * a wrong PIN: nothing signed, and the tries left when the token says so (SoftHSM2 sets
   "PIN count low" after a failure);
 * a certificate not registered: whom to contact;
@@ -17,6 +18,7 @@ routing; the agent's side of it is unit-tested (tests/unit/agent/test_agent_pin_
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -38,6 +40,7 @@ from tests.e2e.test_browser_signing import (
     start_agent,
     wait_preview,
 )
+from tests.support.agent_wheel import build_wheel
 from tests.support.pdfs import make_pdf
 from tests.support.tools import require_tool
 from tests.support.validate import load_cert
@@ -61,7 +64,11 @@ def site(tmp_path_factory, dev_pki, responders):
     tmp = tmp_path_factory.mktemp("next-steps")
     web_port, agent_port = free_port(), free_port()
     origin = f"http://127.0.0.1:{web_port}"
-    api = build_api(tmp / "state", PAGES__AGENT_URL=f"http://127.0.0.1:{agent_port}")
+    (tmp / "dist").mkdir()                          # the agent's package the help page offers
+    wheel = build_wheel(tmp_path_factory.mktemp("agent-wheel"))
+    shutil.copy2(wheel, tmp / "dist" / wheel.name)
+    api = build_api(tmp / "state", PAGES__AGENT_URL=f"http://127.0.0.1:{agent_port}",
+                    PAGES__AGENT_PACKAGE_DIR=str(tmp / "dist"))
     setup = RequestContext("e2e", "tests", "admin")
     _, api.tokens["an"] = api.services.clients.create("an", "official", (), setup)
     api.services.login.set_password(setup, "an", PASSWORD)
@@ -80,7 +87,7 @@ def site(tmp_path_factory, dev_pki, responders):
     server = make_server("127.0.0.1", web_port, api.app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     site = {"origin": origin, "api": api, "doc": doc, "tmp": tmp, "agent_port": agent_port,
-            "agent": None, "dev_pki": dev_pki}
+            "agent": None, "dev_pki": dev_pki, "wheel": wheel}
     try:
         yield site
     finally:
@@ -177,6 +184,18 @@ def test_agent_not_running_says_how_to_install_and_start_it(site, page_at, viewp
     assert f"127.0.0.1:{site['agent_port']}" in page.inner_text("#agent-url")
     assert "signsvc-agent --config signsvc-agent.toml" in page.inner_text("main")
     _fits(page)
+    wheel = site["wheel"]
+    assert page.is_visible("#agent-package")
+    assert page.inner_text("#agent-package").startswith(f"Tải gói cài đặt signsvc-agent ({wheel.name}, ")
+    assert page.inner_text("#agent-install") == f"python3 -m pip install {wheel.name}"
+    with page.expect_download() as info:
+        page.click("#agent-package")
+    assert info.value.suggested_filename == wheel.name
+    package = site["tmp"] / f"downloaded-{viewport['width']}" / wheel.name
+    package.parent.mkdir()
+    info.value.save_as(package)
+    assert package.read_bytes() == wheel.read_bytes()
+    assert page.inner_text("#agent-package-sha256") == hashlib.sha256(package.read_bytes()).hexdigest()
     with page.expect_download() as info:
         page.click("#agent-config")
     assert info.value.suggested_filename == "signsvc-agent.toml"
@@ -191,6 +210,8 @@ def test_agent_not_running_says_how_to_install_and_start_it(site, page_at, viewp
     page.click("#lang")
     page.wait_for_load_state()
     assert page.inner_text("#agent-help-title") == "Install and start the signing agent on your computer"
+    assert page.inner_text("#agent-package").startswith(f"Download the signsvc-agent package ({wheel.name}, ")
+    _fits(page)
 
 
 @VIEWPORTS
