@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from signsvc.errors import ConfigError
-from tests.conftest import build_api, make_settings
+from tests.conftest import REPO, build_api, make_settings
 from tests.support.agent_wheel import build_wheel
 
 ADMIN_VI = "nhận tệp gói signsvc (.whl) từ quản trị viên"
@@ -113,6 +113,20 @@ def test_download_is_the_file_itself_and_a_wheel_that_declares_the_agent(site, w
         assert re.search(r"^signsvc-agent = signsvc\.agent\.main:main$", entry_points, re.M)
         for module in ("main", "server", "token", "pin", "config", "protocol"):
             assert f"signsvc/agent/{module}.py" in names
+
+
+def test_the_package_carries_every_file_of_the_source_tree(wheel):
+    """The wheel (the same build as the Docker image's ``pip install .``) holds every module
+    and every other file under signsvc/: the pages' templates and static files, Alembic's
+    revision template. Before [tool.setuptools.package-data] it had none of them, so an
+    installed service could not render a page."""
+    source = {str(f.relative_to(REPO)) for f in (REPO / "signsvc").rglob("*")
+              if f.is_file() and "__pycache__" not in f.parts}
+    with zipfile.ZipFile(wheel) as whl:
+        packaged = {n for n in whl.namelist() if n.startswith("signsvc/")}
+    assert source - packaged == set()
+    assert {"signsvc/web/templates/base.html", "signsvc/web/static/sign.js",
+            "signsvc/adapters/db/migrations/script.py.mako"} <= packaged
 
 
 def test_the_newest_wheel_is_offered_and_other_files_never(site, wheel):

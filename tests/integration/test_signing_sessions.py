@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import sqlite3
 
 import pkcs11
@@ -60,7 +59,7 @@ def flow(tmp_path, dev_pki, responders):
     policy.write_text(SHIPPED.replace("allow_pkcs1v15 = false", "allow_pkcs1v15 = true"))
     api = build_api(tmp_path / "state", POLICY__PATH=str(policy))
     setup = RequestContext("t", "tests", "admin")
-    for name, label in (("an", "official-an"), ("binh", "official-binh")):
+    for name in ("an", "binh"):
         _, api.tokens[name] = api.services.clients.create(name, "official", (), setup)
     store = SqlWorkflowStore(tmp_path / "state" / "workflow.sqlite3")
     from tests.support.validate import load_cert
@@ -174,7 +173,8 @@ def test_expiry_tampering_registration_and_restart(flow, dev_pki, tmp_path):
     s = start(flow, "an", doc, "official-an").get_json()
     db.execute("UPDATE signing_sessions SET expires_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", (s["id"],))
     db.commit()
-    assert flow.client.get(f"/v1/signing-sessions/{s['id']}", headers=flow.headers("an")).get_json()["state"] == "expired"
+    status = flow.client.get(f"/v1/signing-sessions/{s['id']}", headers=flow.headers("an"))
+    assert status.get_json()["state"] == "expired"
     expired = finish(flow, "an", s, token_sign(dev_pki, "official-an", s))
     assert expired.status_code == 410 and expired.get_json()["code"] == "session-expired"
     # the prepared document changed in storage
@@ -200,7 +200,8 @@ def test_expiry_tampering_registration_and_restart(flow, dev_pki, tmp_path):
     sig = token_sign(dev_pki, "official-an", s)
     policy = tmp_path / "policy.toml"
     second = build_api(tmp_path / "state2-unused", with_clients=False, POLICY__PATH=str(policy),
-                       SERVICE__STATE_DIR=str(tmp_path / "state"), AUDIT__PATH=str(tmp_path / "state" / "audit.sqlite3"))
+                       SERVICE__STATE_DIR=str(tmp_path / "state"),
+                       AUDIT__PATH=str(tmp_path / "state" / "audit.sqlite3"))
     try:
         second.tokens.update(flow.tokens)
         done = second.client.post(f"/v1/signing-sessions/{s['id']}/signature",

@@ -13,7 +13,11 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signsvc.services.context import RequestContext
 from tests.integration.test_signing_sessions import (  # noqa: F401 - fixtures
-    _attach_pki, finish, flow, start, token_sign,
+    _attach_pki,
+    finish,
+    flow,
+    start,
+    token_sign,
 )
 from tests.support.appearance import pdftotext, template_pdf, widget
 from tests.support.tools import pdfsig
