@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,10 +27,6 @@ class AgentPackage:
     sha256: str
 
 
-_digests: dict[tuple[str, int, int, int], str] = {}
-_digests_lock = threading.Lock()
-
-
 def _newest(folder: Path | None) -> Path | None:
     """The newest signsvc wheel directly in ``folder`` (one listing), or None."""
     if folder is None:
@@ -44,32 +39,10 @@ def _newest(folder: Path | None) -> Path | None:
     return max(found)[2] if found else None
 
 
-def find_package(folder: Path | None) -> AgentPackage | None:
-    """The package offered from ``folder`` (name, size, SHA-256), or None when there is none.
-
-    The folder is listed once; the digest is computed once per file version (path, inode,
-    size, modification time) and remembered, so showing the help page stays cheap."""
-    path = _newest(folder)
-    if path is None:
-        return None
-    try:
-        st = path.stat()
-        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
-        with _digests_lock:
-            digest = _digests.get(key)
-        if digest is None:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            with _digests_lock:
-                _digests.clear()          # only the current file's digest is worth keeping
-                _digests[key] = digest
-    except OSError:           # replaced or removed meanwhile
-        return None
-    return AgentPackage(path.name, st.st_size, digest)
-
-
 def read_package(folder: Path | None) -> tuple[AgentPackage, bytes] | None:
     """The package offered from ``folder`` with its bytes, read once: the size and SHA-256
-    returned are those of exactly these bytes. None when there is none."""
+    returned are those of exactly these bytes. None when there is none. (A wheel is well
+    under a megabyte: hashing it for each view of the help page costs about a millisecond.)"""
     path = _newest(folder)
     if path is None:
         return None

@@ -226,23 +226,32 @@ def wait_preview(page, number: int) -> None:
         " && i.complete && i.naturalWidth > 100; }", arg=number, timeout=30000)
 
 
-def test_official_signs_into_an_existing_field(site, page, dev_pki, tmp_path):
-    """The document has an empty signature field: the page offers it, the preview shows it,
-    and the signature lands in it."""
+def open_field_document(site, page, field_rect: tuple[float, ...], number: int,
+                        pages: int = 2) -> dict:
+    """Upload (as the portal, for the official ``an``) a document "Tờ trình số NUMBER" with an
+    empty signature field ``OKy`` at ``field_rect`` on page 1, log ``an`` in and open it with
+    its first page shown; the document's JSON."""
     import io
 
     from tests.support.appearance import template_pdf
 
     api = site["api"]
-    field_rect = (350.0, 100.0, 560.0, 170.0)
     doc = api.client.post("/v1/documents", data={
-        "file": (io.BytesIO(template_pdf([(60, 780, "Tờ trình có ô ký")], pages=2,
+        "file": (io.BytesIO(template_pdf([(60, 780, "Tờ trình có ô ký")], pages=pages,
                                          empty_field=("OKy", field_rect))), "d.pdf"),
-        "title": "Tờ trình số 7", "number": "7/TTr-UBND", "assignee": "an"},
+        "title": f"Tờ trình số {number}", "number": f"{number}/TTr-UBND", "assignee": "an"},
         headers=api.headers("portal"), content_type="multipart/form-data").get_json()
     login(page, site["origin"])
     page.goto(f"{site['origin']}/documents/{doc['id']}")
     wait_preview(page, 1)
+    return doc
+
+
+def test_official_signs_into_an_existing_field(site, page, dev_pki, tmp_path):
+    """The document has an empty signature field: the page offers it, the preview shows it,
+    and the signature lands in it."""
+    field_rect = (350.0, 100.0, 560.0, 170.0)
+    open_field_document(site, page, field_rect, 7)
     assert page.inner_text("#field") == "OKy (Trang 1)"
     page.check("#place-field")
     page.wait_for_function("() => !document.getElementById('box').hidden")

@@ -14,7 +14,6 @@ Every signature produced is validated (pyHanko with revocation, and the widget's
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -24,12 +23,17 @@ import pytest
 
 from signsvc.services.context import RequestContext
 from tests.e2e import test_browser_signing as base
-from tests.e2e.test_browser_signing import CHROMIUM_ARGS, login, on_preview, wait_preview
+from tests.e2e.test_browser_signing import (
+    CHROMIUM_ARGS,
+    login,
+    on_preview,
+    open_field_document,
+    wait_preview,
+)
 from tests.support.appearance import (
     image_rect_in_page,
     pdftotext,
     signature_png,
-    template_pdf,
     widget,
 )
 from tests.support.tools import require_tool
@@ -182,14 +186,7 @@ def test_keyboard_snaps_into_the_field_under_the_box(site, screen, dev_pki):
     """Keyboard only: Enter on the box puts it into the empty signature field under it, as a
     drop does with a pointer; away from any field, Enter leaves the box where it is."""
     page, api = screen, site["api"]
-    doc = api.client.post("/v1/documents", data={
-        "file": (io.BytesIO(template_pdf([(60, 780, "Tờ trình có ô ký")], pages=1,
-                                         empty_field=("OKy", FIELD_RECT))), "d.pdf"),
-        "title": "Tờ trình số 8", "number": "8/TTr-UBND", "assignee": "an"},
-        headers=api.headers("portal"), content_type="multipart/form-data").get_json()
-    login(page, site["origin"])
-    page.goto(f"{site['origin']}/documents/{doc['id']}")
-    wait_preview(page, 1)
+    doc = open_field_document(site, page, FIELD_RECT, 8, pages=1)
     page.focus("#place-default")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.activeElement && document.activeElement.id === 'box'")
@@ -219,15 +216,8 @@ def test_keyboard_snaps_into_the_field_under_the_box(site, screen, dev_pki):
 
 
 def test_drag_move_snap_and_zoom(site, screen, dev_pki, tmp_path):
-    page, api = screen, site["api"]
-    doc = api.client.post("/v1/documents", data={
-        "file": (io.BytesIO(template_pdf([(60, 780, "Tờ trình có ô ký")], pages=2,
-                                         empty_field=("OKy", FIELD_RECT))), "d.pdf"),
-        "title": "Tờ trình số 7", "number": "7/TTr-UBND", "assignee": "an"},
-        headers=api.headers("portal"), content_type="multipart/form-data").get_json()
-    login(page, site["origin"])
-    page.goto(f"{site['origin']}/documents/{doc['id']}")
-    wait_preview(page, 1)
+    page = screen
+    open_field_document(site, page, FIELD_RECT, 7)
     assert page.locator(".field-outline[data-field=OKy]").count() == 1   # the field is shown
 
     def points(fx: float, fy: float) -> tuple[float, float]:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import Response, render_template, request
 
 from signsvc.errors import Message, NotFound
-from signsvc.services.agent_package import find_package, read_package
+from signsvc.services.agent_package import read_package
 from signsvc.web.auth import services
 from signsvc.web.headers import content_disposition
 from signsvc.web.pages.common import pages, render
@@ -50,7 +50,8 @@ def _size_text(size: int, lang: str) -> str:
 def agent_help() -> Response:
     """Steps to install, configure, check and start signsvc-agent, with the download links
     (the agent's package when ``[pages] agent_package_dir`` holds one, and its configuration)."""
-    package = find_package(services().settings.pages.agent_package_dir)
+    found = read_package(services().settings.pages.agent_package_dir)
+    package = found[0] if found is not None else None
     return render("help_agent.html", agent_url=services().settings.pages.agent_url,
                   config_name=CONFIG_NAME, origin=_site_origin(), package=package,
                   size_text=_size_text)
